@@ -1,0 +1,47 @@
+# The course's two commands: `make grade` and `make test`. Each sets up .venv on first use.
+ASSIGNMENT := tensors
+VENV       := .venv
+PY         := $(VENV)/bin/python
+NBGRADER   := $(VENV)/bin/nbgrader
+STAMP      := $(VENV)/.installed
+PYTHON     ?= python3.11
+# nbgrader runs `alembic` (gradebook migrations) as a subprocess: it must be on PATH.
+export PATH := $(CURDIR)/$(VENV)/bin:$(PATH)
+
+.PHONY: grade test release reference lint clean-grades
+
+$(STAMP): pyproject.toml
+	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -e '.[dev]'
+	@touch $(STAMP)
+
+## release: rebuild release/ (and the gradebook's copy of the assignment) from source/
+release: $(STAMP)
+	$(NBGRADER) generate_assignment $(ASSIGNMENT) --force --log-level=WARN
+
+## grade: build the release, grade everything in submitted/ (demo set if there is none),
+## write autograded/, feedback/ and grades.csv, and print the score table
+grade: release
+	@test -d submitted || (echo "submitted/ is empty: copying in the demo submissions (demo/)"; \
+	  $(PY) -m graders demo)
+	$(NBGRADER) autograde $(ASSIGNMENT) --log-level=WARN
+	$(NBGRADER) generate_feedback $(ASSIGNMENT) --log-level=WARN
+	$(NBGRADER) export --to grades.csv --log-level=WARN
+	@echo
+	@$(PY) -m graders table --assignment $(ASSIGNMENT)
+
+## reference: rerun the source solution and store its values in graders/reference_values.json
+reference: $(STAMP)
+	$(PY) -m graders reference
+
+test: $(STAMP)
+	$(PY) -m ruff check .
+	$(PY) -m pytest
+
+lint: $(STAMP)
+	$(PY) -m ruff check .
+
+## clean-grades: remove what `make grade` writes (never submitted/)
+clean-grades:
+	rm -rf autograded feedback grades.csv gradebook.db

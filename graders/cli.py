@@ -1,0 +1,91 @@
+"""The ``graders`` command (also ``python -m graders``): the course's own steps around nbgrader.
+
+nbgrader does generate/autograde/feedback/export; these subcommands do what it does not:
+
+* ``graders reference``: run the source solution and store the seeded answers the hidden tests use;
+* ``graders demo``: copy the bundled demo submissions into ``submitted/`` (a fresh clone's set);
+* ``graders table``: print each student's score from the gradebook, the last step of ``make grade``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+ASSIGNMENT = "tensors"
+
+
+def _cmd_reference(args) -> int:
+    from . import reference
+
+    values = reference.compute(Path(args.source))
+    problems = reference.published_mismatches(values)
+    if problems:
+        print("The source solution no longer reproduces the lesson's published values:")
+        for problem in problems:
+            print(f"  {problem}")
+        print("Fix the solution in the source notebook; nothing was written.")
+        return 1
+    path = reference.write(values, Path(args.output)) if args.output else reference.write(values)
+    print(f"Wrote reference values to {path}")
+    for exercise, names in values.items():
+        for name, value in names.items():
+            if name in ("y", "h", "output"):
+                print(f"  {exercise}.{name} = {value}")
+    return 0
+
+
+def _cmd_demo(args) -> int:
+    from .submission_builder import build_submission, read_cell_file, write_submission
+
+    release = Path(args.release)
+    if not release.exists():
+        print(f"No release notebook at {release}: run `nbgrader generate_assignment "
+              f"{ASSIGNMENT}` (or `make release`) first.", file=sys.stderr)
+        return 2
+    files = sorted(Path(args.demo).glob("*.py"))
+    if not files:
+        print(f"No demo cell files in {args.demo}.", file=sys.stderr)
+        return 2
+    submitted = Path(args.into)
+    for cell_file in map(read_cell_file, files):
+        target_dir = submitted / cell_file.student / ASSIGNMENT
+        if target_dir.exists() and not args.force:
+            print(f"  kept     {cell_file.student}: {target_dir} exists (use --force to replace)")
+            continue
+        nb = build_submission(release, cell_file)
+        path = write_submission(nb, submitted, cell_file.student, ASSIGNMENT, ASSIGNMENT)
+        print(f"  demo     {cell_file.student}: {cell_file.description} -> {path}")
+    return 0
+
+
+def _cmd_table(args) -> int:
+    from .grade_table import print_table
+
+    return print_table(args.db, args.assignment)
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="graders", description=__doc__.splitlines()[0])
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    ref = sub.add_parser("reference", help="run the source solution; store the seeded answers")
+    ref.add_argument("--source", default=f"source/{ASSIGNMENT}/{ASSIGNMENT}.ipynb")
+    ref.add_argument("--output", help="where to write (default: graders/reference_values.json)")
+    ref.set_defaults(func=_cmd_reference)
+
+    demo = sub.add_parser("demo", help="copy the demo submissions into submitted/")
+    demo.add_argument("--demo", default="demo", help="folder of demo cell files")
+    demo.add_argument("--release", default=f"release/{ASSIGNMENT}/{ASSIGNMENT}.ipynb")
+    demo.add_argument("--into", default="submitted")
+    demo.add_argument("--force", action="store_true", help="replace existing demo students")
+    demo.set_defaults(func=_cmd_demo)
+
+    table = sub.add_parser("table", help="print each student's score from the gradebook")
+    table.add_argument("--db", default="gradebook.db")
+    table.add_argument("--assignment", default=ASSIGNMENT)
+    table.set_defaults(func=_cmd_table)
+
+    args = parser.parse_args(argv)
+    return args.func(args)

@@ -1,0 +1,44 @@
+"""Grade table: the short per-student summary that ends ``make grade``.
+
+Reads nbgrader's gradebook through its own API (``nbgrader.api.Gradebook``); the table layout is
+ours. Students whose notebook could not be graded (missing, renamed) are listed, not skipped.
+"""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+from nbgrader.api import Gradebook, MissingEntry
+
+
+def rows(db: str, assignment: str) -> list[tuple[str, float | None, float, str]]:
+    """(student, score or None when not graded, max score, note) for every student."""
+    url = f"sqlite:///{Path(db).resolve()}"
+    out = []
+    with Gradebook(url) as gb:
+        max_score = gb.find_assignment(assignment).max_score
+        for student in sorted(s.id for s in gb.students):
+            try:
+                submission = gb.find_submission(assignment, student)
+            except MissingEntry:
+                out.append((student, None, max_score, "no submission"))
+                continue
+            notebooks = submission.notebooks
+            note = "" if notebooks else "notebook missing"
+            out.append((student, submission.score, max_score, note))
+    return out
+
+
+def print_table(db: str, assignment: str) -> int:
+    if not Path(db).exists():
+        print(f"No gradebook at {db}: run `make grade` first.", file=sys.stderr)
+        return 2
+    table = rows(db, assignment)
+    width = max([len("student")] + [len(r[0]) for r in table])
+    print(f"{'student':<{width}}  {'score':>6}  {'max':>5}")
+    print(f"{'-' * width}  {'-' * 6}  {'-' * 5}")
+    for student, score, max_score, note in table:
+        shown = "-" if score is None else f"{score:g}"
+        print(f"{student:<{width}}  {shown:>6}  {max_score:>5g}  {note}".rstrip())
+    return 0
