@@ -379,14 +379,14 @@ def _check_tensor_exercise(user_ns: dict, code: list[str], exercise: str, part: 
         fresh = plain_tensor(name, fresh_ns[name], OUTPUT_SHAPES[name])
         if name not in user_ns:
             raise AssertionError(f"{name} is not defined: run your cell for exercise {ex.number}.")
-        plain_tensor(name, user_ns[name], OUTPUT_SHAPES[name])
-        # Typed in: on new inputs the code still returns the lesson's seeded answer.
-        if (_max_diff(fresh, reference[name]) < TOLERANCE
+        seeded = plain_tensor(name, user_ns[name], OUTPUT_SHAPES[name])
+        # Typed in (or computed from data the student made up): new inputs, same answer.
+        if (_max_diff(fresh, seeded) < TOLERANCE
                 and _max_diff(expected[name], reference[name]) > 10 * TOLERANCE):
             raise AssertionError(
                 f"{name} does not change when the inputs change: on new inputs your code still "
-                f"gives {_fmt(fresh)}, the value printed in the lesson. Compute {name} from "
-                f"{', '.join(ex.inputs)} instead of typing the number in."
+                f"gives {_fmt(fresh)}, as on the lesson's data. Compute {name} from the given "
+                f"{', '.join(ex.inputs)} instead of typing a number in or making your own data."
             )
 
     if part in ("value", "hidden", "output"):

@@ -1,0 +1,103 @@
+"""A scratch copy of the course, graded once per test session with the real nbgrader commands.
+
+The session fixture copies ``source/`` and ``nbgrader_config.py`` into a temporary folder, runs
+``nbgrader generate_assignment``, turns every cell file of ``tests/corpus/`` into a submission
+(student id = file name), and runs ``nbgrader autograde`` once for all of them. Tests then read
+grades per cell from the gradebook.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+from nbgrader.api import Gradebook
+
+from graders.hidden_checks import EXERCISES
+from graders.submission_builder import build_submission, read_cell_file, write_submission
+
+ROOT = Path(__file__).resolve().parent.parent
+CORPUS = ROOT / "tests" / "corpus"
+ASSIGNMENT = "tensors"
+BIN = Path(sys.executable).parent
+
+
+def run_nbgrader(course: Path, *args: str, check: bool = True) -> subprocess.CompletedProcess:
+    """Run a real ``nbgrader`` command in ``course`` (alembic must be on PATH for the gradebook)."""
+    env = dict(os.environ, PATH=f"{BIN}{os.pathsep}{os.environ.get('PATH', '')}")
+    proc = subprocess.run(
+        [str(BIN / "nbgrader"), *args], cwd=course, env=env, capture_output=True, text=True,
+    )
+    if check and proc.returncode != 0:
+        raise AssertionError(f"nbgrader {' '.join(args)} failed:\n{proc.stdout}\n{proc.stderr}")
+    return proc
+
+
+def make_course(tmp: Path) -> Path:
+    course = tmp / "course"
+    course.mkdir()
+    shutil.copytree(ROOT / "source", course / "source")
+    shutil.copy(ROOT / "nbgrader_config.py", course / "nbgrader_config.py")
+    return course
+
+
+def expected_scores(path: Path) -> dict[str, float]:
+    """Per test cell, from the file's ``# expect <exercise>: full|zero|part=points ...`` lines."""
+    expected: dict[str, float] = {}
+    for line in path.read_text(encoding="utf-8").splitlines():
+        if not line.startswith("# expect "):
+            continue
+        exercise, spec = line[len("# expect "):].split(":", 1)
+        exercise, spec = exercise.strip(), spec.split()
+        ex = EXERCISES[exercise]
+        if spec == ["full"]:
+            parts = dict(ex.points)
+        elif spec == ["zero"]:
+            parts = dict.fromkeys(ex.points, 0)
+        else:
+            parts = {k: int(v) for k, v in (item.split("=") for item in spec)}
+        assert set(parts) == set(ex.points), f"{path.name}: {exercise} needs {sorted(ex.points)}"
+        expected.update({f"test_{exercise}_{part}": float(p) for part, p in parts.items()})
+    assert {k.rsplit("_", 1)[0] for k in expected} >= {f"test_{e}" for e in EXERCISES}, (
+        f"{path.name}: every exercise needs an '# expect' line"
+    )
+    return expected
+
+
+@dataclass
+class GradedCourse:
+    path: Path
+
+    @property
+    def db_url(self) -> str:
+        return f"sqlite:///{self.path / 'gradebook.db'}"
+
+    def cell_scores(self, student: str) -> dict[str, float]:
+        with Gradebook(self.db_url) as gb:
+            nb = gb.find_submission_notebook(ASSIGNMENT, ASSIGNMENT, student)
+            return {g.name: g.score for g in nb.grades if g.name.startswith("test_")}
+
+    def max_score(self) -> float:
+        with Gradebook(self.db_url) as gb:
+            return gb.find_assignment(ASSIGNMENT).max_score
+
+    def nbgrader(self, *args: str, check: bool = True):
+        return run_nbgrader(self.path, *args, check=check)
+
+
+@pytest.fixture(scope="session")
+def graded_course(tmp_path_factory) -> GradedCourse:
+    course = make_course(tmp_path_factory.mktemp("graded"))
+    run_nbgrader(course, "generate_assignment", ASSIGNMENT)
+    release = course / "release" / ASSIGNMENT / f"{ASSIGNMENT}.ipynb"
+    for path in sorted(CORPUS.glob("*.py")):
+        cell_file = read_cell_file(path)
+        nb = build_submission(release, cell_file)
+        write_submission(nb, course / "submitted", cell_file.student, ASSIGNMENT, ASSIGNMENT)
+    run_nbgrader(course, "autograde", ASSIGNMENT)
+    return GradedCourse(course)

@@ -1,0 +1,15 @@
+# Forgot the activation in exercise 1; the rest is right.
+# expect single_layer_sum: shape=1 value=0
+# expect single_layer_mm: full
+# expect multilayer: full
+# expect numpy_bridge: full
+# %% single_layer_sum
+y = torch.sum(features * weights) + bias
+# %% single_layer_mm
+y = activation(torch.mm(features, weights.view(5, 1)) + bias)
+# %% multilayer
+h = activation(torch.mm(features, W1) + B1)
+output = activation(torch.mm(h, W2) + B2)
+# %% numpy_bridge
+b = torch.from_numpy(a)
+b.mul_(2)

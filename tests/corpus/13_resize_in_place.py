@@ -1,0 +1,16 @@
+# Used weights.resize_(5, 1): the value is right but weights is changed for later cells.
+# expect single_layer_sum: full
+# expect single_layer_mm: shape=1 value=2 method=0
+# expect multilayer: full
+# expect numpy_bridge: full
+# %% single_layer_sum
+y = activation(torch.sum(features * weights) + bias)
+# %% single_layer_mm
+weights.resize_(5, 1)
+y = activation(torch.mm(features, weights) + bias)
+# %% multilayer
+h = activation(torch.mm(features, W1) + B1)
+output = activation(torch.mm(h, W2) + B2)
+# %% numpy_bridge
+b = torch.from_numpy(a)
+b.mul_(2)

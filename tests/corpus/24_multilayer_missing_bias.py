@@ -1,0 +1,15 @@
+# Forgot B1 in the hidden layer: h is wrong, and so is output, which is computed from it.
+# expect single_layer_sum: full
+# expect single_layer_mm: full
+# expect multilayer: shape=1 hidden=0 output=0
+# expect numpy_bridge: full
+# %% single_layer_sum
+y = activation(torch.sum(features * weights) + bias)
+# %% single_layer_mm
+y = activation(torch.mm(features, weights.view(5, 1)) + bias)
+# %% multilayer
+h = activation(torch.mm(features, W1))
+output = activation(torch.mm(h, W2) + B2)
+# %% numpy_bridge
+b = torch.from_numpy(a)
+b.mul_(2)

@@ -1,0 +1,15 @@
+# Output computed with an element-wise product and no sum: output has shape (2, 2).
+# expect single_layer_sum: full
+# expect single_layer_mm: full
+# expect multilayer: shape=0 hidden=1 output=0
+# expect numpy_bridge: full
+# %% single_layer_sum
+y = activation(torch.sum(features * weights) + bias)
+# %% single_layer_mm
+y = activation(torch.mm(features, weights.view(5, 1)) + bias)
+# %% multilayer
+h = activation(torch.mm(features, W1) + B1)
+output = activation(h * W2 + B2)
+# %% numpy_bridge
+b = torch.from_numpy(a)
+b.mul_(2)

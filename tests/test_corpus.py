@@ -1,0 +1,37 @@
+"""Every corpus submission gets exactly the grades its file expects, test cell by test cell."""
+
+from pathlib import Path
+
+import pytest
+from conftest import CORPUS, expected_scores
+
+CASES = sorted(CORPUS.glob("*.py"))
+
+
+def test_corpus_is_large_and_covers_every_verdict():
+    assert len(CASES) >= 25
+    verdicts = set()
+    for path in CASES:
+        scores = expected_scores(path)
+        verdicts.add("full" if all(scores.values()) else "zero" if not any(scores.values())
+                     else "partial")
+    assert verdicts == {"full", "zero", "partial"}
+
+
+@pytest.mark.parametrize("case", CASES, ids=lambda p: p.stem)
+def test_submission_is_graded_as_expected(graded_course, case: Path):
+    got = graded_course.cell_scores(case.stem)
+    want = expected_scores(case)
+    assert got == want, "\n".join(
+        f"{cell}: got {got.get(cell)}, expected {want[cell]}"
+        for cell in sorted(want) if got.get(cell) != want[cell]
+    )
+
+
+def test_reference_solution_earns_the_maximum(graded_course):
+    scores = graded_course.cell_scores("01_reference")
+    assert sum(scores.values()) == graded_course.max_score() >= 10
+
+
+def test_untouched_release_earns_nothing(graded_course):
+    assert sum(graded_course.cell_scores("02_untouched").values()) == 0

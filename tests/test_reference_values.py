@@ -1,0 +1,44 @@
+"""Reference values come from running the source solution, match the lesson, and do not drift."""
+
+import json
+import subprocess
+import sys
+
+from conftest import ROOT
+
+from graders.hidden_checks import REFERENCE_FILE
+from graders.reference import published_mismatches
+
+
+def _flat(values):
+    if isinstance(values, list):
+        return [x for row in values for x in _flat(row)]
+    return [values]
+
+
+def test_stored_values_round_to_the_lessons_published_outputs():
+    assert published_mismatches(json.loads(REFERENCE_FILE.read_text())) == []
+
+
+def test_rerunning_the_source_solution_reproduces_the_stored_values(tmp_path):
+    out = tmp_path / "reference.json"
+    proc = subprocess.run(
+        [sys.executable, "-m", "graders", "reference", "--output", str(out)],
+        cwd=ROOT, capture_output=True, text=True,
+    )
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    fresh, stored = json.loads(out.read_text()), json.loads(REFERENCE_FILE.read_text())
+    assert fresh.keys() == stored.keys()
+    for exercise in stored:
+        assert fresh[exercise].keys() == stored[exercise].keys()
+        for name in stored[exercise]:
+            pairs = zip(_flat(fresh[exercise][name]), _flat(stored[exercise][name]), strict=True)
+            assert all(abs(a - b) < 1e-7 for a, b in pairs), (
+                f"{exercise}.{name} drifted: run `make reference` and review the change"
+            )
+
+
+def test_published_mismatch_is_reported():
+    values = json.loads(REFERENCE_FILE.read_text())
+    values["multilayer"]["output"] = [[0.5]]
+    assert published_mismatches(values) == ["multilayer.output: [0.5] (published: [0.3171])"]

@@ -1,0 +1,63 @@
+"""The source notebook keeps the assignment's contract (a validator for its nbgrader metadata)."""
+
+import re
+
+import nbformat
+from conftest import ASSIGNMENT, ROOT
+
+from graders.hidden_checks import EXERCISES, GIVEN_MARK, TEST_MARK
+
+SOURCE = ROOT / "source" / ASSIGNMENT / f"{ASSIGNMENT}.ipynb"
+
+
+def _cells():
+    return nbformat.read(SOURCE, as_version=4).cells
+
+
+def test_source_is_stored_without_outputs():
+    for cell in _cells():
+        if cell.cell_type == "code":
+            assert cell.outputs == [] and cell.execution_count is None
+
+
+def test_solution_cells_are_the_contracts_four_exercises_in_order():
+    solutions = [c.metadata["nbgrader"]["grade_id"] for c in _cells()
+                 if c.metadata.get("nbgrader", {}).get("solution")]
+    assert solutions == ["single_layer_sum", "single_layer_mm", "multilayer", "numpy_bridge"]
+    assert solutions == list(EXERCISES)
+
+
+def test_test_cells_follow_their_exercise_and_match_the_checker():
+    current, seen, total = None, {}, 0
+    for cell in _cells():
+        meta = cell.metadata.get("nbgrader", {})
+        if meta.get("solution"):
+            current = meta["grade_id"]
+            continue
+        if not meta.get("grade"):
+            continue
+        gid = meta["grade_id"]
+        assert current and gid.startswith(f"test_{current}_"), f"{gid} is not after {current}"
+        assert meta["locked"] and cell.source.startswith(f"{TEST_MARK}{current}:"), gid
+        part = gid[len(f"test_{current}_"):]
+        assert meta["points"] == EXERCISES[current].points[part], gid
+        assert f'check(get_ipython(), "{current}", "{part}")' in cell.source, gid
+        seen.setdefault(current, []).append(part)
+        total += meta["points"]
+    assert seen == {name: list(ex.parts) for name, ex in EXERCISES.items()}
+    assert total >= 10
+
+
+def test_every_other_code_cell_is_a_locked_given_cell():
+    for cell in _cells():
+        meta = cell.metadata.get("nbgrader", {})
+        if cell.cell_type != "code" or meta.get("solution") or meta.get("grade"):
+            continue
+        assert meta.get("locked") and cell.source.startswith(GIVEN_MARK), cell.source[:60]
+
+
+def test_lesson_names_are_given():
+    source = "\n".join(c.source for c in _cells() if c.cell_type == "code")
+    for name in ("activation", "features", "weights", "bias", "W1", "W2", "B1", "B2"):
+        assert f"{name} = " in source or f"def {name}(" in source
+    assert re.search(r"np\.random\.seed\(\d+\).*\na = np\.random\.rand\(4, 3\)", source)
