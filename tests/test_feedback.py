@@ -9,10 +9,12 @@ from conftest import ASSIGNMENT
 STUDENTS = ["07_missing_bias_ex1", "15_typed_in_values", "16_patched_torch_allclose",
             "19_torch_tensor_copy", "01_reference"]
 SECRETS = ["BEGIN HIDDEN TESTS", "END HIDDEN TESTS", "hidden_checks", "importlib.reload",
-           "Traceback", "_check_tensor_exercise"]
+           "Traceback", "most recent call last", "_check_tensor_exercise", "----&gt;"]
 
 
 def _text(html: str) -> str:
+    """What the student reads: the page without styles, scripts and tags."""
+    html = re.sub(r"<(style|script)[^>]*>.*?</\1>", "", html, flags=re.S)
     return re.sub(r"<[^>]+>", "", html).replace("&quot;", '"').replace("&#39;", "'")
 
 
@@ -31,7 +33,7 @@ def test_feedback_shows_no_hidden_test_code(feedback, student):
 
 
 def test_feedback_explains_what_failed(feedback):
-    assert "y is 0.1167 but should be 0.1595" in feedback["07_missing_bias_ex1"]
+    assert "y is 0.1214 but should be 0.1595" in feedback["07_missing_bias_ex1"]
     assert "does not change when the inputs change" in feedback["15_typed_in_values"]
     assert "torch.allclose has been replaced" in feedback["16_patched_torch_allclose"]
     assert "b does not share memory with a" in feedback["19_torch_tensor_copy"]
