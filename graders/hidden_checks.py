@@ -121,10 +121,6 @@ GUARDED_HELPERS = [
 ]
 
 
-class StudentCodeError(AssertionError):
-    """The student's code for an exercise raised when it was run again."""
-
-
 def load_reference() -> dict:
     """The seeded answers, as written by ``python -m graders reference``."""
     with open(REFERENCE_FILE, encoding="utf-8") as fh:
@@ -234,7 +230,7 @@ def run_again(code: list[str], user_ns: dict, inputs: dict, drop: tuple[str, ...
     ex = EXERCISES[exercise]
     label = f"Exercise {ex.number} ({exercise})"
     if not code:
-        raise StudentCodeError(
+        raise AssertionError(
             f"{label}: no code of yours ran before this test. Write your answer in the exercise's "
             f"cell (replacing `raise NotImplementedError()`) and run it."
         )
@@ -249,12 +245,12 @@ def run_again(code: list[str], user_ns: dict, inputs: dict, drop: tuple[str, ...
                 compiled = compile(src, f"<exercise {ex.number} cell {index + 1}>", "exec")
                 exec(compiled, ns)  # noqa: S102 - re-running the student's own cell is the point
             except NotImplementedError:
-                raise StudentCodeError(
+                raise AssertionError(
                     f"{label} is not done yet: replace `raise NotImplementedError()` with your "
                     f"code."
                 ) from None
             except Exception as err:  # noqa: BLE001 - every student error becomes a message
-                raise StudentCodeError(
+                raise AssertionError(
                     f"{label}: your code raised {type(err).__name__}: {err}. Run your cell, fix "
                     f"the error, and make sure it only uses the given variables "
                     f"({', '.join(ex.inputs)})."

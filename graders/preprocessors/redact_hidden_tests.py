@@ -15,12 +15,16 @@ the student keeps. Scores are untouched: ``GetGrades`` has read them already.
 
 from nbformat.notebooknode import NotebookNode
 from nbgrader import utils
-from nbgrader.preprocessors import ClearHiddenTests
-from traitlets import Unicode
+from nbgrader.preprocessors import ClearHiddenTests, GetGrades
+from traitlets import List, Unicode
 
 
 class RedactHiddenTests(ClearHiddenTests):
     """Strip hidden test code and tracebacks from graded test cells."""
+
+    # HTMLExporter configures this for every nbconvert class; declaring it configurable (as
+    # nbgrader's GetGrades does) keeps traitlets from warning that it is not recognised.
+    display_data_priority = List(GetGrades.display_data_priority.default_value).tag(config=True)
 
     redacted_note = Unicode(
         "# (Hidden tests ran here; their result is shown below.)",
