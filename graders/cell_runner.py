@@ -139,6 +139,12 @@ class CapturingShell(InteractiveShell):
 
 
 def _new_shell() -> CapturingShell:
+    """The process's shell: made once in the template (see :mod:`graders.kernel_template`), so a
+    forked child finds it ready and unused."""
+    if CapturingShell.initialized():
+        shell = CapturingShell.instance()
+        shell.recorder = _Recorder()
+        return shell
     config = Config()
     config.HistoryManager.hist_file = ":memory:"  # the hidden tests read In[], not a file
     config.InteractiveShell.colors = "nocolor"

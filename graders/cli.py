@@ -4,6 +4,8 @@ nbgrader does generate/autograde/feedback/export; these subcommands do what it d
 
 * ``graders reference``: run the source solution and store the seeded answers the hidden tests use;
 * ``graders demo``: copy the bundled demo submissions into ``submitted/`` (a fresh clone's set);
+* ``graders autograde``: nbgrader's autograde, run by the fast, fault-proof engine of
+  :mod:`graders.autograde`;
 * ``graders table``: print each student's score from the gradebook, the last step of ``make grade``.
 """
 
@@ -60,6 +62,19 @@ def _cmd_demo(args) -> int:
     return 0
 
 
+def _cmd_autograde(args) -> int:
+    from . import nbgrader_caching  # noqa: F401 - first: it trims what jsonschema imports
+    from .autograde import autograde
+    from .progress import Progress, summary
+
+    outcomes, wall = autograde(
+        Path(args.root), args.assignment, students=args.student, force=args.force,
+        workers=args.workers, memory_cap_gib=args.memory_cap, progress=Progress(),
+    )
+    print(summary(outcomes, wall))
+    return 1 if any(o.status == "failed" for o in outcomes.values()) else 0
+
+
 def _cmd_table(args) -> int:
     from .grade_table import print_table
 
@@ -81,6 +96,17 @@ def main(argv: list[str] | None = None) -> int:
     demo.add_argument("--into", default="submitted")
     demo.add_argument("--force", action="store_true", help="replace existing demo students")
     demo.set_defaults(func=_cmd_demo)
+
+    grade = sub.add_parser("autograde", help="grade submitted/ fast, in parallel, fault-proof")
+    grade.add_argument("assignment", nargs="?", default=ASSIGNMENT)
+    grade.add_argument("--student", action="append", metavar="ID",
+                       help="grade only this student (repeatable)")
+    grade.add_argument("--force", action="store_true", help="regrade students already graded")
+    grade.add_argument("--workers", type=int, help="submissions at once (default: all cores)")
+    grade.add_argument("--memory-cap", type=float, metavar="GIB",
+                       help="memory a submission may allocate (default 4 GiB)")
+    grade.add_argument("--root", default=".", help="the course folder (default: here)")
+    grade.set_defaults(func=_cmd_autograde)
 
     table = sub.add_parser("table", help="print each student's score from the gradebook")
     table.add_argument("--db", default="gradebook.db")

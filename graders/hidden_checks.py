@@ -164,7 +164,8 @@ def _is_genuine(obj, package: str, roots: tuple[str, ...]) -> bool:
     impl = getattr(obj, "_implementation", obj)  # numpy's array-function dispatchers
     code = getattr(impl, "__code__", None)
     if code is not None:  # a Python function: it must live in the library's files
-        return os.path.realpath(code.co_filename).startswith(roots)
+        filename = code.co_filename
+        return filename.startswith(roots) or os.path.realpath(filename).startswith(roots)
     if isinstance(impl, types.BuiltinFunctionType):
         return (getattr(impl, "__module__", None) or "").split(".")[0] == package
     if isinstance(impl, (types.MethodDescriptorType, types.WrapperDescriptorType)):
@@ -173,6 +174,7 @@ def _is_genuine(obj, package: str, roots: tuple[str, ...]) -> bool:
 
 
 def _refuse_tampering() -> None:
+    roots = {package: _library_roots(package) for package in ("torch", "numpy")}
     torch = sys.modules.get("torch")
     if torch is not None and torch.Tensor is not sys.modules["torch._tensor"].Tensor:
         raise AssertionError(
@@ -185,7 +187,7 @@ def _refuse_tampering() -> None:
         obj = _resolve(package, dotted)
         if obj is None:
             continue
-        if not _is_genuine(obj, package, _library_roots(package)):
+        if not _is_genuine(obj, package, roots[package]):
             short = "np" if package == "numpy" else package
             raise AssertionError(
                 f"{short}.{dotted} has been replaced in this notebook (it is now "

@@ -1,7 +1,8 @@
 """Kernel pool: run many submissions' cells at once, each in a child forked from a warm template.
 
 The template is the standard library's forkserver (``multiprocessing``'s "forkserver" start
-method) with torch, numpy and IPython preloaded: it imports them once, and every submission then
+method) preloading :mod:`graders.kernel_template`: it imports torch, numpy and IPython and makes
+the shell once, and every submission then
 runs in a fresh process forked from it (PrairieLearn's Python grader works the same way). A child
 shares nothing with another student's, costs milliseconds to start, and runs its cells with
 :func:`graders.cell_runner.run`. Torch starts its thread pools lazily, so the template, which
@@ -32,7 +33,7 @@ from multiprocessing import connection, forkserver
 
 from . import cell_runner
 
-PRELOAD = ["torch", "numpy", "IPython", "graders.cell_runner", "graders.hidden_checks"]
+PRELOAD = ["graders.kernel_template"]
 START_TIMEOUT = 60.0  # seconds for a child to be ready for its first cell
 
 

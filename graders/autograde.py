@@ -1,0 +1,366 @@
+"""Batch autograde: ``graders autograde <assignment>``, nbgrader's autograde, fast and fault-proof.
+
+It writes what ``nbgrader autograde`` writes (the gradebook, ``autograded/<student>/<assignment>/``)
+so ``nbgrader generate_feedback``, ``nbgrader export`` and formgrader work unchanged after it. What
+is nbgrader's and reused as is: the configuration (``nbgrader_config.py``: timeouts, output
+limits, the course's preprocessors), the ``Autograde`` converter's sanitising stages
+(``ClearOutput``, ``OverwriteCells``... which put back hidden and deleted test cells) and its
+grading stages after ``Execute`` (``LimitOutput``, ``SaveAutoGrades``, ``AssignLatePenalties``...),
+its skip-or-regrade rule and its file permissions. What is replaced:
+
+* how cells run: :mod:`graders.kernel_pool` forks a warm template per submission and runs
+  ``workers`` of them at once, instead of one fresh Jupyter kernel after another;
+* the loop over students: preparation, execution and saving are pipelined, and every failure is
+  kept to its submission. A notebook that is missing, renamed (``tensors (1).ipynb``) or not valid
+  JSON, extra files, and kernels that died are recorded in the gradebook (the notebook is flagged
+  and the reason written as a comment) and in the run's summary, never skipped silently;
+* writing: each submission is written to a temporary folder and moved into place only after its
+  grades are saved, so an interrupted batch (Ctrl-C, kill -9) resumes where it stopped and a
+  re-run regrades nothing unless ``--force``.
+"""
+
+from __future__ import annotations
+
+import glob
+import os
+import shutil
+import time
+import warnings
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import nbformat
+from jupyter_core.paths import jupyter_config_path
+from nbgrader import utils
+from nbgrader.api import Gradebook, MissingEntry
+from nbgrader.converters import Autograde
+from nbgrader.coursedir import CourseDirectory
+from nbgrader.preprocessors import Execute
+from sqlalchemy.exc import SAWarning
+from traitlets import Float, Integer
+from traitlets.config import Config, LoggingConfigurable
+from traitlets.config.loader import PyFileConfigLoader
+from traitlets.utils.importstring import import_item
+
+from . import nbgrader_caching
+from .kernel_pool import Job, KernelPool
+from .progress import Progress
+
+CONFIG_FILE = "nbgrader_config.py"
+
+
+class GradingEngine(LoggingConfigurable):
+    """Settings of ``graders autograde``; set them in ``nbgrader_config.py`` as
+    ``c.GradingEngine.<name>`` (command-line flags override them)."""
+
+    workers = Integer(0, help="Submissions run at once; 0 means one per core.").tag(config=True)
+    memory_cap_gib = Float(4.0, help="Memory one submission may allocate (GiB) before its "
+                                     "allocations fail with MemoryError.").tag(config=True)
+    kill_grace = Float(5.0, help="Seconds past the cell timeout before a cell that ignores the "
+                                 "interrupt is killed.").tag(config=True)
+    max_restarts = Integer(3, help="Kernel deaths per notebook before the grader stops "
+                                   "restarting it.").tag(config=True)
+
+
+@dataclass
+class Outcome:
+    """What happened to one student's submission in this run."""
+
+    student: str
+    status: str = "graded"  # graded | skipped | failed
+    score: float | None = None
+    max_score: float | None = None
+    notes: list[str] = field(default_factory=list)
+
+
+def load_config(root: Path) -> Config:
+    """nbgrader's configuration as nbgrader loads it: Jupyter's config folders, then the course."""
+    config = Config()
+    folders = [*reversed(jupyter_config_path()), str(root)]
+    for folder in dict.fromkeys(folders):
+        if os.path.isfile(os.path.join(folder, CONFIG_FILE)):
+            config.merge(PyFileConfigLoader(CONFIG_FILE, path=folder).load_config())
+    return config
+
+
+def _instantiate(stages, parent, skip=()) -> list:
+    out = []
+    for stage in stages:
+        cls = import_item(stage) if isinstance(stage, str) else stage
+        if isinstance(cls, type):
+            if issubclass(cls, tuple(skip)):
+                continue
+            out.append(cls(parent=parent))
+        elif not isinstance(cls, tuple(skip)):
+            out.append(cls)
+    return out
+
+
+@dataclass
+class _Prepared:
+    student: str
+    notebook: str
+    nb: object
+    resources: dict
+    staging: Path
+    final: Path
+
+
+class BatchAutograde:
+    """Grades every submission of one assignment; see the module docstring."""
+
+    def __init__(self, root: Path, assignment: str, students: list[str] | None = None,
+                 force: bool = False, workers: int | None = None,
+                 memory_cap_gib: float | None = None, progress: Progress | None = None) -> None:
+        nbgrader_caching.install()
+        nbgrader_caching.compile_package()
+        self.root = Path(root).resolve()
+        self.assignment = assignment
+        self.only = set(students or ())
+        self.force = force
+        config = load_config(self.root)
+        self.coursedir = CourseDirectory(config=config)
+        if not self.coursedir.root or self.coursedir.root == os.getcwd():
+            self.coursedir.root = str(self.root)
+        self.coursedir.assignment_id = assignment
+        self.converter = Autograde(coursedir=self.coursedir, config=config)
+        self.converter.force = force
+        self.settings = GradingEngine(config=config)
+        execute = Execute(config=config)
+        self.pool = KernelPool(
+            workers=workers or self.settings.workers or None,
+            timeout=execute.timeout or 0,
+            memory_cap=int((memory_cap_gib or self.settings.memory_cap_gib) * 2**30),
+            grace=self.settings.kill_grace,
+            max_restarts=self.settings.max_restarts,
+        )
+        self.sanitize = _instantiate(self.converter.sanitize_preprocessors, self.converter)
+        self.grade = _instantiate(self.converter.autograde_preprocessors, self.converter,
+                                  skip=(Execute,))
+        self.progress = progress or Progress(0)
+        self.outcomes: dict[str, Outcome] = {}
+
+    # ------------------------------------------------------------------ paths
+    def _submitted(self, student: str) -> Path:
+        return Path(self.coursedir.format_path(self.coursedir.submitted_directory, student,
+                                               self.assignment))
+
+    def _autograded(self, student: str) -> Path:
+        return Path(self.coursedir.format_path(self.coursedir.autograded_directory, student,
+                                               self.assignment))
+
+    def students(self) -> list[str]:
+        pattern = self.coursedir.format_path(self.coursedir.submitted_directory, "*",
+                                             self.assignment)
+        found = sorted(Path(p).parent.name for p in glob.glob(pattern) if os.path.isdir(p))
+        if self.only:
+            missing = sorted(self.only - set(found))
+            for student in missing:
+                self.outcomes[student] = Outcome(student, "failed", notes=[
+                    f"no folder {self._submitted(student)}"])
+            found = [s for s in found if s in self.only]
+        return found
+
+    # ------------------------------------------------------------------ run
+    def run(self) -> dict[str, Outcome]:
+        # nbgrader's update_or_create_submission trips SQLAlchemy's autoflush warning; it is
+        # benign (stock `nbgrader autograde` prints it too) and would bury the progress bar.
+        warnings.filterwarnings("ignore", category=SAWarning)
+        self.pool.warm_up()
+        with Gradebook(self.coursedir.db_url, self.coursedir.course_id) as gb:
+            try:
+                assignment = gb.find_assignment(self.assignment)
+            except MissingEntry:
+                raise SystemExit(
+                    f"The gradebook has no assignment {self.assignment!r}: run `nbgrader "
+                    f"generate_assignment {self.assignment}` (or `make release`) first."
+                ) from None
+            self.notebook_ids = [nb.name for nb in assignment.notebooks]
+        students = self.students()
+        todo = [s for s in students if self._should_grade(s)]
+        self.progress.start(len(todo))
+        prepared: dict[str, _Prepared] = {}
+        waiting: dict[str, set[str]] = {}
+        for result in self.pool.run(self._jobs(todo, prepared, waiting)):
+            item = prepared.pop(result.key)
+            try:
+                self._save_notebook(item, result)
+            except Exception as err:  # noqa: BLE001 - one submission's failure stays its own
+                self._fail(item.student, f"could not save {item.notebook}: {err!r}")
+            waiting[item.student].discard(item.notebook)
+            if not waiting[item.student]:
+                self._finish(item.student)
+        return self.outcomes
+
+    def _should_grade(self, student: str) -> bool:
+        final = self._autograded(student)
+        if self.force or not final.exists():
+            return True
+        new = self.coursedir.get_existing_timestamp(str(self._submitted(student)))
+        old = self.coursedir.get_existing_timestamp(str(final))
+        if new is not None and old is not None and new > old:
+            return True
+        self.outcomes[student] = Outcome(student, "skipped", notes=["already graded"])
+        return False
+
+    def _jobs(self, students, prepared, waiting) -> Iterator[Job]:
+        for student in students:
+            self.outcomes[student] = Outcome(student)
+            waiting[student] = set()
+            try:
+                items = list(self._prepare(student))
+            except Exception as err:  # noqa: BLE001
+                self._fail(student, f"could not prepare the submission: {err!r}")
+                continue
+            for item in items:
+                key = f"{student}/{item.notebook}"
+                prepared[key] = item
+                waiting[student].add(item.notebook)
+                cells = [(i, c.source) for i, c in enumerate(item.nb.cells)
+                         if c.cell_type == "code"]
+                yield Job(key, cells, str(item.staging))
+            if not items:  # nothing to run (missing or unreadable notebooks): record it now
+                self._finish(student)
+
+    # ------------------------------------------------------------------ stages
+    def _prepare(self, student: str) -> Iterator[_Prepared]:
+        """nbgrader's per-student set-up, then its sanitising stages, for each notebook."""
+        source, final = self._submitted(student), self._autograded(student)
+        staging = final.parent / f".{self.assignment}.partial"
+        shutil.rmtree(staging, ignore_errors=True)
+        staging.mkdir(parents=True)
+        timestamp = self.coursedir.get_existing_timestamp(str(source))
+        with Gradebook(self.coursedir.db_url, self.coursedir.course_id) as gb:
+            gb.update_or_create_student(student)
+            kwargs = {"timestamp": timestamp} if timestamp else {}
+            gb.update_or_create_submission(self.assignment, student, **kwargs)
+        self._copy_other_files(source, staging)
+        submitted = sorted(p.name for p in source.glob("*.ipynb"))
+        used = set()
+        for notebook in self.notebook_ids:
+            path, note = self._find_notebook(source, notebook, submitted, used)
+            if path is None:
+                self._record_problem(student, notebook, note, zero=True)
+                continue
+            used.add(path.name)
+            if note:
+                self._note(student, note)
+            try:
+                nb = nbformat.read(path, as_version=nbformat.NO_CONVERT)
+                nb = nbformat.convert(nb, 4)
+                nbformat.validate(nb, relax_add_props=True)
+            except Exception as err:  # noqa: BLE001 - any unreadable notebook is the same case
+                reason = str(err).splitlines()[0][:200]
+                self._record_problem(student, notebook, f"{path.name} is not a valid notebook "
+                                     f"({type(err).__name__}: {reason})", zero=True)
+                continue
+            resources = {
+                "unique_key": notebook,
+                "output_files_dir": f"{notebook}_files",
+                "metadata": {"path": str(staging)},
+                "nbgrader": {"student": student, "assignment": self.assignment,
+                             "notebook": notebook, "db_url": self.coursedir.db_url},
+            }
+            for stage in self.sanitize:
+                nb, resources = stage(nb, resources)
+            yield _Prepared(student, notebook, nb, resources, staging, final)
+        extra = sorted(set(submitted) - used)
+        if extra:
+            self._note(student, f"extra notebooks not graded: {', '.join(extra)}")
+
+    def _find_notebook(self, source: Path, notebook: str, submitted: list[str], used: set):
+        expected = f"{notebook}.ipynb"
+        if expected in submitted:
+            return source / expected, ""
+        stem = notebook.lower()
+        candidates = [name for name in submitted if name not in used
+                      and name.lower().startswith(stem) and name not in self._known_names()]
+        if len(candidates) == 1:
+            return source / candidates[0], f"graded {candidates[0]!r} as {expected}"
+        found = ", ".join(submitted) or "no notebooks"
+        return None, f"{expected} is missing (found: {found})"
+
+    def _known_names(self) -> set[str]:
+        return {f"{name}.ipynb" for name in self.notebook_ids}
+
+    def _copy_other_files(self, source: Path, staging: Path) -> None:
+        """Like nbgrader: the student's other files, then the source's (these win)."""
+        ignore = self.coursedir.ignore + ["*.ipynb"]
+        for filename in utils.find_all_files(str(source), ignore):
+            dest = staging / os.path.relpath(filename, source)
+            dest.parent.mkdir(parents=True, exist_ok=True)
+            shutil.copy(filename, dest)
+        src_dir = self.coursedir.format_path(self.coursedir.source_directory, ".",
+                                             self.assignment)
+        keep = {os.path.join(src_dir, x)
+                for x in self.converter.exclude_overwriting.get(self.assignment, [])}
+        for filename in set(utils.find_all_files(src_dir, ignore)) - keep:
+            dest = staging / os.path.relpath(filename, src_dir)
+            dest.parent.mkdir(parents=True, exist_ok=True)
+            shutil.copy(filename, dest)
+
+    def _save_notebook(self, item: _Prepared, result) -> None:
+        """Put the outputs in, then nbgrader's stages after Execute (they save the grades)."""
+        nb, resources = item.nb, item.resources
+        for index, cell in enumerate(nb.cells):
+            if cell.cell_type != "code":
+                continue
+            cell.outputs = [nbformat.from_dict(o) for o in result.outputs.get(index, [])]
+            cell.execution_count = result.execution_counts.get(index)
+        for stage in self.grade:
+            nb, resources = stage(nb, resources)
+        nbformat.write(nb, item.staging / f"{item.notebook}.ipynb")
+        for fault in result.faults:
+            self._record_problem(item.student, item.notebook, fault, zero=False)
+
+    def _finish(self, student: str) -> None:
+        outcome = self.outcomes[student]
+        final = self._autograded(student)
+        staging = final.parent / f".{self.assignment}.partial"
+        if outcome.status != "failed":
+            try:
+                if final.exists():
+                    shutil.rmtree(final)
+                staging.rename(final)
+                self.converter.set_permissions(self.assignment, student)
+                with Gradebook(self.coursedir.db_url, self.coursedir.course_id) as gb:
+                    submission = gb.find_submission(self.assignment, student)
+                    outcome.score, outcome.max_score = submission.score, submission.max_score
+            except Exception as err:  # noqa: BLE001
+                self._fail(student, f"could not record the result: {err!r}")
+        shutil.rmtree(staging, ignore_errors=True)
+        self.progress.advance(student, outcome.status, outcome.notes)
+
+    # ------------------------------------------------------------------ problems
+    def _note(self, student: str, note: str) -> None:
+        self.outcomes[student].notes.append(note)
+
+    def _fail(self, student: str, reason: str) -> None:
+        outcome = self.outcomes.setdefault(student, Outcome(student))
+        outcome.status = "failed"
+        outcome.notes.append(reason)
+
+    def _record_problem(self, student: str, notebook: str, reason: str, zero: bool) -> None:
+        """Flag the notebook in the gradebook and write the reason where instructors read it."""
+        self._note(student, f"{notebook}: {reason}")
+        with Gradebook(self.coursedir.db_url, self.coursedir.course_id) as gb:
+            sub = gb.find_submission_notebook(notebook, self.assignment, student)
+            sub.flagged = True
+            if zero:
+                for grade in sub.grades:
+                    grade.auto_score = 0
+                    grade.needs_manual_grade = False
+            if sub.comments:
+                comment = sub.comments[0]
+                note = f"[autograder] {reason}"
+                comment.auto_comment = "\n".join(filter(None, [comment.auto_comment, note]))
+            gb.db.commit()
+
+
+def autograde(root: Path, assignment: str, **kwargs) -> tuple[dict[str, Outcome], float]:
+    """Run a batch; returns the outcomes and the wall time in seconds."""
+    start = time.monotonic()
+    batch = BatchAutograde(root, assignment, **kwargs)
+    outcomes = batch.run()
+    return outcomes, time.monotonic() - start

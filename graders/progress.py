@@ -1,0 +1,72 @@
+"""Progress: what the instructor sees while a batch runs and when it ends.
+
+A progress bar with an ETA on a terminal (one line redrawn in place), or a line every few seconds
+when the output is a log or a pipe (jupyter/nbgrader#1456 asks for this in nbgrader); then a
+summary: graded, skipped, failed with their reasons, wall time and submissions per second.
+Hand-written: a dozen lines do not justify a dependency such as tqdm.
+"""
+
+from __future__ import annotations
+
+import sys
+import time
+
+
+class Progress:
+    def __init__(self, total: int = 0, stream=None, interval: float = 5.0) -> None:
+        self.stream = stream if stream is not None else sys.stderr
+        self.total, self.done, self.interval = total, 0, interval
+        self.started = self.last_line = time.monotonic()
+        self.tty = bool(getattr(self.stream, "isatty", lambda: False)())
+
+    def start(self, total: int) -> None:
+        self.total, self.done = total, 0
+        self.started = self.last_line = time.monotonic()
+        self._draw("", force=True)
+
+    def advance(self, student: str, status: str, notes: list[str]) -> None:
+        self.done += 1
+        self._draw(student, force=self.done == self.total)
+
+    def _draw(self, student: str, force: bool = False) -> None:
+        now = time.monotonic()
+        elapsed = now - self.started
+        if self.total == 0:
+            return
+        if not self.tty and not force and now - self.last_line < self.interval:
+            return
+        self.last_line = now
+        rate = self.done / elapsed if elapsed > 0 else 0.0
+        eta = (self.total - self.done) / rate if rate > 0 else None
+        width = 30
+        filled = int(width * self.done / self.total)
+        bar = "#" * filled + "-" * (width - filled)
+        eta_text = f"ETA {eta:4.0f} s" if eta is not None else "ETA    ? s"
+        line = (f"[{bar}] {self.done}/{self.total}  {elapsed:5.1f} s  {eta_text}  "
+                f"{rate:5.1f}/s  {student}")
+        if self.tty:
+            end = "\n" if self.done == self.total else ""
+            self.stream.write("\r" + line.ljust(100)[:100] + end)
+        else:
+            self.stream.write(line.rstrip() + "\n")
+        self.stream.flush()
+
+
+def summary(outcomes: dict, wall: float) -> str:
+    """The table printed at the end of a batch."""
+    graded = [o for o in outcomes.values() if o.status == "graded"]
+    skipped = [o for o in outcomes.values() if o.status == "skipped"]
+    failed = [o for o in outcomes.values() if o.status == "failed"]
+    lines = []
+    width = max([len("student"), *(len(o.student) for o in outcomes.values())])
+    lines.append(f"{'student':<{width}}  {'status':<8}  {'score':>11}  notes")
+    for o in sorted(outcomes.values(), key=lambda o: o.student):
+        score = f"{o.score:g} / {o.max_score:g}" if o.score is not None else "-"
+        notes = "; ".join(o.notes)
+        lines.append(f"{o.student:<{width}}  {o.status:<8}  {score:>11}  {notes}".rstrip())
+    rate = len(graded) / wall if wall > 0 else 0.0
+    lines.append("")
+    lines.append(f"graded {len(graded)}, skipped {len(skipped)} (already graded; --force "
+                 f"regrades), failed {len(failed)}; wall time {wall:.1f} s, "
+                 f"{rate:.2f} submissions/s")
+    return "\n".join(lines)
