@@ -14,22 +14,24 @@ $(STAMP): pyproject.toml
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet --upgrade pip
 	$(PY) -m pip install --quiet -e '.[dev]'
+	$(PY) -m compileall -q graders
 	@touch $(STAMP)
 
 ## release: rebuild release/ (and the gradebook's copy of the assignment) from source/
 release: $(STAMP)
 	$(NBGRADER) generate_assignment $(ASSIGNMENT) --force --log-level=WARN
 
-## grade: build the release, grade everything in submitted/ (demo set if there is none),
-## write autograded/, feedback/ and grades.csv, and print the score table
+## grade: build the release, grade everything in submitted/ (demo set if there is none) with
+## the graders engine, write autograded/, feedback/ and grades.csv, print the score table
 grade: release
 	@test -d submitted || (echo "submitted/ is empty: copying in the demo submissions (demo/)"; \
 	  $(PY) -m graders demo)
-	$(NBGRADER) autograde $(ASSIGNMENT) --log-level=WARN
-	$(NBGRADER) generate_feedback $(ASSIGNMENT) --log-level=WARN
-	$(NBGRADER) export --to grades.csv --log-level=WARN
-	@echo
-	@$(PY) -m graders table --assignment $(ASSIGNMENT)
+	@# The engine's exit status is non-zero only if a submission could not be recorded: the
+	@# others still get feedback and grades, then make reports the failure.
+	$(PY) -m graders autograde $(ASSIGNMENT); status=$$?; \
+	$(NBGRADER) generate_feedback $(ASSIGNMENT) --log-level=WARN && \
+	$(NBGRADER) export --to grades.csv --log-level=WARN && \
+	echo && $(PY) -m graders table --assignment $(ASSIGNMENT) && exit $$status
 
 ## reference: rerun the source solution and store its values in graders/reference_values.json
 reference: $(STAMP)

@@ -22,13 +22,15 @@ its skip-or-regrade rule and its file permissions. What is replaced:
 from __future__ import annotations
 
 import glob
+import multiprocessing
 import os
 import shutil
 import time
 import warnings
 from collections.abc import Iterator
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 from pathlib import Path
+from queue import Empty
 
 import nbformat
 from jupyter_core.paths import jupyter_config_path
@@ -38,7 +40,7 @@ from nbgrader.converters import Autograde
 from nbgrader.coursedir import CourseDirectory
 from nbgrader.preprocessors import Execute
 from sqlalchemy.exc import SAWarning
-from traitlets import Float, Integer
+from traitlets import Enum, Float, Integer
 from traitlets.config import Config, LoggingConfigurable
 from traitlets.config.loader import PyFileConfigLoader
 from traitlets.utils.importstring import import_item
@@ -48,6 +50,8 @@ from .kernel_pool import Job, KernelPool
 from .progress import Progress
 
 CONFIG_FILE = "nbgrader_config.py"
+#: Kernels a grading process keeps running, so its own stage work overlaps their execution.
+KERNELS_PER_SHARD = 2
 
 
 class GradingEngine(LoggingConfigurable):
@@ -61,6 +65,12 @@ class GradingEngine(LoggingConfigurable):
                                  "interrupt is killed.").tag(config=True)
     max_restarts = Integer(3, help="Kernel deaths per notebook before the grader stops "
                                    "restarting it.").tag(config=True)
+    traceback_mode = Enum(
+        ["Plain", "Context", "Verbose", "Minimal"], "Plain",
+        help="IPython traceback style in autograded notebooks. 'Context' is ipykernel's (what "
+             "nbgrader autograde shows) but costs about ten times as much per failing cell; "
+             "grades and the students' feedback (which keeps only the error message) are the "
+             "same either way.").tag(config=True)
 
 
 @dataclass
@@ -112,7 +122,7 @@ class BatchAutograde:
 
     def __init__(self, root: Path, assignment: str, students: list[str] | None = None,
                  force: bool = False, workers: int | None = None,
-                 memory_cap_gib: float | None = None, progress: Progress | None = None) -> None:
+                 memory_cap_gib: float | None = None) -> None:
         nbgrader_caching.install()
         nbgrader_caching.compile_package()
         self.root = Path(root).resolve()
@@ -134,11 +144,11 @@ class BatchAutograde:
             memory_cap=int((memory_cap_gib or self.settings.memory_cap_gib) * 2**30),
             grace=self.settings.kill_grace,
             max_restarts=self.settings.max_restarts,
+            traceback_mode=self.settings.traceback_mode,
         )
-        self.sanitize = _instantiate(self.converter.sanitize_preprocessors, self.converter)
-        self.grade = _instantiate(self.converter.autograde_preprocessors, self.converter,
+        self.sanitizing_stages = _instantiate(self.converter.sanitize_preprocessors, self.converter)
+        self.grading_stages = _instantiate(self.converter.autograde_preprocessors, self.converter,
                                   skip=(Execute,))
-        self.progress = progress or Progress(0)
         self.outcomes: dict[str, Outcome] = {}
 
     # ------------------------------------------------------------------ paths
@@ -163,26 +173,30 @@ class BatchAutograde:
         return found
 
     # ------------------------------------------------------------------ run
-    def run(self) -> dict[str, Outcome]:
-        # nbgrader's update_or_create_submission trips SQLAlchemy's autoflush warning; it is
-        # benign (stock `nbgrader autograde` prints it too) and would bury the progress bar.
-        warnings.filterwarnings("ignore", category=SAWarning)
-        self.pool.warm_up()
+    def plan(self) -> list[str]:
+        """The students to grade now; those skipped are recorded in ``self.outcomes``."""
         with Gradebook(self.coursedir.db_url, self.coursedir.course_id) as gb:
             try:
-                assignment = gb.find_assignment(self.assignment)
+                gb.find_assignment(self.assignment)
             except MissingEntry:
                 raise SystemExit(
                     f"The gradebook has no assignment {self.assignment!r}: run `nbgrader "
                     f"generate_assignment {self.assignment}` (or `make release`) first."
                 ) from None
-            self.notebook_ids = [nb.name for nb in assignment.notebooks]
-        students = self.students()
-        todo = [s for s in students if self._should_grade(s)]
-        self.progress.start(len(todo))
+        return [s for s in self.students() if self._should_grade(s)]
+
+    def grade(self, students: list[str], report=None) -> dict[str, Outcome]:
+        """Grade ``students``; ``report(outcome)`` is called as each one is recorded."""
+        # nbgrader's update_or_create_submission trips SQLAlchemy's autoflush warning; it is
+        # benign (stock `nbgrader autograde` prints it too) and would bury the progress bar.
+        warnings.filterwarnings("ignore", category=SAWarning)
+        self.report = report or (lambda outcome: None)
+        self.pool.warm_up()
+        with Gradebook(self.coursedir.db_url, self.coursedir.course_id) as gb:
+            self.notebook_ids = [nb.name for nb in gb.find_assignment(self.assignment).notebooks]
         prepared: dict[str, _Prepared] = {}
         waiting: dict[str, set[str]] = {}
-        for result in self.pool.run(self._jobs(todo, prepared, waiting)):
+        for result in self.pool.run(self._jobs(students, prepared, waiting)):
             item = prepared.pop(result.key)
             try:
                 self._save_notebook(item, result)
@@ -262,7 +276,7 @@ class BatchAutograde:
                 "nbgrader": {"student": student, "assignment": self.assignment,
                              "notebook": notebook, "db_url": self.coursedir.db_url},
             }
-            for stage in self.sanitize:
+            for stage in self.sanitizing_stages:
                 nb, resources = stage(nb, resources)
             yield _Prepared(student, notebook, nb, resources, staging, final)
         extra = sorted(set(submitted) - used)
@@ -308,7 +322,7 @@ class BatchAutograde:
                 continue
             cell.outputs = [nbformat.from_dict(o) for o in result.outputs.get(index, [])]
             cell.execution_count = result.execution_counts.get(index)
-        for stage in self.grade:
+        for stage in self.grading_stages:
             nb, resources = stage(nb, resources)
         nbformat.write(nb, item.staging / f"{item.notebook}.ipynb")
         for fault in result.faults:
@@ -330,7 +344,7 @@ class BatchAutograde:
             except Exception as err:  # noqa: BLE001
                 self._fail(student, f"could not record the result: {err!r}")
         shutil.rmtree(staging, ignore_errors=True)
-        self.progress.advance(student, outcome.status, outcome.notes)
+        self.report(outcome)
 
     # ------------------------------------------------------------------ problems
     def _note(self, student: str, note: str) -> None:
@@ -358,9 +372,89 @@ class BatchAutograde:
             gb.db.commit()
 
 
-def autograde(root: Path, assignment: str, **kwargs) -> tuple[dict[str, Outcome], float]:
-    """Run a batch; returns the outcomes and the wall time in seconds."""
+def autograde(root: Path, assignment: str, students: list[str] | None = None,
+              force: bool = False, workers: int | None = None,
+              memory_cap_gib: float | None = None,
+              progress: Progress | None = None) -> tuple[dict[str, Outcome], float]:
+    """Grade a batch with ``workers`` shards; returns the outcomes and the wall time (s)."""
     start = time.monotonic()
-    batch = BatchAutograde(root, assignment, **kwargs)
-    outcomes = batch.run()
+    progress = progress or Progress(0)
+    planner = BatchAutograde(root, assignment, students=students, force=force,
+                             memory_cap_gib=memory_cap_gib, workers=1)
+    todo = planner.plan()
+    outcomes = dict(planner.outcomes)
+    shards = max(1, min(workers or planner.settings.workers or os.cpu_count() or 1, len(todo)))
+    progress.start(len(todo))
+
+    def report(outcome: Outcome) -> None:
+        outcomes[outcome.student] = outcome
+        progress.advance(outcome.student, outcome.status, outcome.notes)
+
+    if shards == 1:
+        planner.grade(todo, report)
+    else:
+        _run_shards(root, assignment, [todo[i::shards] for i in range(shards)],
+                    force, memory_cap_gib, report)
     return outcomes, time.monotonic() - start
+
+
+def _shard(index, root, assignment, students, force, memory_cap_gib, queue) -> None:
+    """One grading process: the whole pipeline, with its own kernel template, for its share."""
+    try:
+        for engine in nbgrader_caching.engines():  # never share a connection across a fork
+            engine.dispose(close=False)
+        batch = BatchAutograde(root, assignment, force=force, memory_cap_gib=memory_cap_gib,
+                               workers=KERNELS_PER_SHARD)
+        batch.grade(students, lambda outcome: queue.put(("outcome", index, asdict(outcome))))
+        queue.put(("exit", index, None))
+    except BaseException as err:  # noqa: BLE001 - tell the coordinator, whatever happened
+        queue.put(("crash", index, f"{type(err).__name__}: {err}"))
+
+
+def _run_shards(root, assignment, shares, force, memory_cap_gib, report) -> None:
+    """Run one process per share of students, relaying each outcome to ``report``.
+
+    The shards are forked from this process, which has imported nbgrader and read the config
+    already, so they start at once. Nothing here has started a thread or a kernel template yet,
+    and the gradebook's connections are closed (``Gradebook.close`` disposes them), so the fork
+    is clean; each shard opens its own connections and starts its own template."""
+    ctx = multiprocessing.get_context("fork")
+    queue = ctx.Queue()
+    procs = [ctx.Process(target=_shard,  # not daemonic: a shard starts its own kernel template
+                         args=(i, root, assignment, share, force, memory_cap_gib, queue))
+             for i, share in enumerate(shares)]
+    for proc in procs:
+        proc.start()
+    try:
+        _relay(procs, shares, queue, report)
+    finally:  # Ctrl-C or an error here: stop the shards; finished students stay recorded
+        for proc in procs:
+            if proc.is_alive():
+                proc.terminate()
+        for proc in procs:
+            proc.join(timeout=10)
+
+
+def _relay(procs, shares, queue, report) -> None:
+    pending = {student: i for i, share in enumerate(shares) for student in share}
+    running = set(range(len(procs)))
+    while running:
+        try:
+            kind, index, payload = queue.get(timeout=1.0)
+        except Empty:
+            for i in [i for i in running if procs[i].exitcode is not None]:
+                running.discard(i)  # died without a word (the OOM killer, say)
+                _give_up(pending, i, f"grading process exited ({procs[i].exitcode})", report)
+            continue
+        if kind == "outcome":
+            pending.pop(payload["student"], None)
+            report(Outcome(**payload))
+        else:
+            running.discard(index)
+            _give_up(pending, index, f"grading process failed: {payload}", report)
+
+
+def _give_up(pending: dict[str, int], shard: int, reason: str, report) -> None:
+    for student in [s for s, i in pending.items() if i == shard]:
+        del pending[student]
+        report(Outcome(student, "failed", notes=[reason]))

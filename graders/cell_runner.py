@@ -169,7 +169,7 @@ def _on_timeout(signum, frame):
 
 
 def run(conn, cells: list[tuple[int, str]], replay: list[int], cwd: str, timeout: float,
-        memory_cap: int) -> None:
+        memory_cap: int, traceback_mode: str = "Plain") -> None:
     """Child entry point: run ``cells`` ((index, source) pairs) in order and report each one.
 
     Cells whose index is in ``replay`` rebuild the state a dead child had: they run silently.
@@ -183,6 +183,7 @@ def run(conn, cells: list[tuple[int, str]], replay: list[int], cwd: str, timeout
         sys.modules["torch"].set_num_threads(1)
     shell = _new_shell()
     shell.memory_cap_bytes, shell.timeout = memory_cap, timeout
+    shell.InteractiveTB.set_mode(traceback_mode)
     _cap_memory(memory_cap)
     signal.signal(signal.SIGALRM, _on_timeout)
     real_out, real_err = sys.stdout, sys.stderr

@@ -14,8 +14,10 @@ Written by hand, because no library does it, is the fault handling around the ch
 * a cell that ignores the soft timeout is killed ``grace`` seconds after it;
 * a child that dies (``os._exit``, a segfault, the kill above) keeps every cell it finished; the
   cell it died in gets a ``KernelDied`` error output saying why, and the rest of the notebook
-  runs in a new child that first replays the finished cells (never the one that died) to rebuild
-  the state; after ``max_restarts`` deaths the remaining cells are marked as not run;
+  runs in a new child that first replays the finished cells to rebuild the state. The cell that
+  died is replayed as a stand-in that raises at once, so the hidden tests, which re-run the
+  student's cells, fail with that reason instead of dying again; after ``max_restarts`` deaths
+  the remaining cells are marked as not run;
 * everything a child sends is JSON and is checked; a child that sends anything else (student code
   writing to the channel) is killed and the submission marked.
 """
@@ -90,10 +92,11 @@ class KernelPool:
 
     def __init__(self, workers: int | None = None, timeout: float = 30.0,
                  memory_cap: int = 4 * 2**30, grace: float = 5.0, max_restarts: int = 3,
-                 preload: list[str] | None = None) -> None:
+                 traceback_mode: str = "Plain", preload: list[str] | None = None) -> None:
         self.workers = workers or os.cpu_count() or 1
         self.timeout, self.memory_cap = timeout, memory_cap
         self.grace, self.max_restarts = grace, max_restarts
+        self.traceback_mode = traceback_mode
         self._ctx = multiprocessing.get_context("forkserver")
         self._ctx.set_forkserver_preload(PRELOAD if preload is None else preload)
 
@@ -128,7 +131,8 @@ class KernelPool:
         reader, writer = self._ctx.Pipe(duplex=False)
         process = self._ctx.Process(
             target=cell_runner.run,
-            args=(writer, cells, replay, job.cwd, self.timeout, self.memory_cap),
+            args=(writer, cells, replay, job.cwd, self.timeout, self.memory_cap,
+                  self.traceback_mode),
             daemon=True,
         )
         process.start()
@@ -232,6 +236,14 @@ class KernelPool:
             run.result.faults.append(f"gave up after {run.deaths + 1} kernel deaths")
             return None
         first_rest = rest[0][0]
-        replay = [(i, src) for i, src in run.job.cells if i < first_rest and i not in killers]
+        replay = [(i, _stand_in(i, reason) if i in killers else src)
+                  for i, src in run.job.cells if i < first_rest]
         return self._spawn(run.job, run.result, replay + rest, [i for i, _ in replay],
                            deaths=run.deaths + 1, killers=killers)
+
+
+def _stand_in(index: int, reason: str) -> str:
+    """What a cell that killed the kernel becomes in the fresh kernel's history: code that fails
+    at once, so a hidden test that re-runs the student's cells reports it instead of dying too."""
+    message = f"this cell stopped the kernel when it ran ({reason}), so it was not run again"
+    return f"raise RuntimeError({message!r})"

@@ -6,7 +6,9 @@ batch, two set-up costs dominate (measured here, per notebook):
 * ``CheckCellMetadata`` validates every cell with ``jsonschema.validate``, which checks the schema
   itself and builds a new validator on each call: 90 ms, and the stage runs twice;
 * every stage that touches the gradebook opens a new ``Gradebook``, which builds a new SQLAlchemy
-  engine (dialect, pool): about 10 ms each, six times.
+  engine (dialect, pool) and inspects the tables: about 10 ms each, six times. The cached engine
+  also waits up to 120 s for SQLite's lock, since the engine's grading processes write to one
+  gradebook.
 
 :func:`install` makes both reuse what they built, in this process only (the engine's own;
 never a process that runs student code). The validation rules, the database and every query are
@@ -33,6 +35,12 @@ import nbgrader.api  # noqa: E402
 import nbgrader.nbgraderformat.common as nbgrader_format  # noqa: E402
 
 _installed = False
+_engines: list = []
+
+
+def engines() -> list:
+    """The SQLAlchemy engines made through the cache, e.g. to dispose of them after a fork."""
+    return list(_engines)
 
 
 class _CachedJsonSchema:
@@ -68,7 +76,39 @@ def install() -> None:
     if _installed:
         return
     nbgrader_format.jsonschema = _CachedJsonSchema()
-    nbgrader.api.create_engine = functools.lru_cache(maxsize=8)(nbgrader.api.create_engine)
+    create_engine = nbgrader.api.create_engine
+
+    @functools.lru_cache(maxsize=8)
+    def cached_engine(url, *args, **kwargs):
+        if str(url).startswith("sqlite"):  # shards write concurrently: wait for the lock
+            kwargs["connect_args"] = {"timeout": 120}
+        engine = create_engine(url, *args, **kwargs)
+        _engines.append(engine)
+        return engine
+
+    nbgrader.api.create_engine = cached_engine
+
+    # Gradebook() also inspects the tables and runs create_all each time: once the schema is
+    # there, the cached engine's answer cannot change for the rest of the batch.
+    inspect, metadata = nbgrader.api.inspect, nbgrader.api.Base.metadata
+    create_all = metadata.create_all
+    inspectors, ready = {}, set()
+
+    def cached_inspect(engine):
+        inspector = inspectors.get(id(engine))
+        if inspector is None:
+            inspector = inspect(engine)
+            if inspector.get_table_names():  # an empty database is asked again next time
+                inspectors[id(engine)] = inspector
+        return inspector
+
+    def create_all_once(bind=None, **kwargs):
+        if id(bind) not in ready:
+            create_all(bind=bind, **kwargs)
+            ready.add(id(bind))
+
+    nbgrader.api.inspect = cached_inspect
+    metadata.create_all = create_all_once
     _installed = True
 
 

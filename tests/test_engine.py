@@ -1,0 +1,198 @@
+"""`graders autograde`: nbgrader's grades where nbgrader keeps them, and faults that stay local.
+
+The engine grades a scratch course holding the whole corpus, the fault corpus
+(``tests/faults/``: a kernel that exits, a segfault, an 8 GB allocation, an endless loop, a loop
+that blocks the timeout signal) and four broken hand-ins (a renamed notebook, invalid JSON, no
+notebook, extra files). Its grades are compared cell by cell with stock ``nbgrader autograde``'s
+(the ``graded_course`` fixture) and with each fault file's expectations.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+from conftest import (
+    ASSIGNMENT,
+    BIN,
+    CORPUS,
+    ROOT,
+    GradedCourse,
+    expected_scores,
+    make_course,
+    run_nbgrader,
+)
+from nbgrader.api import Gradebook
+
+from graders.submission_builder import build_submission, read_cell_file, write_submission
+
+FAULTS = ROOT / "tests" / "faults"
+# Short limits so the fault cases are quick: 2 s a cell, killed 1 s later, 1 GiB of memory.
+ENGINE_CONFIG = """
+c.Execute.timeout = 2
+c.GradingEngine.kill_grace = 1
+c.GradingEngine.memory_cap_gib = 1
+"""
+BROKEN = ["50_renamed_notebook", "51_invalid_json", "52_no_notebook", "53_extra_files"]
+
+
+def run_engine(course: Path, *args: str) -> subprocess.CompletedProcess:
+    env = dict(os.environ, PATH=f"{BIN}{os.pathsep}{os.environ.get('PATH', '')}")
+    return subprocess.run([sys.executable, "-m", "graders", "autograde", ASSIGNMENT, *args],
+                          cwd=course, env=env, capture_output=True, text=True, timeout=600)
+
+
+def add_submissions(course: Path, files: list[Path]) -> None:
+    release = course / "release" / ASSIGNMENT / f"{ASSIGNMENT}.ipynb"
+    for path in files:
+        cell_file = read_cell_file(path)
+        nb = build_submission(release, cell_file)
+        write_submission(nb, course / "submitted", cell_file.student, ASSIGNMENT, ASSIGNMENT)
+
+
+def add_broken_hand_ins(course: Path) -> None:
+    submitted = course / "submitted"
+    reference = submitted / "01_reference" / ASSIGNMENT / f"{ASSIGNMENT}.ipynb"
+    folders = {name: submitted / name / ASSIGNMENT for name in BROKEN}
+    for folder in folders.values():
+        folder.mkdir(parents=True)
+    shutil.copy(reference, folders["50_renamed_notebook"] / "tensors (1).ipynb")
+    (folders["51_invalid_json"] / "tensors.ipynb").write_text('{"cells": [{"cell_type": "co')
+    (folders["52_no_notebook"] / "notes.txt").write_text("I could not get Jupyter to start.\n")
+    shutil.copy(reference, folders["53_extra_files"] / "tensors.ipynb")
+    shutil.copy(reference, folders["53_extra_files"] / "scratch.ipynb")
+    (folders["53_extra_files"] / "data.csv").write_text("x,y\n1,2\n")
+
+
+@pytest.fixture(scope="session")
+def engine_course(tmp_path_factory):
+    course = make_course(tmp_path_factory.mktemp("engine"))
+    with open(course / "nbgrader_config.py", "a") as fh:
+        fh.write(ENGINE_CONFIG)
+    run_nbgrader(course, "generate_assignment", ASSIGNMENT)
+    add_submissions(course, sorted(CORPUS.glob("*.py")) + sorted(FAULTS.glob("*.py")))
+    add_broken_hand_ins(course)
+    proc = run_engine(course)
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    graded = GradedCourse(course)
+    graded.summary = proc.stdout
+    return graded
+
+
+def _notebook_record(course: GradedCourse, student: str):
+    with Gradebook(course.db_url) as gb:
+        nb = gb.find_submission_notebook(ASSIGNMENT, ASSIGNMENT, student)
+        return nb.flagged, [c.auto_comment or "" for c in nb.comments]
+
+
+@pytest.mark.parametrize("case", sorted(CORPUS.glob("*.py")), ids=lambda p: p.stem)
+def test_engine_gives_nbgraders_grades_on_the_corpus(graded_course, engine_course, case):
+    assert engine_course.cell_scores(case.stem) == graded_course.cell_scores(case.stem)
+
+
+@pytest.mark.parametrize("case", sorted(FAULTS.glob("*.py")), ids=lambda p: p.stem)
+def test_a_fault_costs_only_its_own_exercise(engine_course, case):
+    assert engine_course.cell_scores(case.stem) == expected_scores(case)
+
+
+def test_kernel_deaths_are_flagged_and_explained(engine_course):
+    for student, words in [("40_kernel_exit_ex2", "exited with code 1"),
+                           ("41_segfault_ex3", "SIGSEGV"),
+                           ("44_ignores_interrupt_ex3", "did not stop")]:
+        flagged, comments = _notebook_record(engine_course, student)
+        assert flagged and any(words in c for c in comments), (student, comments)
+        line = next(row for row in engine_course.summary.splitlines() if row.startswith(student))
+        assert "kernel died" in line and words in line
+
+
+def test_broken_hand_ins_are_recorded_with_a_reason(engine_course):
+    scores = {s: sum(engine_course.cell_scores(s).values()) for s in BROKEN}
+    assert scores == {"50_renamed_notebook": 15, "51_invalid_json": 0, "52_no_notebook": 0,
+                      "53_extra_files": 15}
+    expected = {
+        "50_renamed_notebook": "graded 'tensors (1).ipynb' as tensors.ipynb",
+        "51_invalid_json": "tensors.ipynb is not a valid notebook",
+        "52_no_notebook": "tensors.ipynb is missing (found: no notebooks)",
+        "53_extra_files": "extra notebooks not graded: scratch.ipynb",
+    }
+    for student, reason in expected.items():
+        line = next(row for row in engine_course.summary.splitlines() if row.startswith(student))
+        assert reason in line, line
+    for student in ("51_invalid_json", "52_no_notebook"):
+        flagged, comments = _notebook_record(engine_course, student)
+        assert flagged and any(expected[student] in c for c in comments)
+    extra = engine_course.path / "autograded" / "53_extra_files" / ASSIGNMENT / "data.csv"
+    assert extra.exists()  # copied along, as nbgrader does
+
+
+def test_feedback_after_the_engine_explains_a_dead_kernel(engine_course):
+    engine_course.nbgrader("generate_feedback", ASSIGNMENT, "--student", "40_kernel_exit_ex2")
+    html = (engine_course.path / "feedback" / "40_kernel_exit_ex2" / ASSIGNMENT /
+            f"{ASSIGNMENT}.html").read_text()
+    assert "KernelDied" in html and "stopped the kernel" in html
+    assert "BEGIN HIDDEN TESTS" not in html and "hidden_checks" not in html
+
+
+def test_memory_and_time_limits_fail_fast_with_a_clear_error(engine_course):
+    import nbformat
+
+    def errors(student):
+        path = engine_course.path / "autograded" / student / ASSIGNMENT / f"{ASSIGNMENT}.ipynb"
+        nb = nbformat.read(path, as_version=4)
+        return [o for c in nb.cells if c.cell_type == "code" for o in c.outputs
+                if o.output_type == "error"]
+
+    assert any(e.ename == "MemoryError" and "1 GiB" in e.evalue
+               for e in errors("42_memory_hog_ex1"))
+    assert any(e.ename == "CellTimeoutError" for e in errors("43_infinite_loop_ex4"))
+
+
+def test_rerun_regrades_nothing_and_force_gives_the_same_grades(engine_course):
+    before = {s: engine_course.cell_scores(s) for s in ("01_reference", "07_missing_bias_ex1")}
+    again = run_engine(engine_course.path)
+    assert again.returncode == 0 and "graded 0, skipped" in again.stdout
+    forced = run_engine(engine_course.path, "--force", "--student", "01_reference",
+                        "--student", "07_missing_bias_ex1")
+    assert forced.returncode == 0 and "graded 2, skipped 0" in forced.stdout
+    assert {s: engine_course.cell_scores(s) for s in before} == before
+
+
+def test_an_unknown_student_is_reported_and_fails_the_run(engine_course):
+    proc = run_engine(engine_course.path, "--student", "nobody")
+    assert proc.returncode == 1 and "no folder" in proc.stdout
+
+
+def test_a_killed_batch_resumes_where_it_stopped(engine_course, tmp_path):
+    course = make_course(tmp_path)
+    run_nbgrader(course, "generate_assignment", ASSIGNMENT)
+    cases = sorted(CORPUS.glob("*.py"))[:16]
+    add_submissions(course, cases)
+    env = dict(os.environ, PATH=f"{BIN}{os.pathsep}{os.environ.get('PATH', '')}")
+    proc = subprocess.Popen([sys.executable, "-m", "graders", "autograde", ASSIGNMENT,
+                             "--workers", "1"], cwd=course, env=env, start_new_session=True,
+                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    autograded = course / "autograded"
+    deadline = time.monotonic() + 120
+    while time.monotonic() < deadline and proc.poll() is None:
+        if autograded.exists() and len(list(autograded.glob(f"*/{ASSIGNMENT}"))) >= 3:
+            break
+        time.sleep(0.05)
+    os.killpg(proc.pid, signal.SIGKILL)  # kill -9, the whole process group
+    proc.wait()
+    done = len(list(autograded.glob(f"*/{ASSIGNMENT}")))
+    assert 3 <= done < len(cases), "the batch should have been cut off half-way"
+
+    resumed = run_engine(course)
+    assert resumed.returncode == 0, resumed.stdout + resumed.stderr
+    assert f"graded {len(cases) - done}, skipped {done}" in resumed.stdout
+    assert not list(autograded.glob("*/.*partial"))
+    graded = GradedCourse(course)
+    for case in cases:
+        assert graded.cell_scores(case.stem) == engine_course.cell_scores(case.stem), case.stem
+    graded.nbgrader("export", "--to", "grades.csv")  # the gradebook is consistent
