@@ -58,7 +58,10 @@ class GradingEngine(LoggingConfigurable):
     """Settings of ``graders autograde``; set them in ``nbgrader_config.py`` as
     ``c.GradingEngine.<name>`` (command-line flags override them)."""
 
-    workers = Integer(0, help="Submissions run at once; 0 means one per core.").tag(config=True)
+    workers = Integer(0, help="Grading processes; 0 means one per core. Each keeps two "
+                              "submissions running, so at most 2 x workers run at once (and "
+                              "2 x workers x memory_cap_gib is the memory they may take).").tag(
+                                  config=True)
     memory_cap_gib = Float(4.0, help="Memory one submission may allocate (GiB) before its "
                                      "allocations fail with MemoryError.").tag(config=True)
     kill_grace = Float(5.0, help="Seconds past the cell timeout before a cell that ignores the "

@@ -102,7 +102,9 @@ def main(argv: list[str] | None = None) -> int:
     grade.add_argument("--student", action="append", metavar="ID",
                        help="grade only this student (repeatable)")
     grade.add_argument("--force", action="store_true", help="regrade students already graded")
-    grade.add_argument("--workers", type=int, help="submissions at once (default: all cores)")
+    grade.add_argument("--workers", type=int,
+                       help="grading processes (default: one per core); each keeps two "
+                            "submissions running so its own work overlaps theirs")
     grade.add_argument("--memory-cap", type=float, metavar="GIB",
                        help="memory a submission may allocate (default 4 GiB)")
     grade.add_argument("--root", default=".", help="the course folder (default: here)")

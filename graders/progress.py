@@ -2,7 +2,8 @@
 
 A progress bar with an ETA on a terminal (one line redrawn in place), or a line every few seconds
 when the output is a log or a pipe (jupyter/nbgrader#1456 asks for this in nbgrader); then a
-summary: graded, skipped, failed with their reasons, wall time and submissions per second.
+summary: the students with a problem and its reason, the counts graded, skipped and failed, wall
+time and submissions per second.
 Hand-written: a dozen lines do not justify a dependency such as tqdm.
 """
 
@@ -53,19 +54,23 @@ class Progress:
 
 
 def summary(outcomes: dict, wall: float) -> str:
-    """The table printed at the end of a batch."""
+    """The report printed at the end of a batch: every student with a problem or a note (failed,
+    flagged, renamed notebook...), then the counts, wall time and throughput."""
     graded = [o for o in outcomes.values() if o.status == "graded"]
     skipped = [o for o in outcomes.values() if o.status == "skipped"]
     failed = [o for o in outcomes.values() if o.status == "failed"]
+    noted = sorted((o for o in outcomes.values() if o.status == "failed"
+                    or (o.status == "graded" and o.notes)), key=lambda o: o.student)
     lines = []
-    width = max([len("student"), *(len(o.student) for o in outcomes.values())])
-    lines.append(f"{'student':<{width}}  {'status':<8}  {'score':>11}  notes")
-    for o in sorted(outcomes.values(), key=lambda o: o.student):
-        score = f"{o.score:g} / {o.max_score:g}" if o.score is not None else "-"
-        notes = "; ".join(o.notes)
-        lines.append(f"{o.student:<{width}}  {o.status:<8}  {score:>11}  {notes}".rstrip())
+    if noted:
+        width = max(len("student"), *(len(o.student) for o in noted))
+        lines.append(f"{'student':<{width}}  {'status':<8}  {'score':>11}  notes")
+        for o in noted:
+            score = f"{o.score:g} / {o.max_score:g}" if o.score is not None else "-"
+            lines.append(f"{o.student:<{width}}  {o.status:<8}  {score:>11}  "
+                         f"{'; '.join(o.notes)}".rstrip())
+        lines.append("")
     rate = len(graded) / wall if wall > 0 else 0.0
-    lines.append("")
     lines.append(f"graded {len(graded)}, skipped {len(skipped)} (already graded; --force "
                  f"regrades), failed {len(failed)}; wall time {wall:.1f} s, "
                  f"{rate:.2f} submissions/s")
