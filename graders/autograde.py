@@ -410,6 +410,8 @@ def _shard(index, root, assignment, students, force, memory_cap_gib, queue) -> N
                                workers=KERNELS_PER_SHARD)
         batch.grade(students, lambda outcome: queue.put(("outcome", index, asdict(outcome))))
         queue.put(("exit", index, None))
+    except KeyboardInterrupt:  # Ctrl-C reaches the whole process group: the coordinator reports
+        pass
     except BaseException as err:  # noqa: BLE001 - tell the coordinator, whatever happened
         queue.put(("crash", index, f"{type(err).__name__}: {err}"))
 

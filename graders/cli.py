@@ -67,10 +67,15 @@ def _cmd_autograde(args) -> int:
     from .autograde import autograde
     from .progress import Progress, summary
 
-    outcomes, wall = autograde(
-        Path(args.root), args.assignment, students=args.student, force=args.force,
-        workers=args.workers, memory_cap_gib=args.memory_cap, progress=Progress(),
-    )
+    try:
+        outcomes, wall = autograde(
+            Path(args.root), args.assignment, students=args.student, force=args.force,
+            workers=args.workers, memory_cap_gib=args.memory_cap, progress=Progress(),
+        )
+    except KeyboardInterrupt:
+        print("\nInterrupted. Every submission finished so far is recorded; run the same "
+              "command again to grade the rest.", file=sys.stderr)
+        return 130
     print(summary(outcomes, wall))
     return 1 if any(o.status == "failed" for o in outcomes.values()) else 0
 

@@ -168,7 +168,8 @@ def test_an_unknown_student_is_reported_and_fails_the_run(engine_course):
     assert proc.returncode == 1 and "no folder" in proc.stdout
 
 
-def test_a_killed_batch_resumes_where_it_stopped(engine_course, tmp_path):
+@pytest.mark.parametrize("how", [signal.SIGKILL, signal.SIGINT], ids=["kill-9", "ctrl-c"])
+def test_a_killed_batch_resumes_where_it_stopped(engine_course, tmp_path, how):
     course = make_course(tmp_path)
     run_nbgrader(course, "generate_assignment", ASSIGNMENT)
     cases = sorted(CORPUS.glob("*.py"))[:16]
@@ -176,15 +177,18 @@ def test_a_killed_batch_resumes_where_it_stopped(engine_course, tmp_path):
     env = dict(os.environ, PATH=f"{BIN}{os.pathsep}{os.environ.get('PATH', '')}")
     proc = subprocess.Popen([sys.executable, "-m", "graders", "autograde", ASSIGNMENT,
                              "--workers", "1"], cwd=course, env=env, start_new_session=True,
-                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+                            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
     autograded = course / "autograded"
     deadline = time.monotonic() + 120
     while time.monotonic() < deadline and proc.poll() is None:
         if autograded.exists() and len(list(autograded.glob(f"*/{ASSIGNMENT}"))) >= 3:
             break
         time.sleep(0.05)
-    os.killpg(proc.pid, signal.SIGKILL)  # kill -9, the whole process group
-    proc.wait()
+    os.killpg(proc.pid, how)  # the whole process group, as a terminal's Ctrl-C does
+    _, err = proc.communicate(timeout=60)
+    if how == signal.SIGINT:
+        assert proc.returncode == 130 and "run the same command again" in err
+        assert "Traceback" not in err
     done = len(list(autograded.glob(f"*/{ASSIGNMENT}")))
     assert 3 <= done < len(cases), "the batch should have been cut off half-way"
 
