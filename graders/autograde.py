@@ -304,18 +304,16 @@ class BatchAutograde:
     def _copy_other_files(self, source: Path, staging: Path) -> None:
         """Like nbgrader: the student's other files, then the source's (these win)."""
         ignore = self.coursedir.ignore + ["*.ipynb"]
-        for filename in utils.find_all_files(str(source), ignore):
-            dest = staging / os.path.relpath(filename, source)
-            dest.parent.mkdir(parents=True, exist_ok=True)
-            shutil.copy(filename, dest)
         src_dir = self.coursedir.format_path(self.coursedir.source_directory, ".",
                                              self.assignment)
         keep = {os.path.join(src_dir, x)
                 for x in self.converter.exclude_overwriting.get(self.assignment, [])}
-        for filename in set(utils.find_all_files(src_dir, ignore)) - keep:
-            dest = staging / os.path.relpath(filename, src_dir)
-            dest.parent.mkdir(parents=True, exist_ok=True)
-            shutil.copy(filename, dest)
+        for root, files in ((str(source), utils.find_all_files(str(source), ignore)),
+                            (src_dir, set(utils.find_all_files(src_dir, ignore)) - keep)):
+            for filename in files:
+                dest = staging / os.path.relpath(filename, root)
+                dest.parent.mkdir(parents=True, exist_ok=True)
+                shutil.copy(filename, dest)
 
     def _save_notebook(self, item: _Prepared, result) -> None:
         """Put the outputs in, then nbgrader's stages after Execute (they save the grades)."""
@@ -383,7 +381,7 @@ def autograde(root: Path, assignment: str, students: list[str] | None = None,
     start = time.monotonic()
     progress = progress or Progress(0)
     planner = BatchAutograde(root, assignment, students=students, force=force,
-                             memory_cap_gib=memory_cap_gib, workers=1)
+                             memory_cap_gib=memory_cap_gib, workers=KERNELS_PER_SHARD)
     todo = planner.plan()
     outcomes = dict(planner.outcomes)
     shards = max(1, min(workers or planner.settings.workers or os.cpu_count() or 1, len(todo)))
@@ -396,18 +394,16 @@ def autograde(root: Path, assignment: str, students: list[str] | None = None,
     if shards == 1:
         planner.grade(todo, report)
     else:
-        _run_shards(root, assignment, [todo[i::shards] for i in range(shards)],
-                    force, memory_cap_gib, report)
+        _run_shards(planner, [todo[i::shards] for i in range(shards)], report)
     return outcomes, time.monotonic() - start
 
 
-def _shard(index, root, assignment, students, force, memory_cap_gib, queue) -> None:
-    """One grading process: the whole pipeline, with its own kernel template, for its share."""
+def _shard(index, batch: BatchAutograde, students, queue) -> None:
+    """One grading process: the whole pipeline, with its own kernel template, for its share.
+    ``batch`` is the planner it was forked from: config, converter and stages are ready."""
     try:
         for engine in nbgrader_caching.engines():  # never share a connection across a fork
             engine.dispose(close=False)
-        batch = BatchAutograde(root, assignment, force=force, memory_cap_gib=memory_cap_gib,
-                               workers=KERNELS_PER_SHARD)
         batch.grade(students, lambda outcome: queue.put(("outcome", index, asdict(outcome))))
         queue.put(("exit", index, None))
     except KeyboardInterrupt:  # Ctrl-C reaches the whole process group: the coordinator reports
@@ -416,17 +412,18 @@ def _shard(index, root, assignment, students, force, memory_cap_gib, queue) -> N
         queue.put(("crash", index, f"{type(err).__name__}: {err}"))
 
 
-def _run_shards(root, assignment, shares, force, memory_cap_gib, report) -> None:
+def _run_shards(planner: BatchAutograde, shares, report) -> None:
     """Run one process per share of students, relaying each outcome to ``report``.
 
-    The shards are forked from this process, which has imported nbgrader and read the config
-    already, so they start at once. Nothing here has started a thread or a kernel template yet,
-    and the gradebook's connections are closed (``Gradebook.close`` disposes them), so the fork
-    is clean; each shard opens its own connections and starts its own template."""
+    The shards are forked from this process, which has imported nbgrader, read the config and
+    built ``planner``'s stages already, so they start at once and share that work. Nothing here
+    has started a thread or a kernel template yet, and the gradebook's connections are closed
+    (``Gradebook.close`` disposes them), so the fork is clean; each shard opens its own
+    connections and starts its own template."""
     ctx = multiprocessing.get_context("fork")
     queue = ctx.Queue()
     procs = [ctx.Process(target=_shard,  # not daemonic: a shard starts its own kernel template
-                         args=(i, root, assignment, share, force, memory_cap_gib, queue))
+                         args=(i, planner, share, queue))
              for i, share in enumerate(shares)]
     for proc in procs:
         proc.start()

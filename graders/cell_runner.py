@@ -52,7 +52,6 @@ class _Recorder:
 
     def __init__(self) -> None:
         self.outputs: list[dict] = []
-        self.execution_count: int | None = None
 
     def stream(self, name: str, text: str) -> None:
         if not text:

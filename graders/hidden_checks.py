@@ -59,13 +59,16 @@ FRESH_SEED = 2024
 @dataclass(frozen=True)
 class Exercise:
     """One graded exercise: its given inputs (name → shape), the names the student defines and
-    the parts its test cells check, in notebook order."""
+    the points of each part its test cells check, in notebook order."""
 
     number: int
     inputs: dict[str, tuple[int, ...]]
     outputs: tuple[str, ...]
-    parts: tuple[str, ...]
     points: dict[str, int] = field(default_factory=dict)
+
+    @property
+    def parts(self) -> tuple[str, ...]:
+        return tuple(self.points)
 
 
 EXERCISES: dict[str, Exercise] = {
@@ -73,28 +76,24 @@ EXERCISES: dict[str, Exercise] = {
         1,
         {"features": (1, 5), "weights": (1, 5), "bias": (1, 1)},
         ("y",),
-        ("shape", "value"),
         {"shape": 1, "value": 2},
     ),
     "single_layer_mm": Exercise(
         2,
         {"features": (1, 5), "weights": (1, 5), "bias": (1, 1)},
         ("y",),
-        ("shape", "value", "method"),
         {"shape": 1, "value": 2, "method": 1},
     ),
     "multilayer": Exercise(
         3,
         {"features": (1, 3), "W1": (3, 2), "W2": (2, 1), "B1": (1, 2), "B2": (1, 1)},
         ("h", "output"),
-        ("shape", "hidden", "output"),
         {"shape": 1, "hidden": 1, "output": 2},
     ),
     "numpy_bridge": Exercise(
         4,
         {"a": (4, 3)},
         ("b",),
-        ("type", "memory", "doubled"),
         {"type": 1, "memory": 2, "doubled": 1},
     ),
 }
@@ -306,21 +305,22 @@ def _shape_hint(name: str) -> str:
     }.get(name, "")
 
 
-def _flat(values) -> list[float]:
+def flatten(values) -> list[float]:
+    """A nested list of numbers (``tensor.tolist()``) as a flat list of floats."""
     if isinstance(values, list):
-        return [x for row in values for x in _flat(row)]
+        return [x for row in values for x in flatten(row)]
     return [float(values)]
 
 
 def _max_diff(actual, expected) -> float:
-    a, e = _flat(actual), _flat(expected)
+    a, e = flatten(actual), flatten(expected)
     if any(math.isnan(x) for x in a):
         return math.inf
     return max(abs(x - y) for x, y in zip(a, e, strict=True))
 
 
 def _fmt(values) -> str:
-    flat = _flat(values)
+    flat = flatten(values)
     if len(flat) == 1:
         return f"{flat[0]:.4f}"
     return "[" + ", ".join(f"{x:.4f}" for x in flat) + "]"

@@ -63,6 +63,7 @@ class _Running:
     process: multiprocessing.Process
     conn: connection.Connection
     deadline: float
+    known: set[int] = field(default_factory=set)  # the job's cell indices a message may name
     current: int | None = None
     done: bool = False
     timed_out: bool = False
@@ -138,6 +139,7 @@ class KernelPool:
         process.start()
         writer.close()
         return _Running(job, result, process, reader, time.monotonic() + START_TIMEOUT,
+                        known={index for index, _ in job.cells},
                         killers=set(killers or ()), deaths=deaths)
 
     def _wait(self, runs: list[_Running]) -> list[_Running]:
@@ -179,7 +181,7 @@ class KernelPool:
                 return
 
     def _handle(self, run: _Running, message: dict) -> None:
-        known = {index for index, _ in run.job.cells}
+        known = run.known
         if "start" in message:
             index = int(message["start"])
             if index not in known:

@@ -19,7 +19,7 @@ from pathlib import Path
 import nbformat
 from nbclient import NotebookClient
 
-from .hidden_checks import EXERCISES, REFERENCE_FILE
+from .hidden_checks import EXERCISES, REFERENCE_FILE, flatten
 
 #: What the lesson prints, to 4 decimals; the stored values must round to these.
 PUBLISHED = {
@@ -81,17 +81,11 @@ def compute(source: Path, timeout: int = 120) -> dict:
     raise RuntimeError(f"running {source} recorded no reference values")
 
 
-def _flat(values):
-    if isinstance(values, list):
-        return [x for row in values for x in _flat(row)]
-    return [values]
-
-
 def published_mismatches(values: dict) -> list[str]:
     """Where the values do not round to the lesson's published numbers (empty when all do)."""
     problems = []
     for (exercise, name), published in PUBLISHED.items():
-        got = [round(x, 4) for x in _flat(values[exercise][name])]
+        got = [round(x, 4) for x in flatten(values[exercise][name])]
         if got != published:
             problems.append(f"{exercise}.{name}: {got} (published: {published})")
     return problems

@@ -27,11 +27,16 @@ ASSIGNMENT = "tensors"
 BIN = Path(sys.executable).parent
 
 
+def course_env() -> dict[str, str]:
+    """The environment for course commands: the venv's bin first (nbgrader runs ``alembic``)."""
+    return dict(os.environ, PATH=f"{BIN}{os.pathsep}{os.environ.get('PATH', '')}")
+
+
 def run_nbgrader(course: Path, *args: str, check: bool = True) -> subprocess.CompletedProcess:
-    """Run a real ``nbgrader`` command in ``course`` (alembic must be on PATH for the gradebook)."""
-    env = dict(os.environ, PATH=f"{BIN}{os.pathsep}{os.environ.get('PATH', '')}")
+    """Run a real ``nbgrader`` command in ``course``."""
     proc = subprocess.run(
-        [str(BIN / "nbgrader"), *args], cwd=course, env=env, capture_output=True, text=True,
+        [str(BIN / "nbgrader"), *args], cwd=course, env=course_env(), capture_output=True,
+        text=True,
     )
     if check and proc.returncode != 0:
         raise AssertionError(f"nbgrader {' '.join(args)} failed:\n{proc.stdout}\n{proc.stderr}")
@@ -44,6 +49,15 @@ def make_course(tmp: Path) -> Path:
     shutil.copytree(ROOT / "source", course / "source")
     shutil.copy(ROOT / "nbgrader_config.py", course / "nbgrader_config.py")
     return course
+
+
+def add_submissions(course: Path, files: list[Path]) -> None:
+    """Turn cell files into submissions (student id = file name) of the course's release."""
+    release = course / "release" / ASSIGNMENT / f"{ASSIGNMENT}.ipynb"
+    for path in files:
+        cell_file = read_cell_file(path)
+        nb = build_submission(release, cell_file)
+        write_submission(nb, course / "submitted", cell_file.student, ASSIGNMENT, ASSIGNMENT)
 
 
 def expected_scores(path: Path) -> dict[str, float]:
@@ -94,10 +108,6 @@ class GradedCourse:
 def graded_course(tmp_path_factory) -> GradedCourse:
     course = make_course(tmp_path_factory.mktemp("graded"))
     run_nbgrader(course, "generate_assignment", ASSIGNMENT)
-    release = course / "release" / ASSIGNMENT / f"{ASSIGNMENT}.ipynb"
-    for path in sorted(CORPUS.glob("*.py")):
-        cell_file = read_cell_file(path)
-        nb = build_submission(release, cell_file)
-        write_submission(nb, course / "submitted", cell_file.student, ASSIGNMENT, ASSIGNMENT)
+    add_submissions(course, sorted(CORPUS.glob("*.py")))
     run_nbgrader(course, "autograde", ASSIGNMENT)
     return GradedCourse(course)

@@ -20,17 +20,16 @@ from pathlib import Path
 import pytest
 from conftest import (
     ASSIGNMENT,
-    BIN,
     CORPUS,
     ROOT,
     GradedCourse,
+    add_submissions,
+    course_env,
     expected_scores,
     make_course,
     run_nbgrader,
 )
 from nbgrader.api import Gradebook
-
-from graders.submission_builder import build_submission, read_cell_file, write_submission
 
 FAULTS = ROOT / "tests" / "faults"
 # Short limits so the fault cases are quick: 2 s a cell, killed 1 s later, 1 GiB of memory.
@@ -43,17 +42,9 @@ BROKEN = ["50_renamed_notebook", "51_invalid_json", "52_no_notebook", "53_extra_
 
 
 def run_engine(course: Path, *args: str) -> subprocess.CompletedProcess:
-    env = dict(os.environ, PATH=f"{BIN}{os.pathsep}{os.environ.get('PATH', '')}")
     return subprocess.run([sys.executable, "-m", "graders", "autograde", ASSIGNMENT, *args],
-                          cwd=course, env=env, capture_output=True, text=True, timeout=600)
-
-
-def add_submissions(course: Path, files: list[Path]) -> None:
-    release = course / "release" / ASSIGNMENT / f"{ASSIGNMENT}.ipynb"
-    for path in files:
-        cell_file = read_cell_file(path)
-        nb = build_submission(release, cell_file)
-        write_submission(nb, course / "submitted", cell_file.student, ASSIGNMENT, ASSIGNMENT)
+                          cwd=course, env=course_env(), capture_output=True, text=True,
+                          timeout=600)
 
 
 def add_broken_hand_ins(course: Path) -> None:
@@ -174,9 +165,9 @@ def test_a_killed_batch_resumes_where_it_stopped(engine_course, tmp_path, how):
     run_nbgrader(course, "generate_assignment", ASSIGNMENT)
     cases = sorted(CORPUS.glob("*.py"))[:16]
     add_submissions(course, cases)
-    env = dict(os.environ, PATH=f"{BIN}{os.pathsep}{os.environ.get('PATH', '')}")
     proc = subprocess.Popen([sys.executable, "-m", "graders", "autograde", ASSIGNMENT,
-                             "--workers", "1"], cwd=course, env=env, start_new_session=True,
+                             "--workers", "1"], cwd=course, env=course_env(),
+                            start_new_session=True,
                             stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
     autograded = course / "autograded"
     deadline = time.monotonic() + 120

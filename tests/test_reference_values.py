@@ -6,14 +6,8 @@ import sys
 
 from conftest import ROOT
 
-from graders.hidden_checks import REFERENCE_FILE
+from graders.hidden_checks import REFERENCE_FILE, flatten
 from graders.reference import published_mismatches
-
-
-def _flat(values):
-    if isinstance(values, list):
-        return [x for row in values for x in _flat(row)]
-    return [values]
 
 
 def test_stored_values_round_to_the_lessons_published_outputs():
@@ -32,7 +26,8 @@ def test_rerunning_the_source_solution_reproduces_the_stored_values(tmp_path):
     for exercise in stored:
         assert fresh[exercise].keys() == stored[exercise].keys()
         for name in stored[exercise]:
-            pairs = zip(_flat(fresh[exercise][name]), _flat(stored[exercise][name]), strict=True)
+            pairs = zip(flatten(fresh[exercise][name]), flatten(stored[exercise][name]),
+                        strict=True)
             assert all(abs(a - b) < 1e-7 for a, b in pairs), (
                 f"{exercise}.{name} drifted: run `make reference` and review the change"
             )
