@@ -389,7 +389,7 @@ def autograde(root: Path, assignment: str, students: list[str] | None = None,
 
     def report(outcome: Outcome) -> None:
         outcomes[outcome.student] = outcome
-        progress.advance(outcome.student, outcome.status, outcome.notes)
+        progress.advance(outcome.student)
 
     if shards == 1:
         planner.grade(todo, report)

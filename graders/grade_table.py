@@ -1,7 +1,8 @@
 """Grade table: the short per-student summary that ends ``make grade``.
 
 Reads nbgrader's gradebook through its own API (``nbgrader.api.Gradebook``); the table layout is
-ours. Students whose notebook could not be graded (missing, renamed) are listed, not skipped.
+ours. Every student in the gradebook is listed; one whose notebook the engine flagged (missing,
+renamed, invalid, a kernel that died) says so, the reason being in the gradebook's comments.
 """
 
 from __future__ import annotations
@@ -24,8 +25,8 @@ def rows(db: str, assignment: str) -> list[tuple[str, float | None, float, str]]
             except MissingEntry:
                 out.append((student, None, max_score, "no submission"))
                 continue
-            notebooks = submission.notebooks
-            note = "" if notebooks else "notebook missing"
+            flagged = any(nb.flagged for nb in submission.notebooks)
+            note = "flagged: see the gradebook's comments" if flagged else ""
             out.append((student, submission.score, max_score, note))
     return out
 

@@ -25,7 +25,7 @@ class Progress:
         self.started = self.last_line = time.monotonic()
         self._draw("", force=True)
 
-    def advance(self, student: str, status: str, notes: list[str]) -> None:
+    def advance(self, student: str) -> None:
         self.done += 1
         self._draw(student, force=self.done == self.total)
 
