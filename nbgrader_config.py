@@ -1,9 +1,27 @@
-"""nbgrader configuration of the course: every nbgrader command run from this folder reads it."""
+"""nbgrader configuration of the course: every nbgrader command run from this folder reads it,
+and so does ``graders autograde``."""
 
-from nbconvert.preprocessors import CSSHTMLHeaderPreprocessor
-from nbgrader.preprocessors import GetGrades
+from nbconvert.preprocessors import ClearMetadataPreprocessor, CSSHTMLHeaderPreprocessor
+from nbgrader.preprocessors import (
+    AssignLatePenalties,
+    CheckCellMetadata,
+    ClearOutput,
+    Execute,
+    GetGrades,
+    IgnorePattern,
+    LimitOutput,
+    OverwriteCells,
+    OverwriteKernelspec,
+    SaveAutoGrades,
+)
 
-from graders.preprocessors import RedactHiddenTests
+from graders.preprocessors import (
+    DeduplicateCells,
+    RedactHiddenTests,
+    ReviewCode,
+    SaveFindings,
+    VerifyAnswers,
+)
 
 c = get_config()  # noqa: F821 - provided by traitlets when nbgrader loads this file
 
@@ -12,6 +30,24 @@ c.CourseDirectory.course_id = "intro-to-pytorch"
 # Autograde: 30 s per cell, keep going after an error, and put back test cells a student deleted.
 c.Execute.timeout = 30
 c.OverwriteCells.add_missing_cells = True
+
+# nbgrader's stages, with this course's in their places (graders/preprocessors/):
+# DeduplicateCells keeps copy-pasted cells from losing the submission; VerifyAnswers decides every
+# test cell outside the student's kernel, from the grader's own sealed re-runs; ReviewCode lists
+# code worth a look; SaveFindings writes diagnoses, tampering and review hits to the gradebook.
+c.Autograde.sanitize_preprocessors = [
+    ClearOutput, DeduplicateCells, OverwriteKernelspec, OverwriteCells, CheckCellMetadata,
+]
+c.Autograde.autograde_preprocessors = [
+    Execute, IgnorePattern, ClearMetadataPreprocessor, VerifyAnswers, ReviewCode, LimitOutput,
+    SaveAutoGrades, SaveFindings, AssignLatePenalties, CheckCellMetadata,
+]
+
+# The grading engine (`graders autograde`): see README "The grading engine" and "Security model".
+# c.GradingEngine.workers = 0            # grading processes; 0 = one per core
+# c.GradingEngine.memory_cap_gib = 4
+# c.GradingEngine.sandbox = True         # False only to debug (same as --no-sandbox)
+# c.GradingEngine.require_sandbox = False
 
 # Feedback: the stock stages plus RedactHiddenTests, so students see each failed test's message
 # but never the hidden test code (nbgrader shows it by default: jupyter/nbgrader#917, #1363).

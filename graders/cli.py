@@ -4,14 +4,15 @@ nbgrader does generate/autograde/feedback/export; these subcommands do what it d
 
 * ``graders reference``: run the source solution and store the seeded answers the hidden tests use;
 * ``graders demo``: copy the bundled demo submissions into ``submitted/`` (a fresh clone's set);
-* ``graders autograde``: nbgrader's autograde, run by the fast, fault-proof engine of
-  :mod:`graders.autograde`;
+* ``graders autograde``: nbgrader's autograde, run by the fast, sealed, fault-proof engine of
+  :mod:`graders.engine.batch`;
 * ``graders table``: print each student's score from the gradebook, the last step of ``make grade``.
 """
 
 from __future__ import annotations
 
 import argparse
+import signal
 import sys
 from pathlib import Path
 
@@ -62,22 +63,29 @@ def _cmd_demo(args) -> int:
     return 0
 
 
-def _cmd_autograde(args) -> int:
-    from . import nbgrader_caching  # noqa: F401 - first: it trims what jsonschema imports
-    from .autograde import autograde
-    from .progress import Progress, summary
+def _interrupt(signum, frame):
+    raise KeyboardInterrupt
 
+
+def _cmd_autograde(args) -> int:
+    from .engine import nbgrader_caching  # noqa: F401 - first: it trims what jsonschema imports
+    from .engine.batch import autograde
+    from .engine.progress import Progress, summary
+
+    signal.signal(signal.SIGTERM, _interrupt)  # a clean stop, as on Ctrl-C
     try:
-        outcomes, wall = autograde(
+        report = autograde(
             Path(args.root), args.assignment, students=args.student, force=args.force,
-            workers=args.workers, memory_cap_gib=args.memory_cap, progress=Progress(),
+            workers=args.workers, memory_cap_gib=args.memory_cap,
+            sandbox=False if args.no_sandbox else None,
+            require_sandbox=True if args.require_sandbox else None, progress=Progress(),
         )
     except KeyboardInterrupt:
         print("\nInterrupted. Every submission finished so far is recorded; run the same "
               "command again to grade the rest.", file=sys.stderr)
         return 130
-    print(summary(outcomes, wall))
-    return 1 if any(o.status == "failed" for o in outcomes.values()) else 0
+    print(summary(report))
+    return 1 if any(o.status == "failed" for o in report.outcomes.values()) else 0
 
 
 def _cmd_table(args) -> int:
@@ -109,9 +117,14 @@ def main(argv: list[str] | None = None) -> int:
     grade.add_argument("--force", action="store_true", help="regrade students already graded")
     grade.add_argument("--workers", type=int,
                        help="grading processes (default: one per core); each keeps two "
-                            "submissions running so its own work overlaps theirs")
+                            "notebooks (and the grader's re-runs of them) running, so its own "
+                            "work overlaps theirs")
     grade.add_argument("--memory-cap", type=float, metavar="GIB",
                        help="memory a submission may allocate (default 4 GiB)")
+    grade.add_argument("--no-sandbox", action="store_true",
+                       help="run submissions without the sandbox (to debug only)")
+    grade.add_argument("--require-sandbox", action="store_true",
+                       help="refuse to grade if this kernel lacks part of the sandbox")
     grade.add_argument("--root", default=".", help="the course folder (default: here)")
     grade.set_defaults(func=_cmd_autograde)
 

@@ -2,8 +2,9 @@
 
 ``python -m graders reference`` executes ``source/<assignment>/<assignment>.ipynb`` with nbclient
 (given cells and solution cells; test cells are left out, since they read the very values being
-made), records each exercise's outputs right after its solution cell, and writes them to
-``graders/reference_values.json``, the one place hidden checks read them from. The test suite runs
+made), records each exercise's inputs right before its solution cell and its outputs right
+after, and writes them to ``graders/checks/reference_values.json``, the one place the verdicts
+(:mod:`graders.checks.verdicts`) read the lesson's answers and data from. The test suite runs
 it again and fails if the stored values drift from the source or from the lesson's published
 numbers.
 
@@ -19,7 +20,8 @@ from pathlib import Path
 import nbformat
 from nbclient import NotebookClient
 
-from .hidden_checks import EXERCISES, REFERENCE_FILE, flatten
+from .checks.exercises import EXERCISES
+from .preprocessors.verify_answers import REFERENCE_FILE
 
 #: What the lesson prints, to 4 decimals; the stored values must round to these.
 PUBLISHED = {
@@ -42,10 +44,20 @@ def _is_test_cell(cell) -> bool:
     return bool(meta.get("grade")) and not meta.get("solution")
 
 
-def _capture(exercise: str, fields: dict[str, str]) -> str:
-    """A cell that stores ``{key: variable.tolist()}`` under the exercise's name."""
-    items = ", ".join(f"{key!r}: {name}.tolist()" for key, name in fields.items())
-    return f"_ref.setdefault({exercise!r}, {{}}).update({{{items}}})"
+def flatten(values) -> list[float]:
+    """A nested list of numbers (``tensor.tolist()``) as a flat list of floats."""
+    if isinstance(values, list):
+        return [x for row in values for x in flatten(row)]
+    return [float(values)]
+
+
+def _capture(exercise: str, fields: dict[str, str], key: str | None = None) -> str:
+    """A cell that stores ``{name: variable.tolist()}`` under the exercise (and ``key``)."""
+    items = ", ".join(f"{name!r}: {var}.tolist()" for name, var in fields.items())
+    target = f"_ref.setdefault({exercise!r}, {{}})"
+    if key:
+        target += f".setdefault({key!r}, {{}})"
+    return f"{target}.update({{{items}}})"
 
 
 def reference_notebook(source: Path):
@@ -56,13 +68,13 @@ def reference_notebook(source: Path):
         if cell.cell_type != "code" or _is_test_cell(cell):
             continue
         exercise = _nbgrader(cell).get("grade_id") if _nbgrader(cell).get("solution") else None
-        if exercise == "numpy_bridge":  # the array before the solution doubles it
-            cells.append(nbformat.v4.new_code_cell(_capture(exercise, {"a_before": "a"})))
+        ex = EXERCISES.get(exercise)
+        if ex is not None:  # the inputs, as the solution is about to use them
+            inputs = {name: name for name in ex.inputs}
+            cells.append(nbformat.v4.new_code_cell(_capture(exercise, inputs, "inputs")))
         cells.append(nbformat.v4.new_code_cell(cell.source))
-        if exercise in EXERCISES:
-            fields = {name: name for name in EXERCISES[exercise].outputs}
-            if exercise == "numpy_bridge":
-                fields = {"a_after": "a", "b": "b"}
+        if ex is not None:
+            fields = {name: name for name in [*ex.outputs, *ex.watched]}
             cells.append(nbformat.v4.new_code_cell(_capture(exercise, fields)))
     cells.append(nbformat.v4.new_code_cell(_CAPTURE_END))
     nb.cells = cells

@@ -18,7 +18,7 @@ from pathlib import Path
 import pytest
 from nbgrader.api import Gradebook
 
-from graders.hidden_checks import EXERCISES
+from graders.checks.exercises import EXERCISES
 from graders.submission_builder import build_submission, read_cell_file, write_submission
 
 ROOT = Path(__file__).resolve().parent.parent

@@ -127,7 +127,7 @@ def test_feedback_after_the_engine_explains_a_dead_kernel(engine_course):
     html = (engine_course.path / "feedback" / "40_kernel_exit_ex2" / ASSIGNMENT /
             f"{ASSIGNMENT}.html").read_text()
     assert "KernelDied" in html and "stopped the kernel" in html
-    assert "BEGIN HIDDEN TESTS" not in html and "hidden_checks" not in html
+    assert "BEGIN HIDDEN TESTS" not in html and "hidden_test" not in html
 
 
 def test_memory_and_time_limits_fail_fast_with_a_clear_error(engine_course):

@@ -8,8 +8,8 @@ from conftest import ASSIGNMENT
 
 STUDENTS = ["07_missing_bias_ex1", "15_typed_in_values", "16_patched_torch_allclose",
             "19_torch_tensor_copy", "01_reference"]
-SECRETS = ["BEGIN HIDDEN TESTS", "END HIDDEN TESTS", "hidden_checks", "importlib.reload",
-           "Traceback", "most recent call last", "_check_tensor_exercise", "----&gt;"]
+SECRETS = ["BEGIN HIDDEN TESTS", "END HIDDEN TESTS", "hidden_test", "graders.kernel",
+           "PendingVerification", "Traceback", "most recent call last", "----&gt;"]
 
 
 def _text(html: str) -> str:

@@ -6,8 +6,8 @@ import sys
 
 from conftest import ROOT
 
-from graders.hidden_checks import REFERENCE_FILE, flatten
-from graders.reference import published_mismatches
+from graders.preprocessors.verify_answers import REFERENCE_FILE
+from graders.reference import flatten, published_mismatches
 
 
 def test_stored_values_round_to_the_lessons_published_outputs():

@@ -29,7 +29,7 @@ def test_committed_release_matches_generate_assignment(graded_course):
 def test_release_has_no_solutions_hidden_tests_or_outputs():
     nb = nbformat.read(COMMITTED, as_version=4)
     text = COMMITTED.read_text(encoding="utf-8")
-    for secret in ("BEGIN SOLUTION", "HIDDEN TESTS", "hidden_checks", "importlib"):
+    for secret in ("BEGIN SOLUTION", "HIDDEN TESTS", "hidden_test", "graders"):
         assert secret not in text
     for cell in nb.cells:
         meta = cell.metadata.get("nbgrader", {})

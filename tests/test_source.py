@@ -5,7 +5,12 @@ import re
 import nbformat
 from conftest import ASSIGNMENT, ROOT
 
-from graders.hidden_checks import EXERCISES, GIVEN_MARK, TEST_MARK
+from graders.checks.exercises import EXERCISES
+
+#: How given and test cells start (a style the lesson keeps; grading identifies cells by their
+#: nbgrader ids, not by these lines).
+GIVEN_MARK = "# Given: "
+TEST_MARK = "# Test "
 
 SOURCE = ROOT / "source" / ASSIGNMENT / f"{ASSIGNMENT}.ipynb"
 
@@ -41,7 +46,7 @@ def test_test_cells_follow_their_exercise_and_match_the_checker():
         assert meta["locked"] and cell.source.startswith(f"{TEST_MARK}{current}:"), gid
         part = gid[len(f"test_{current}_"):]
         assert meta["points"] == EXERCISES[current].points[part], gid
-        assert f'check(get_ipython(), "{current}", "{part}")' in cell.source, gid
+        assert f'hidden_test("{current}", "{part}")' in cell.source, gid
         seen.setdefault(current, []).append(part)
         total += meta["points"]
     assert seen == {name: list(ex.parts) for name, ex in EXERCISES.items()}

@@ -1,11 +1,12 @@
-# Imported the course's checker and replaced its check function, then typed in a wrong y.
+# Imported the grader's in-kernel module and replaced its hidden-test function, then typed in a
+# wrong y: the verdicts are decided outside the kernel, so the patch changes nothing.
 # expect single_layer_sum: zero
 # expect single_layer_mm: full
 # expect multilayer: full
 # expect numpy_bridge: full
 # %% single_layer_sum
-import graders.hidden_checks
-graders.hidden_checks.check = lambda *args, **kwargs: None
+import graders.kernel
+graders.kernel.hidden_test = lambda *args, **kwargs: None
 y = torch.full((1, 1), 0.5)
 # %% single_layer_mm
 y = activation(torch.mm(features, weights.view(5, 1)) + bias)

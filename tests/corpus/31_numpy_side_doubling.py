@@ -1,8 +1,9 @@
-# Exercise 4 with torch.as_tensor and the doubling done on the NumPy side (a *= 2): shared, so right.
+# Exercise 4 with torch.as_tensor (shares memory: right) but doubling a directly (a *= 2) instead
+# of b in place: the doubling point is lost (numpy_bridge.doubled_a_directly).
 # expect single_layer_sum: full
 # expect single_layer_mm: full
 # expect multilayer: full
-# expect numpy_bridge: full
+# expect numpy_bridge: type=1 memory=2 doubled=0
 # %% single_layer_sum
 y = activation(torch.sum(features * weights) + bias)
 # %% single_layer_mm

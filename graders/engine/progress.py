@@ -53,15 +53,23 @@ class Progress:
         self.stream.flush()
 
 
-def summary(outcomes: dict, wall: float) -> str:
-    """The report printed at the end of a batch: every student with a problem or a note (failed,
-    flagged, renamed notebook...), then the counts, wall time and throughput."""
+def summary(report) -> str:
+    """The report printed at the end of a batch (a :class:`graders.engine.batch.RunReport`):
+    first what the sandbox could not do on this machine, then every student with a problem or a
+    note (failed, flagged, tampering, renamed notebook...), the review list (code worth a look,
+    no points taken), then the counts, wall time and throughput."""
+    outcomes, wall = report.outcomes, report.wall
+    lines = []
+    if report.sandbox:
+        lines.append("WARNING: submissions ran with a partial sandbox on this machine:")
+        lines += [f"  - {item}" for item in report.sandbox]
+        lines.append("  (c.GradingEngine.require_sandbox = True refuses to grade instead)")
+        lines.append("")
     graded = [o for o in outcomes.values() if o.status == "graded"]
     skipped = [o for o in outcomes.values() if o.status == "skipped"]
     failed = [o for o in outcomes.values() if o.status == "failed"]
     noted = sorted((o for o in outcomes.values() if o.status == "failed"
                     or (o.status == "graded" and o.notes)), key=lambda o: o.student)
-    lines = []
     if noted:
         width = max(len("student"), *(len(o.student) for o in noted))
         lines.append(f"{'student':<{width}}  {'status':<8}  {'score':>11}  notes")
@@ -69,6 +77,15 @@ def summary(outcomes: dict, wall: float) -> str:
             score = f"{o.score:g} / {o.max_score:g}" if o.score is not None else "-"
             lines.append(f"{o.student:<{width}}  {o.status:<8}  {score:>11}  "
                          f"{'; '.join(o.notes)}".rstrip())
+        lines.append("")
+    reviewed = sorted((o for o in outcomes.values() if o.review), key=lambda o: o.student)
+    if reviewed:
+        lines.append("Review list: code worth a look (no points were taken for it):")
+        for o in reviewed:
+            lines.append(f"  {o.student}:")
+            lines += [f"    {hit}" for hit in o.review[:5]]
+            if len(o.review) > 5:
+                lines.append(f"    ... and {len(o.review) - 5} more (see the gradebook)")
         lines.append("")
     rate = len(graded) / wall if wall > 0 else 0.0
     lines.append(f"graded {len(graded)}, skipped {len(skipped)} (already graded; --force "

@@ -1,22 +1,29 @@
-"""Batch autograde: ``graders autograde <assignment>``, nbgrader's autograde, fast and fault-proof.
+"""Batch autograde: ``graders autograde <assignment>``, nbgrader's autograde, fast, sealed and
+fault-proof.
 
 It writes what ``nbgrader autograde`` writes (the gradebook, ``autograded/<student>/<assignment>/``)
 so ``nbgrader generate_feedback``, ``nbgrader export`` and formgrader work unchanged after it. What
 is nbgrader's and reused as is: the configuration (``nbgrader_config.py``: timeouts, output
-limits, the course's preprocessors), the ``Autograde`` converter's sanitising stages
-(``ClearOutput``, ``OverwriteCells``... which put back hidden and deleted test cells) and its
-grading stages after ``Execute`` (``LimitOutput``, ``SaveAutoGrades``, ``AssignLatePenalties``...),
-its skip-or-regrade rule and its file permissions. What is replaced:
+limits, the course's stages), the ``Autograde`` converter's sanitising stages (``ClearOutput``,
+``OverwriteCells``... which put back hidden and deleted test cells) and its stages after
+``Execute`` (``VerifyAnswers``, ``LimitOutput``, ``SaveAutoGrades``, ``SaveFindings``...), its
+skip-or-regrade rule and its file permissions. What is replaced:
 
-* how cells run: :mod:`graders.kernel_pool` forks a warm template per submission and runs
-  ``workers`` of them at once, instead of one fresh Jupyter kernel after another;
-* the loop over students: preparation, execution and saving are pipelined, and every failure is
-  kept to its submission. A notebook that is missing, renamed (``tensors (1).ipynb``) or not valid
-  JSON, extra files, and kernels that died are recorded in the gradebook (the notebook is flagged
-  and the reason written as a comment) and in the run's summary, never skipped silently;
+* how cells run: :mod:`graders.engine.pool` forks a warm template per run and seals the child
+  (:mod:`graders.kernel.confine`); each notebook's run and the grader's two re-runs of it
+  (:mod:`graders.checks.probes`) run side by side, instead of one fresh Jupyter kernel after
+  another;
+* the loop over students: preparation, execution and saving are pipelined over grading
+  processes, and every failure is kept to its submission. A notebook that is missing, renamed
+  (``tensors (1).ipynb``), not valid JSON or not preparable, extra files, kernels that died and
+  failed regrades are recorded in the gradebook (the notebook is flagged and the reason written
+  as a comment) and in the run's summary, never skipped silently;
 * writing: each submission is written to a temporary folder and moved into place only after its
-  grades are saved, so an interrupted batch (Ctrl-C, kill -9) resumes where it stopped and a
-  re-run regrades nothing unless ``--force``.
+  grades are saved, so an interrupted batch (Ctrl-C, SIGTERM, kill -9) resumes where it stopped
+  and a re-run regrades nothing unless ``--force``.
+
+Where this code re-does what an nbgrader 0.9.6 method does, a comment names the method, so that
+an nbgrader upgrade is a checklist.
 """
 
 from __future__ import annotations
@@ -25,6 +32,7 @@ import glob
 import multiprocessing
 import os
 import shutil
+import signal
 import time
 import warnings
 from collections.abc import Iterator
@@ -34,46 +42,30 @@ from queue import Empty
 
 import nbformat
 from jupyter_core.paths import jupyter_config_path
-from nbgrader import utils
 from nbgrader.api import Gradebook, MissingEntry
 from nbgrader.converters import Autograde
 from nbgrader.coursedir import CourseDirectory
 from nbgrader.preprocessors import Execute
 from sqlalchemy.exc import SAWarning
-from traitlets import Enum, Float, Integer
-from traitlets.config import Config, LoggingConfigurable
+from traitlets.config import Config
 from traitlets.config.loader import PyFileConfigLoader
 from traitlets.utils.importstring import import_item
 
+from ..checks import probes
+from ..preprocessors.save_findings import add_comment_line
+from ..preprocessors.verify_answers import VerifyAnswers, notebook_key
 from . import nbgrader_caching
-from .kernel_pool import Job, KernelPool
+from .pool import Job, JobResult
 from .progress import Progress
+from .runs import assignment_files, copy_files, make_pool, probe_jobs
+from .sandbox import SandboxLayoutError, sandbox_check
+from .settings import GradingEngine
 
 CONFIG_FILE = "nbgrader_config.py"
-#: Kernels a grading process keeps running, so its own stage work overlaps their execution.
-KERNELS_PER_SHARD = 2
-
-
-class GradingEngine(LoggingConfigurable):
-    """Settings of ``graders autograde``; set them in ``nbgrader_config.py`` as
-    ``c.GradingEngine.<name>`` (command-line flags override them)."""
-
-    workers = Integer(0, help="Grading processes; 0 means one per core. Each keeps two "
-                              "submissions running, so at most 2 x workers run at once (and "
-                              "2 x workers x memory_cap_gib is the memory they may take).").tag(
-                                  config=True)
-    memory_cap_gib = Float(4.0, help="Memory one submission may allocate (GiB) before its "
-                                     "allocations fail with MemoryError.").tag(config=True)
-    kill_grace = Float(5.0, help="Seconds past the cell timeout before a cell that ignores the "
-                                 "interrupt is killed.").tag(config=True)
-    max_restarts = Integer(3, help="Kernel deaths per notebook before the grader stops "
-                                   "restarting it.").tag(config=True)
-    traceback_mode = Enum(
-        ["Plain", "Context", "Verbose", "Minimal"], "Plain",
-        help="IPython traceback style in autograded notebooks. 'Context' is ipykernel's (what "
-             "nbgrader autograde shows) but costs about ten times as much per failing cell; "
-             "grades and the students' feedback (which keeps only the error message) are the "
-             "same either way.").tag(config=True)
+#: Notebooks a grading process keeps running (each with its two re-runs), so its own stage work
+#: overlaps their execution.
+NOTEBOOKS_PER_SHARD = 2
+RUNS_PER_NOTEBOOK = 3
 
 
 @dataclass
@@ -85,6 +77,8 @@ class Outcome:
     score: float | None = None
     max_score: float | None = None
     notes: list[str] = field(default_factory=list)
+    review: list[str] = field(default_factory=list)
+    seconds: float = 0.0
 
 
 def load_config(root: Path) -> Config:
@@ -98,6 +92,7 @@ def load_config(root: Path) -> Config:
 
 
 def _instantiate(stages, parent, skip=()) -> list:
+    """Mirrors nbconvert's ``Exporter.register_preprocessor`` (classes get ``parent``)."""
     out = []
     for stage in stages:
         cls = import_item(stage) if isinstance(stage, str) else stage
@@ -110,6 +105,12 @@ def _instantiate(stages, parent, skip=()) -> list:
     return out
 
 
+def _short(err: BaseException) -> str:
+    """An exception as one line a person can read (never a whole notebook's JSON)."""
+    text = str(err).strip().splitlines()[0] if str(err).strip() else ""
+    return f"{type(err).__name__}: {text}"[:300]
+
+
 @dataclass
 class _Prepared:
     student: str
@@ -117,42 +118,43 @@ class _Prepared:
     nb: object
     resources: dict
     staging: Path
-    final: Path
+    probe_folders: list[Path]
+    results: dict = field(default_factory=dict)
 
 
 class BatchAutograde:
     """Grades every submission of one assignment; see the module docstring."""
 
     def __init__(self, root: Path, assignment: str, students: list[str] | None = None,
-                 force: bool = False, workers: int | None = None,
+                 force: bool = False, sandbox: bool | None = None,
                  memory_cap_gib: float | None = None) -> None:
         nbgrader_caching.install()
-        nbgrader_caching.compile_package()
         self.root = Path(root).resolve()
         self.assignment = assignment
         self.only = set(students or ())
         self.force = force
-        config = load_config(self.root)
-        self.coursedir = CourseDirectory(config=config)
+        self.config = load_config(self.root)
+        self.coursedir = CourseDirectory(config=self.config)
         if not self.coursedir.root or self.coursedir.root == os.getcwd():
             self.coursedir.root = str(self.root)
         self.coursedir.assignment_id = assignment
-        self.converter = Autograde(coursedir=self.coursedir, config=config)
-        self.converter.force = force
-        self.settings = GradingEngine(config=config)
-        execute = Execute(config=config)
-        self.pool = KernelPool(
-            workers=workers or self.settings.workers or None,
-            timeout=execute.timeout or 0,
-            memory_cap=int((memory_cap_gib or self.settings.memory_cap_gib) * 2**30),
-            grace=self.settings.kill_grace,
-            max_restarts=self.settings.max_restarts,
-            traceback_mode=self.settings.traceback_mode,
-        )
-        self.sanitizing_stages = _instantiate(self.converter.sanitize_preprocessors, self.converter)
-        self.grading_stages = _instantiate(self.converter.autograde_preprocessors, self.converter,
-                                  skip=(Execute,))
+        self.converter = Autograde(coursedir=self.coursedir, config=self.config)
+        self.settings = GradingEngine(config=self.config)
+        self.sandbox = self.settings.sandbox if sandbox is None else sandbox
+        self.memory_cap_gib = memory_cap_gib
+        self.timeout = Execute(config=self.config).timeout or 0
+        self.sanitizing_stages = _instantiate(self.converter.sanitize_preprocessors,
+                                              self.converter)
+        self.grading_stages = _instantiate(self.converter.autograde_preprocessors,
+                                           self.converter, skip=(Execute,))
+        if not any(isinstance(s, VerifyAnswers) for s in self.grading_stages):
+            raise SystemExit(
+                "nbgrader_config.py does not list graders.preprocessors.VerifyAnswers in "
+                "c.Autograde.autograde_preprocessors, so no hidden test could be decided. Add it "
+                "after Execute (see this course's nbgrader_config.py).")
         self.outcomes: dict[str, Outcome] = {}
+        self.pool = None
+        self.key_root = self.root
 
     # ------------------------------------------------------------------ paths
     def _submitted(self, student: str) -> Path:
@@ -163,13 +165,16 @@ class BatchAutograde:
         return Path(self.coursedir.format_path(self.coursedir.autograded_directory, student,
                                                self.assignment))
 
+    def _staging(self, student: str) -> Path:
+        final = self._autograded(student)
+        return final.parent / f".{self.assignment}.partial"
+
     def students(self) -> list[str]:
         pattern = self.coursedir.format_path(self.coursedir.submitted_directory, "*",
                                              self.assignment)
         found = sorted(Path(p).parent.name for p in glob.glob(pattern) if os.path.isdir(p))
         if self.only:
-            missing = sorted(self.only - set(found))
-            for student in missing:
+            for student in sorted(self.only - set(found)):
                 self.outcomes[student] = Outcome(student, "failed", notes=[
                     f"no folder {self._submitted(student)}"])
             found = [s for s in found if s in self.only]
@@ -186,31 +191,57 @@ class BatchAutograde:
                     f"The gradebook has no assignment {self.assignment!r}: run `nbgrader "
                     f"generate_assignment {self.assignment}` (or `make release`) first."
                 ) from None
+        probes.course_secret(self.root)  # made once here, before grading processes fork
         return [s for s in self.students() if self._should_grade(s)]
 
-    def grade(self, students: list[str], report=None) -> dict[str, Outcome]:
+    def make_pool(self, notebooks: int, slot_offset: int = 0):
+        try:
+            return make_pool(self.root, self.config, self.timeout,
+                             workers=notebooks * RUNS_PER_NOTEBOOK, sandbox=self.sandbox,
+                             memory_cap_gib=self.memory_cap_gib, slot_offset=slot_offset)
+        except SandboxLayoutError as err:
+            raise SystemExit(str(err)) from None
+
+    def grade(self, students: list[str], report=None, pool=None) -> dict[str, Outcome]:
         """Grade ``students``; ``report(outcome)`` is called as each one is recorded."""
         # nbgrader's update_or_create_submission trips SQLAlchemy's autoflush warning; it is
         # benign (stock `nbgrader autograde` prints it too) and would bury the progress bar.
         warnings.filterwarnings("ignore", category=SAWarning)
         self.report = report or (lambda outcome: None)
+        self.pool = pool or self.make_pool(NOTEBOOKS_PER_SHARD)
         self.pool.warm_up()
         with Gradebook(self.coursedir.db_url, self.coursedir.course_id) as gb:
             self.notebook_ids = [nb.name for nb in gb.find_assignment(self.assignment).notebooks]
         prepared: dict[str, _Prepared] = {}
         waiting: dict[str, set[str]] = {}
-        for result in self.pool.run(self._jobs(students, prepared, waiting)):
-            item = prepared.pop(result.key)
-            try:
-                self._save_notebook(item, result)
-            except Exception as err:  # noqa: BLE001 - one submission's failure stays its own
-                self._fail(item.student, f"could not save {item.notebook}: {err!r}")
-            waiting[item.student].discard(item.notebook)
-            if not waiting[item.student]:
-                self._finish(item.student)
+        started: dict[str, float] = {}
+        try:
+            for result in self.pool.run(self._jobs(students, prepared, waiting, started)):
+                key, _, run = result.key.partition("#")
+                item = prepared[key]
+                item.results[run or "main"] = result
+                if len(item.results) < RUNS_PER_NOTEBOOK:
+                    continue
+                del prepared[key]
+                try:
+                    self._save_notebook(item)
+                except Exception as err:  # noqa: BLE001 - one submission's failure stays its own
+                    self._fail(item.student, f"could not save {item.notebook}: {_short(err)}")
+                finally:
+                    for folder in item.probe_folders:
+                        shutil.rmtree(folder, ignore_errors=True)
+                waiting[item.student].discard(item.notebook)
+                if not waiting[item.student]:
+                    self.outcomes[item.student].seconds = time.monotonic() - started[item.student]
+                    self._finish(item.student)
+        finally:
+            if pool is None:
+                self.pool.close()
         return self.outcomes
 
     def _should_grade(self, student: str) -> bool:
+        """Mirrors nbgrader 0.9.6 ``BaseConverter._skip_assignment`` / ``init_destination``:
+        regrade when forced, never graded, or submitted again since."""
         final = self._autograded(student)
         if self.force or not final.exists():
             return True
@@ -221,30 +252,40 @@ class BatchAutograde:
         self.outcomes[student] = Outcome(student, "skipped", notes=["already graded"])
         return False
 
-    def _jobs(self, students, prepared, waiting) -> Iterator[Job]:
+    def _jobs(self, students, prepared, waiting, started) -> Iterator[Job]:
         for student in students:
             self.outcomes[student] = Outcome(student)
+            started[student] = time.monotonic()
             waiting[student] = set()
             try:
                 items = list(self._prepare(student))
             except Exception as err:  # noqa: BLE001
-                self._fail(student, f"could not prepare the submission: {err!r}")
+                self._fail(student, f"could not prepare the submission: {_short(err)}")
+                self._finish(student)
                 continue
             for item in items:
                 key = f"{student}/{item.notebook}"
                 prepared[key] = item
                 waiting[student].add(item.notebook)
-                cells = [(i, c.source) for i, c in enumerate(item.nb.cells)
+                cells = [["cell", i, c.source, True] for i, c in enumerate(item.nb.cells)
                          if c.cell_type == "code"]
                 yield Job(key, cells, str(item.staging))
+                plan = item.resources["graders"]["plan"]
+                jobs, item.probe_folders = probe_jobs(key, plan, self._files(student))
+                yield from jobs
             if not items:  # nothing to run (missing or unreadable notebooks): record it now
                 self._finish(student)
 
     # ------------------------------------------------------------------ stages
+    def _files(self, student: str):
+        return assignment_files(self.coursedir, self.converter, student, self.assignment)
+
     def _prepare(self, student: str) -> Iterator[_Prepared]:
-        """nbgrader's per-student set-up, then its sanitising stages, for each notebook."""
-        source, final = self._submitted(student), self._autograded(student)
-        staging = final.parent / f".{self.assignment}.partial"
+        """nbgrader's per-student set-up (mirrors nbgrader 0.9.6 ``Autograde.init_assignment``:
+        student, submission and timestamp in the gradebook, other files copied, missing
+        notebooks scored 0), then its sanitising stages for each notebook (mirrors
+        ``Autograde.convert_single_notebook``'s first pass and ``BaseConverter``'s resources)."""
+        source, staging = self._submitted(student), self._staging(student)
         shutil.rmtree(staging, ignore_errors=True)
         staging.mkdir(parents=True)
         timestamp = self.coursedir.get_existing_timestamp(str(source))
@@ -252,7 +293,7 @@ class BatchAutograde:
             gb.update_or_create_student(student)
             kwargs = {"timestamp": timestamp} if timestamp else {}
             gb.update_or_create_submission(self.assignment, student, **kwargs)
-        self._copy_other_files(source, staging)
+        copy_files(self._files(student), staging)
         submitted = sorted(p.name for p in source.glob("*.ipynb"))
         used = set()
         for notebook in self.notebook_ids:
@@ -268,9 +309,8 @@ class BatchAutograde:
                 nb = nbformat.convert(nb, 4)
                 nbformat.validate(nb, relax_add_props=True)
             except Exception as err:  # noqa: BLE001 - any unreadable notebook is the same case
-                reason = str(err).splitlines()[0][:200]
                 self._record_problem(student, notebook, f"{path.name} is not a valid notebook "
-                                     f"({type(err).__name__}: {reason})", zero=True)
+                                     f"({_short(err)})", zero=True)
                 continue
             resources = {
                 "unique_key": notebook,
@@ -279,9 +319,17 @@ class BatchAutograde:
                 "nbgrader": {"student": student, "assignment": self.assignment,
                              "notebook": notebook, "db_url": self.coursedir.db_url},
             }
-            for stage in self.sanitizing_stages:
-                nb, resources = stage(nb, resources)
-            yield _Prepared(student, notebook, nb, resources, staging, final)
+            try:
+                for stage in self.sanitizing_stages:
+                    nb, resources = stage(nb, resources)
+            except Exception as err:  # noqa: BLE001 - recorded, with the stage that failed
+                self._record_problem(student, notebook, f"nbgrader could not prepare "
+                                     f"{path.name} ({type(stage).__name__}: {_short(err)})",
+                                     zero=True)
+                continue
+            plan = probes.plan(nb, notebook_key(self.key_root, resources))
+            resources["graders"] = {"plan": plan}
+            yield _Prepared(student, notebook, nb, resources, staging, [])
         extra = sorted(set(submitted) - used)
         if extra:
             self._note(student, f"extra notebooks not graded: {', '.join(extra)}")
@@ -291,48 +339,42 @@ class BatchAutograde:
         if expected in submitted:
             return source / expected, ""
         stem = notebook.lower()
+        known = {f"{name}.ipynb" for name in self.notebook_ids}
         candidates = [name for name in submitted if name not in used
-                      and name.lower().startswith(stem) and name not in self._known_names()]
+                      and name.lower().startswith(stem) and name not in known]
         if len(candidates) == 1:
             return source / candidates[0], f"graded {candidates[0]!r} as {expected}"
         found = ", ".join(submitted) or "no notebooks"
         return None, f"{expected} is missing (found: {found})"
 
-    def _known_names(self) -> set[str]:
-        return {f"{name}.ipynb" for name in self.notebook_ids}
-
-    def _copy_other_files(self, source: Path, staging: Path) -> None:
-        """Like nbgrader: the student's other files, then the source's (these win)."""
-        ignore = self.coursedir.ignore + ["*.ipynb"]
-        src_dir = self.coursedir.format_path(self.coursedir.source_directory, ".",
-                                             self.assignment)
-        keep = {os.path.join(src_dir, x)
-                for x in self.converter.exclude_overwriting.get(self.assignment, [])}
-        for root, files in ((str(source), utils.find_all_files(str(source), ignore)),
-                            (src_dir, set(utils.find_all_files(src_dir, ignore)) - keep)):
-            for filename in files:
-                dest = staging / os.path.relpath(filename, root)
-                dest.parent.mkdir(parents=True, exist_ok=True)
-                shutil.copy(filename, dest)
-
-    def _save_notebook(self, item: _Prepared, result) -> None:
+    def _save_notebook(self, item: _Prepared) -> None:
         """Put the outputs in, then nbgrader's stages after Execute (they save the grades)."""
         nb, resources = item.nb, item.resources
+        main: JobResult = item.results["main"]
         for index, cell in enumerate(nb.cells):
             if cell.cell_type != "code":
                 continue
-            cell.outputs = [nbformat.from_dict(o) for o in result.outputs.get(index, [])]
-            cell.execution_count = result.execution_counts.get(index)
+            cell.outputs = [nbformat.from_dict(o) for o in main.outputs.get(index, [])]
+            cell.execution_count = main.execution_counts.get(index)
+        resources["graders"]["probe_results"] = {k: item.results[k] for k in ("seeded", "fresh")}
         for stage in self.grading_stages:
             nb, resources = stage(nb, resources)
         nbformat.write(nb, item.staging / f"{item.notebook}.ipynb")
-        for fault in result.faults:
+        for fault in main.faults:
             self._record_problem(item.student, item.notebook, fault, zero=False)
+        outcome = self.outcomes[item.student]
+        tampering = [f for f in resources["graders"].get("findings", [])
+                     if f["kind"] == "tampering"]
+        if tampering:
+            outcome.notes.append(f"tampering: {tampering[0]['text'].split('. ')[0]} "
+                                 f"({len(tampering)} test(s) failed for it)")
+        outcome.review += resources["graders"].get("review", [])
 
     def _finish(self, student: str) -> None:
+        """Mirrors nbgrader 0.9.6 ``BaseConverter.convert_notebooks``' end of a student: the
+        output folder in place, permissions set (``set_permissions``)."""
         outcome = self.outcomes[student]
-        final = self._autograded(student)
-        staging = final.parent / f".{self.assignment}.partial"
+        final, staging = self._autograded(student), self._staging(student)
         if outcome.status != "failed":
             try:
                 if final.exists():
@@ -343,9 +385,33 @@ class BatchAutograde:
                     submission = gb.find_submission(self.assignment, student)
                     outcome.score, outcome.max_score = submission.score, submission.max_score
             except Exception as err:  # noqa: BLE001
-                self._fail(student, f"could not record the result: {err!r}")
+                self._fail(student, f"could not record the result: {_short(err)}")
+        if outcome.status == "failed":
+            self._mark_failed(student, outcome)
         shutil.rmtree(staging, ignore_errors=True)
         self.report(outcome)
+
+    def _mark_failed(self, student: str, outcome: Outcome) -> None:
+        """A submission that could not be graded: flagged in the gradebook with the reason, and
+        if an earlier grading left scores there, said so (they are not this submission's)."""
+        reason = "; ".join(outcome.notes) or "grading failed"
+        try:
+            with Gradebook(self.coursedir.db_url, self.coursedir.course_id) as gb:
+                submission = gb.find_submission(self.assignment, student)
+                earlier = self._autograded(student).exists()
+                if earlier:
+                    outcome.notes.append(f"the gradebook still holds the earlier grading's "
+                                         f"score ({submission.score:g}); it is flagged")
+                for notebook in submission.notebooks:
+                    notebook.flagged = True
+                    if notebook.comments:
+                        add_comment_line(notebook.comments[0], (
+                            f"[problem] grading failed: {reason}"
+                            + (" (the scores shown are from an earlier grading)" if earlier
+                               else "")))
+                gb.db.commit()
+        except Exception:  # noqa: BLE001 - no gradebook entry to mark: the summary says it all
+            pass
 
     # ------------------------------------------------------------------ problems
     def _note(self, student: str, note: str) -> None:
@@ -367,22 +433,30 @@ class BatchAutograde:
                     grade.auto_score = 0
                     grade.needs_manual_grade = False
             if sub.comments:
-                comment = sub.comments[0]
-                note = f"[autograder] {reason}"
-                comment.auto_comment = "\n".join(filter(None, [comment.auto_comment, note]))
+                add_comment_line(sub.comments[0], f"[autograder] {reason}")
             gb.db.commit()
+
+
+# --------------------------------------------------------------------------- the whole run
+@dataclass
+class RunReport:
+    outcomes: dict[str, Outcome]
+    wall: float
+    sandbox: list[str] = field(default_factory=list)  # mechanisms the kernel lacks
 
 
 def autograde(root: Path, assignment: str, students: list[str] | None = None,
               force: bool = False, workers: int | None = None,
-              memory_cap_gib: float | None = None,
-              progress: Progress | None = None) -> tuple[dict[str, Outcome], float]:
-    """Grade a batch with ``workers`` shards; returns the outcomes and the wall time (s)."""
+              memory_cap_gib: float | None = None, sandbox: bool | None = None,
+              require_sandbox: bool | None = None,
+              progress: Progress | None = None) -> RunReport:
+    """Grade a batch with ``workers`` grading processes."""
     start = time.monotonic()
     progress = progress or Progress(0)
-    planner = BatchAutograde(root, assignment, students=students, force=force,
-                             memory_cap_gib=memory_cap_gib, workers=KERNELS_PER_SHARD)
+    planner = BatchAutograde(root, assignment, students=students, force=force, sandbox=sandbox,
+                             memory_cap_gib=memory_cap_gib)
     todo = planner.plan()
+    missing = check_sandbox(planner, require_sandbox)
     outcomes = dict(planner.outcomes)
     shards = max(1, min(workers or planner.settings.workers or os.cpu_count() or 1, len(todo)))
     progress.start(len(todo))
@@ -391,25 +465,44 @@ def autograde(root: Path, assignment: str, students: list[str] | None = None,
         outcomes[outcome.student] = outcome
         progress.advance(outcome.student)
 
-    if shards == 1:
+    if todo and shards == 1:
         planner.grade(todo, report)
-    else:
+    elif todo:
         _run_shards(planner, [todo[i::shards] for i in range(shards)], report)
-    return outcomes, time.monotonic() - start
+    return RunReport(outcomes, time.monotonic() - start, missing)
 
 
-def _shard(index, batch: BatchAutograde, students, queue) -> None:
+def check_sandbox(planner: BatchAutograde, require: bool | None) -> list[str]:
+    """What this kernel cannot do of the sandbox, found by sealing a throw-away child before
+    any submission runs; refuses to go on when the sandbox is required and incomplete."""
+    if not planner.sandbox:
+        return ["the sandbox is off (--no-sandbox): submissions run with the grader's rights"]
+    pool = planner.make_pool(1)
+    missing = sandbox_check(pool.sandbox)
+    required = planner.settings.require_sandbox if require is None else require
+    if missing and required:
+        raise SystemExit("The sandbox is required (c.GradingEngine.require_sandbox or "
+                         "--require-sandbox) but this kernel lacks: " + "; ".join(missing)
+                         + ". Nothing was graded.")
+    return missing
+
+
+def _shard(index: int, batch: BatchAutograde, students, queue) -> None:
     """One grading process: the whole pipeline, with its own kernel template, for its share.
     ``batch`` is the planner it was forked from: config, converter and stages are ready."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)  # the coordinator decides when to stop
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)
     try:
         for engine in nbgrader_caching.engines():  # never share a connection across a fork
             engine.dispose(close=False)
-        batch.grade(students, lambda outcome: queue.put(("outcome", index, asdict(outcome))))
+        pool = batch.make_pool(NOTEBOOKS_PER_SHARD,
+                               slot_offset=index * NOTEBOOKS_PER_SHARD * RUNS_PER_NOTEBOOK)
+        batch.grade(students, lambda outcome: queue.put(("outcome", index, asdict(outcome))),
+                    pool=pool)
+        pool.close()
         queue.put(("exit", index, None))
-    except KeyboardInterrupt:  # Ctrl-C reaches the whole process group: the coordinator reports
-        pass
     except BaseException as err:  # noqa: BLE001 - tell the coordinator, whatever happened
-        queue.put(("crash", index, f"{type(err).__name__}: {err}"))
+        queue.put(("crash", index, _short(err)))
 
 
 def _run_shards(planner: BatchAutograde, shares, report) -> None:
@@ -419,22 +512,25 @@ def _run_shards(planner: BatchAutograde, shares, report) -> None:
     built ``planner``'s stages already, so they start at once and share that work. Nothing here
     has started a thread or a kernel template yet, and the gradebook's connections are closed
     (``Gradebook.close`` disposes them), so the fork is clean; each shard opens its own
-    connections and starts its own template."""
+    connections and starts its own template. Each shard leads its own process group, so a
+    signal a submission sends to its group reaches nothing here (and the sandbox keeps it from
+    signalling anything else)."""
     ctx = multiprocessing.get_context("fork")
     queue = ctx.Queue()
-    procs = [ctx.Process(target=_shard,  # not daemonic: a shard starts its own kernel template
-                         args=(i, planner, share, queue))
+    procs = [ctx.Process(target=_shard, args=(i, planner, share, queue))
              for i, share in enumerate(shares)]
     for proc in procs:
         proc.start()
     try:
         _relay(procs, shares, queue, report)
-    finally:  # Ctrl-C or an error here: stop the shards; finished students stay recorded
+    finally:  # Ctrl-C, SIGTERM or an error here: stop the shards; finished students stay recorded
         for proc in procs:
             if proc.is_alive():
                 proc.terminate()
         for proc in procs:
             proc.join(timeout=10)
+            if proc.is_alive():
+                proc.kill()
 
 
 def _relay(procs, shares, queue, report) -> None:

@@ -12,9 +12,7 @@ batch, two set-up costs dominate (measured here, per notebook):
 
 :func:`install` makes both reuse what they built, in this process only (the engine's own;
 never a process that runs student code). The validation rules, the database and every query are
-unchanged. :func:`compile_package` writes the bytecode of this package, which hidden tests reload
-once per test cell: on machines with ``PYTHONDONTWRITEBYTECODE`` set, every reload would compile
-the module from source again.
+unchanged.
 """
 
 from __future__ import annotations
@@ -25,10 +23,8 @@ import sys
 # format checks that neither nbformat nor nbgrader use. The engine's process goes without them.
 sys.modules.setdefault("rfc3987_syntax", None)
 
-import compileall  # noqa: E402 - after the line above, on purpose
-import functools  # noqa: E402
+import functools  # noqa: E402 - after the line above, on purpose
 import json  # noqa: E402
-from pathlib import Path  # noqa: E402
 
 import jsonschema  # noqa: E402
 import nbgrader.api  # noqa: E402
@@ -110,7 +106,3 @@ def install() -> None:
     nbgrader.api.inspect = cached_inspect
     metadata.create_all = create_all_once
     _installed = True
-
-
-def compile_package() -> None:
-    compileall.compile_dir(str(Path(__file__).parent), quiet=1)

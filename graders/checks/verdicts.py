@@ -1,0 +1,332 @@
+"""Verdicts: decide each test cell from the plain data of the grader's two re-runs.
+
+Runs in the grading process, never in a student's. The data is what :mod:`graders.kernel.probe`
+read back (kinds, shapes, dtypes, values, marks) from the seeded run (the lesson's data) and the
+fresh run (inputs chosen by :mod:`graders.checks.probes`). A test passes when the answer has the
+right kind and shape in both runs and, for a value, matches the lesson's reference answer on the
+lesson's data *and* this module's own double-precision computation on the fresh inputs; a value
+the student typed in cannot do both, nor can one computed from data the student made up.
+
+A failed test gets a message for the student (the variable, expected and actual value or shape,
+and what to change) and a stable code (``single_layer_sum.no_bias``): when the wrong answer
+matches one of the exercise's known mistakes (:mod:`graders.checks.exercises`) on both runs, the
+message names that mistake; otherwise it gives the exercise's general hint. A right answer never
+gets a diagnosis.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+from .exercises import TESTS, Exercise, Matrix, Mistake
+from .probes import ProbePlan
+
+TOLERANCE = 1e-4
+
+
+@dataclass
+class Verdict:
+    passed: bool
+    message: str = ""
+    code: str = ""  # "<exercise>.<what>" when failed
+
+
+@dataclass
+class Run:
+    """What one re-run reported: extractions by test id, and errors by cell index."""
+
+    extracts: dict
+    cell_errors: dict
+    name: str  # "the lesson's data" or "new inputs"
+
+
+def _matrix(info: dict | None) -> Matrix | None:
+    values = (info or {}).get("values")
+    shape = (info or {}).get("shape")
+    if not isinstance(values, list) or not isinstance(shape, list) or len(shape) != 2:
+        return None
+    if not all(isinstance(row, list) and len(row) == shape[1] for row in values):
+        return None
+    if len(values) != shape[0]:
+        return None
+    try:
+        return [[float(x) for x in row] for row in values]
+    except (TypeError, ValueError):
+        return None
+
+
+def _close(a: Matrix | None, b: Matrix | None, tol: float = TOLERANCE) -> bool:
+    if a is None or b is None or len(a) != len(b):
+        return False
+    for ra, rb in zip(a, b, strict=True):
+        if len(ra) != len(rb):
+            return False
+        for x, y in zip(ra, rb, strict=True):
+            if not (math.isfinite(x) and math.isfinite(y)) or abs(x - y) >= tol:
+                return False
+    return True
+
+
+def _fmt(m: Matrix | None) -> str:
+    if not m:
+        return "?"
+    flat = [x for row in m for x in row]
+    if len(flat) == 1:
+        return f"{flat[0]:.4f}"
+    shown = ", ".join(f"{x:.4f}" for x in flat[:6])
+    return f"[{shown}{', ...' if len(flat) > 6 else ''}]"
+
+
+def _shape(info: dict) -> tuple:
+    return tuple(info.get("shape") or ())
+
+
+class Judge:
+    """Judges the test cells of one notebook."""
+
+    def __init__(self, plan: ProbePlan, seeded: Run, fresh: Run, reference: dict,
+                 tolerance: float = TOLERANCE) -> None:
+        self.plan, self.seeded, self.fresh = plan, seeded, fresh
+        self.reference, self.tol = reference, tolerance
+
+    # ------------------------------------------------------------------ entry point
+    def test(self, test_id: str) -> Verdict:
+        ex, part_name = TESTS[test_id]
+        part = ex.parts[part_name]
+        runs = []
+        for run in (self.seeded, self.fresh):
+            data = run.extracts.get(test_id)
+            if not isinstance(data, dict) or "failed" in data or "names" not in data:
+                reason = (data or {}).get("failed") if isinstance(data, dict) else None
+                return self._fail(ex, "rerun_failed",
+                                  f"Exercise {ex.number}: the grader could not run your code "
+                                  f"again on {run.name} ({reason or 'it stopped before this test'}"
+                                  f"). Make sure your notebook runs from top to bottom without "
+                                  f"stopping the kernel.")
+            runs.append(data)
+        seeded, fresh = runs
+        replaced = sorted(set(seeded.get("replaced") or []) | set(fresh.get("replaced") or []))
+        if replaced:
+            names = ", ".join(replaced)
+            return self._fail(ex, "tampering",
+                              f"{names} {'has' if len(replaced) == 1 else 'have'} been replaced "
+                              f"in this notebook. Grading cannot trust a notebook that redefines "
+                              f"the library's comparison and tensor functions, so no check after "
+                              f"that line can pass. Remove the line that assigns to {replaced[0]} "
+                              f"and run all cells again.")
+        check = getattr(self, f"_{part.check}")
+        return check(ex, part.names, seeded, fresh)
+
+    # ------------------------------------------------------------------ helpers
+    def _fail(self, ex: Exercise, what: str, message: str) -> Verdict:
+        return Verdict(False, message, ex.code(what))
+
+    def _inputs(self, ex: Exercise, run: str) -> dict:
+        if run == "fresh":
+            return self.plan.fresh_inputs[ex.grade_id]
+        return self.reference[ex.grade_id]["inputs"]
+
+    def _expected(self, ex: Exercise, run: str) -> dict:
+        if run == "fresh":
+            return ex.reference(self._inputs(ex, "fresh"))
+        return {name: self.reference[ex.grade_id][name] for name in ex.outputs}
+
+    def _errors(self, ex: Exercise, run: Run) -> list:
+        return [run.cell_errors[i] for i in self.plan.regions.get(ex.grade_id, [])
+                if i in run.cell_errors]
+
+    def _diagnose(self, ex: Exercise, seeded: dict, fresh: dict, names) -> Mistake | None:
+        """The known mistake that explains the answers on both runs, if any."""
+        for mistake in ex.mistakes:
+            if mistake.compute is None:
+                continue
+            ok = True
+            for data, run in ((seeded, "seeded"), (fresh, "fresh")):
+                try:
+                    wrong = mistake.compute(self._inputs(ex, run))
+                except (ArithmeticError, ValueError, IndexError, KeyError):
+                    ok = False
+                    break
+                compared = [n for n in wrong if n in ex.outputs or n in data["names"]]
+                if not compared or not all(
+                        _close(_matrix(data["names"].get(n)), wrong[n], self.tol)
+                        for n in compared):
+                    ok = False
+                    break
+            if ok and any(n in names for n in mistake.compute(self._inputs(ex, "fresh"))):
+                return mistake
+        return None
+
+    def _present(self, ex: Exercise, name: str, seeded: dict, fresh: dict) -> Verdict | None:
+        """Fails unless ``name`` is a tensor of the right shape in both runs."""
+        shape = ex.outputs[name]
+        for data, run in ((seeded, self.seeded), (fresh, self.fresh)):
+            info = data["names"].get(name) or {"kind": "missing"}
+            where = "" if run is self.seeded else " when your code runs on new inputs"
+            if info.get("kind") == "missing":
+                return self._missing(ex, name, run)
+            if info.get("kind") == "number":
+                float_mistake = next((m for m in ex.mistakes if m.kind == "number"), None)
+                if float_mistake is not None:
+                    return self._fail(ex, float_mistake.code,
+                                      f"{name} should be a torch.Tensor, but it is a "
+                                      f"{info.get('type', 'number')}. {float_mistake.says}")
+            if info.get("kind") != "tensor":
+                return self._fail(ex, "not_tensor",
+                                  f"{name}{where} should be a torch.Tensor, but it is a "
+                                  f"{info.get('type', info.get('kind'))}. Build it with torch "
+                                  f"operations on the given tensors.")
+            if _shape(info) != shape:
+                mistake = self._diagnose(ex, seeded, fresh, (name,))
+                says = mistake.says if mistake else ex.shape_hints.get(name, "")
+                return self._fail(ex, mistake.code if mistake else "wrong_shape",
+                                  f"{name}{where} should have shape {shape}, but it has shape "
+                                  f"{_shape(info)}. {says}".rstrip())
+            if str(info.get("dtype", "")).startswith("complex"):
+                return self._fail(ex, "not_real", f"{name} should hold real numbers.")
+        return None
+
+    def _missing(self, ex: Exercise, name: str, run: Run) -> Verdict:
+        errors = self._errors(ex, run)
+        if any(e[0] == "NotImplementedError" for e in errors):
+            return self._fail(ex, "not_done", f"Exercise {ex.number} is not done yet: replace "
+                              f"`raise NotImplementedError()` with your code and run the cell.")
+        for mistake in ex.mistakes:
+            if mistake.error and mistake.when_missing == name and any(
+                    mistake.error in e[1] for e in errors):
+                return self._fail(ex, mistake.code, f"{mistake.says}")
+        if errors:
+            ename, evalue = errors[-1][0], errors[-1][1]
+            where = "" if run is self.seeded else " when it ran on new inputs"
+            return self._fail(ex, "error",
+                              f"Exercise {ex.number}: your code raised {ename}{where}: {evalue}. "
+                              f"Run your cell, fix the error, and make sure it only uses the "
+                              f"given variables ({', '.join(ex.inputs)}).")
+        return self._fail(ex, "not_assigned",
+                          f"Exercise {ex.number}: your code does not assign {name}. Store your "
+                          f"result in a variable named {name} in the exercise's cell.")
+
+    def _typed_in(self, ex: Exercise, name: str, seeded: dict, fresh: dict) -> Verdict | None:
+        s, f = _matrix(seeded["names"][name]), _matrix(fresh["names"][name])
+        expected = self._expected(ex, "fresh")[name]
+        if _close(s, f, self.tol) and not _close(expected, self._expected(ex, "seeded")[name],
+                                                 10 * self.tol):
+            return self._fail(ex, "typed_in",
+                              f"{name} does not change when the inputs change: on new inputs your "
+                              f"code still gives {_fmt(f)}, as on the lesson's data. Compute "
+                              f"{name} from the given {', '.join(ex.inputs)} instead of typing a "
+                              f"number in or making your own data.")
+        return None
+
+    # ------------------------------------------------------------------ checks
+    def _shape(self, ex, names, seeded, fresh) -> Verdict:
+        for name in names:
+            verdict = self._present(ex, name, seeded, fresh) or self._typed_in(
+                ex, name, seeded, fresh)
+            if verdict:
+                return verdict
+        return Verdict(True)
+
+    def _value(self, ex, names, seeded, fresh) -> Verdict:
+        failed = self._shape(ex, names, seeded, fresh)
+        if not failed.passed:
+            return failed
+        for name in names:
+            got_s, got_f = _matrix(seeded["names"][name]), _matrix(fresh["names"][name])
+            want_s = self._expected(ex, "seeded")[name]
+            want_f = self._expected(ex, "fresh")[name]
+            if _close(got_s, want_s, self.tol) and _close(got_f, want_f, self.tol):
+                continue
+            mistake = self._diagnose(ex, seeded, fresh, (name,))
+            says = mistake.says if mistake else ex.hints[name]
+            code = mistake.code if mistake else "wrong_value"
+            if not _close(got_s, want_s, self.tol):
+                return self._fail(ex, code, f"{name} is {_fmt(got_s)} but should be "
+                                            f"{_fmt(want_s)}. {says}")
+            return self._fail(ex, mistake.code if mistake else "wrong_on_new_inputs",
+                              f"{name} is right on the lesson's data but not on new inputs: with "
+                              f"other {', '.join(ex.inputs)} your code gives {_fmt(got_f)} "
+                              f"instead of {_fmt(want_f)}. {says} Compute {name} from the given "
+                              f"variables only.")
+        return Verdict(True)
+
+    def _method(self, ex, names, seeded, fresh) -> Verdict:
+        failed = self._shape(ex, names, seeded, fresh)
+        if not failed.passed:
+            return failed
+        for watched in ex.watched:
+            expected_shape = ex.inputs[watched]
+            for data, run, where in ((seeded, "seeded", ""),
+                                     (fresh, "fresh", " (when your code runs on new inputs)")):
+                info = data["names"].get(watched) or {}
+                values = _matrix(info)
+                inputs = self._inputs(ex, run)
+                if _shape(info) != expected_shape or (
+                        values is not None and not _close(values, inputs[watched], 1e-6)):
+                    mistake = next(m for m in ex.mistakes if m.code == f"{watched}_changed")
+                    return self._fail(ex, mistake.code,
+                                      f"{watched} should still have shape {expected_shape} and "
+                                      f"its values after exercise {ex.number}{where}, but it has "
+                                      f"shape {_shape(info)}. {mistake.says}")
+        for name in names:
+            marks = (fresh["names"][name] or {}).get("marks") or []
+            if "matmul" not in marks:
+                mistake = next(m for m in ex.mistakes if m.code == "no_matrix_product")
+                return self._fail(ex, mistake.code, f"Exercise {ex.number} asks for a matrix "
+                                                    f"multiplication: {mistake.says}")
+        return Verdict(True)
+
+    # exercise 4: the NumPy bridge -------------------------------------------------------------
+    def _bridge_type(self, ex, names, seeded, fresh) -> Verdict:
+        return self._present(ex, "b", seeded, fresh) or Verdict(True)
+
+    def _bridge_memory(self, ex, names, seeded, fresh) -> Verdict:
+        failed = self._present(ex, "b", seeded, fresh)
+        if failed:
+            return failed
+        for data, where in ((seeded, ""), (fresh, " when your code runs on a new array")):
+            b, a = data["names"]["b"], data["names"].get("a") or {}
+            if b.get("dtype") != "float64":
+                m = next(m for m in ex.mistakes if m.code == "float_copy")
+                return self._fail(ex, m.code, f"b should have dtype torch.float64 (the dtype of "
+                                              f"a){where}, but it has torch.{b.get('dtype')}. "
+                                              f"{m.says}")
+            if not _overlap(b.get("memory"), a.get("memory")):
+                mistake = self._bridge_mistake(ex, seeded, fresh)
+                if mistake is None or mistake.code not in ("doubled_out_of_place",):
+                    mistake = next(m for m in ex.mistakes if m.code == "copy")
+                return self._fail(ex, mistake.code, f"b does not share memory with a{where}. "
+                                                    f"{mistake.says}")
+        return Verdict(True)
+
+    def _bridge_doubled(self, ex, names, seeded, fresh) -> Verdict:
+        failed = self._present(ex, "b", seeded, fresh)
+        if failed:
+            return failed
+        for data, run, where in ((seeded, "seeded", ""),
+                                 (fresh, "fresh", " when your code runs on a new array")):
+            before = self._inputs(ex, run)["a"]
+            a, b = _matrix(data["names"].get("a")), _matrix(data["names"]["b"])
+            if a is None or a != [[2 * x for x in row] for row in before] or b != a:
+                mistake = self._bridge_mistake(ex, seeded, fresh)
+                says = mistake.says if mistake else ex.hints["b"]
+                got = f"a[0, 0] is {a[0][0]:.4f}" if a else "a is no longer an array"
+                return self._fail(ex, mistake.code if mistake else "wrong_value",
+                                  f"a should be doubled exactly once, in place{where}, and b "
+                                  f"hold the same numbers: a[0, 0] should be "
+                                  f"{2 * before[0][0]:.4f} but {got}. {says}")
+        inplace = fresh.get("inplace") or []
+        if not any("a" in marks for _, marks in inplace):
+            mistake = next(m for m in ex.mistakes if m.code == "doubled_a_directly")
+            return self._fail(ex, mistake.code, mistake.says)
+        return Verdict(True)
+
+    def _bridge_mistake(self, ex, seeded, fresh) -> Mistake | None:
+        return self._diagnose(ex, seeded, fresh, ("a", "b"))
+
+
+def _overlap(x, y) -> bool:
+    if not (isinstance(x, list) and isinstance(y, list) and len(x) == len(y) == 2):
+        return False
+    return x[0] < y[1] and y[0] < x[1]

@@ -1,0 +1,602 @@
+"""Kernel pool: run many jobs at once, each in a sealed child forked from a warm template.
+
+A job is one notebook run (the cells of a submission) or one of the grader's own re-runs of it
+(:mod:`graders.checks.probes`). The pool keeps a template process (:mod:`graders.kernel.template`)
+that has imported torch, numpy and IPython, asks it to fork a child per job, and reads what the
+child reports. Written by hand, because no library does it, is everything around the children:
+
+* **scheduling**: at most ``workers`` children at a time, results yielded as each job ends;
+* **reading**: the child's stdout and stderr are pipes read here, in linear time, up to
+  ``max_stream_bytes`` per stream and cell (then a note); everything else arrives as JSON frames
+  that are checked (kind, known cell, size) and cleaned (unencodable characters replaced): a
+  child that sends anything else is killed and the job marked;
+* **faults stay local**: each child leads its own process group, killed as a whole when the job
+  ends, so processes it leaves behind die with it and cannot keep the grader's output open; a
+  cell that overruns its timeout by ``grace`` seconds is killed; a child that dies
+  (``os._exit``, a segfault, the kill) keeps every cell it finished: the cell it died in gets a
+  ``KernelDied`` error saying why and the rest runs in a new child that first replays the cells
+  before it (the cell that died is replayed as a stand-in that fails at once); after
+  ``max_restarts`` deaths the remaining cells are marked as not run;
+* **a template that dies** (killed, out of memory) is started again and the jobs it was running
+  carry on as after any other death.
+
+Nothing the child sends is trusted: outputs only fill the autograded notebook; the grade comes
+from :mod:`graders.checks` judging the plain data of the grader's re-runs.
+"""
+
+from __future__ import annotations
+
+import codecs
+import json
+import os
+import selectors
+import shutil
+import signal
+import socket
+import struct
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field
+
+from .sandbox import SandboxPolicy, child_environment
+
+START_TIMEOUT = 120.0  # seconds for the template to import torch, or a child to start
+MAX_FRAME = 16 * 2**20
+MAX_TEMPLATE_RESTARTS = 5
+OUTPUT_TYPES = {"display_data", "execute_result", "error", "clear_output"}
+
+
+@dataclass
+class Job:
+    """One run: ``steps`` as the runner takes them (see :mod:`graders.kernel.runner`)."""
+
+    key: str
+    steps: list
+    cwd: str
+    trace: bool = False
+
+
+@dataclass
+class JobResult:
+    key: str
+    outputs: dict[int, list[dict]] = field(default_factory=dict)
+    execution_counts: dict[int, int] = field(default_factory=dict)
+    extracts: dict[str, dict] = field(default_factory=dict)
+    cell_errors: dict[int, list] = field(default_factory=dict)
+    faults: list[str] = field(default_factory=list)
+    sandbox: dict | None = None
+    seconds: float = 0.0
+
+
+def _error(ename: str, evalue: str) -> dict:
+    return {"output_type": "error", "ename": ename, "evalue": evalue,
+            "traceback": [f"{ename}: {evalue}"]}
+
+
+def _exit_reason(code: int | None) -> str:
+    if code is None:
+        return "it stopped responding"
+    if code < 0:
+        try:
+            return f"killed by signal {signal.Signals(-code).name}"
+        except ValueError:
+            return f"killed by signal {-code}"
+    return f"the process exited with code {code}"
+
+
+def clean(value, depth: int = 0):
+    """JSON from a child, with every string made encodable (lone surrogates replaced)."""
+    if depth > 64:
+        raise ValueError("nested too deeply")
+    if isinstance(value, str):
+        try:
+            value.encode("utf-8")
+            return value
+        except UnicodeEncodeError:
+            return value.encode("utf-8", "replace").decode("utf-8")
+    if isinstance(value, list):
+        return [clean(v, depth + 1) for v in value]
+    if isinstance(value, dict):
+        return {clean(k, depth + 1): clean(v, depth + 1) for k, v in value.items()}
+    return value
+
+
+class _Stream:
+    """One stream output being received: chunks, a decoder, a byte budget."""
+
+    def __init__(self, name: str, budget: int) -> None:
+        self.name, self.budget = name, budget
+        self.chunks: list[str] = []
+        self.kept = self.dropped = 0
+        self.decoder = codecs.getincrementaldecoder("utf-8")("replace")
+
+    def add(self, data: bytes) -> None:
+        room = self.budget - self.kept
+        if room <= 0:
+            self.dropped += len(data)
+            return
+        self.kept += min(room, len(data))
+        self.dropped += max(0, len(data) - room)
+        self.chunks.append(self.decoder.decode(data[:room]))
+
+    def output(self) -> dict:
+        text = "".join(self.chunks) + self.decoder.decode(b"", final=True)
+        if self.dropped:
+            text += (f"\n[... {self.dropped:,} more bytes of output were dropped by the grader; "
+                     f"it keeps {self.budget:,} per cell]\n")
+        return {"output_type": "stream", "name": self.name, "text": text}
+
+
+@dataclass
+class _Child:
+    job: Job
+    result: JobResult
+    steps: list  # (position in job.steps, step, silent)
+    request: int
+    slot: int
+    private: str
+    deadline: float
+    pid: int | None = None
+    fds: dict = field(default_factory=dict)  # fd -> "channel" | "stdout" | "stderr"
+    buffer: bytearray = field(default_factory=bytearray)
+    current: int | None = None  # position of the cell running now
+    silent: bool = False
+    last_done: int = -1  # position of the last step finished
+    done: bool = False
+    timed_out: bool = False
+    problem: str = ""  # protocol error or crash report
+    exit_code: int | None = None
+    deaths: int = 0
+    killers: set = field(default_factory=set)
+    last_cell: int | None = None  # position of the last cell started (output after it ends)
+    steps_by_pos: dict = field(default_factory=dict)
+    cell_pos: dict = field(default_factory=dict)  # notebook cell index -> position
+    extract_pos: dict = field(default_factory=dict)  # extraction key -> position
+
+    def __post_init__(self) -> None:
+        for pos, step, _ in self.steps:
+            self.steps_by_pos[pos] = step
+            if step[0] == "cell":
+                self.cell_pos[step[1]] = pos
+            elif step[0] == "extract":
+                self.extract_pos[step[1]] = pos
+
+
+class KernelPool:
+    """Runs :class:`Job` s in sealed children forked from a warm template, ``workers`` at a
+    time."""
+
+    def __init__(self, workers: int | None = None, timeout: float = 30.0, grace: float = 5.0,
+                 max_restarts: int = 3, traceback_mode: str = "Plain",
+                 sandbox: SandboxPolicy | None = None, memory_cap: int = 4 * 2**30,
+                 max_stream_bytes: int = 2**20, slot_offset: int = 0) -> None:
+        self.workers = workers or os.cpu_count() or 1
+        self.timeout, self.grace, self.max_restarts = timeout, grace, max_restarts
+        self.traceback_mode, self.sandbox = traceback_mode, sandbox
+        self.memory_cap, self.max_stream_bytes = memory_cap, max_stream_bytes
+        self.slot_offset = slot_offset
+        self.template: subprocess.Popen | None = None
+        self.control: socket.socket | None = None
+        self.ready = False
+        self.template_restarts = 0
+        self.sandbox_reports: list[dict] = []
+        self._requests = 0
+
+    # ------------------------------------------------------------------ template
+    def warm_up(self) -> None:
+        """Start the template now, so it imports torch while the caller does other work."""
+        if self.template is None or self.template.poll() is not None:
+            self._start_template()
+
+    def _start_template(self) -> None:
+        ours, theirs = socket.socketpair(socket.AF_UNIX, socket.SOCK_SEQPACKET)
+        env = dict(os.environ, OMP_NUM_THREADS="1", MKL_NUM_THREADS="1",
+                   OPENBLAS_NUM_THREADS="1", PYTHONDONTWRITEBYTECODE="1")
+        fd = theirs.fileno()
+        self.template = subprocess.Popen(
+            [sys.executable, "-c",
+             f"import os; os.dup2({fd}, 3); import graders.kernel.template as t; t.main()"],
+            pass_fds=(fd,), stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, env=env,
+            start_new_session=True)
+        theirs.close()
+        self.control, self.ready = ours, False
+
+    def _template_messages(self) -> list[dict] | None:
+        """Messages from the template; None when it has gone."""
+        out = []
+        while True:
+            try:
+                data = self.control.recv(65536, socket.MSG_DONTWAIT)
+            except BlockingIOError:
+                return out
+            except OSError:
+                return None
+            if not data:
+                return None
+            out.append(json.loads(data))
+
+    def close(self) -> None:
+        if self.control is not None:
+            self.control.close()
+            self.control = None
+        if self.template is not None:
+            try:
+                self.template.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                self.template.kill()
+                self.template.wait()
+            self.template = None
+
+    # ------------------------------------------------------------------ scheduling
+    def run(self, jobs: Iterable[Job]) -> Iterator[JobResult]:
+        self.warm_up()
+        pending = iter(jobs)
+        waiting: list[tuple[Job, JobResult, list, int, set]] = []  # restarts to launch
+        children: dict[int, _Child] = {}  # request id -> child
+        free = list(range(self.workers))
+        selector = selectors.DefaultSelector()
+        selector.register(self.control, selectors.EVENT_READ, "template")
+        exhausted = False
+        started = {}
+        try:
+            while True:
+                while self.ready and free and (waiting or not exhausted):
+                    if waiting:
+                        job, result, steps, deaths, killers = waiting.pop(0)
+                    else:
+                        job = next(pending, None)
+                        if job is None:
+                            exhausted = True
+                            break
+                        result = JobResult(job.key)
+                        started[job.key] = time.monotonic()
+                        steps = [(i, s, False) for i, s in enumerate(job.steps)]
+                        deaths, killers = 0, set()
+                    child = self._spawn(job, result, steps, free.pop(0), deaths, killers,
+                                        selector)
+                    children[child.request] = child
+                if not children and exhausted and not waiting:
+                    return
+                for child in self._poll(children, selector):
+                    del children[child.request]
+                    free.append(child.slot)
+                    again = self._after_exit(child)
+                    if again is None:
+                        child.result.seconds = time.monotonic() - started.pop(child.job.key)
+                        self._finish_outputs(child.result)
+                        yield child.result
+                    else:
+                        waiting.append(again)
+        finally:
+            for child in children.values():
+                self._kill(child)
+                self._close(child, selector)
+            selector.close()
+
+    def _spawn(self, job, result, steps, slot, deaths, killers, selector) -> _Child:
+        self._requests += 1
+        private = tempfile.mkdtemp(prefix="graders-")
+        if self.sandbox is not None:
+            policy = self.sandbox.for_job(job.cwd, private, self.slot_offset + slot)
+            if os.geteuid() == 0:
+                _chown_tree(job.cwd, policy["uid"], policy["gid"])
+                os.chown(private, policy["uid"], policy["gid"])
+        else:  # --no-sandbox: still its own session and a memory cap
+            policy = {"isolate": False}
+        policy["memory_cap"] = self.memory_cap
+        spec = {"cwd": job.cwd, "env": child_environment(private), "timeout": self.timeout,
+                "memory_cap": self.memory_cap, "traceback_mode": self.traceback_mode,
+                "trace": job.trace, "sandbox": policy,
+                "steps": [_as_run(step, silent) for _, step, silent in steps]}
+        spec_fd = os.memfd_create("graders-spec", os.MFD_CLOEXEC)
+        os.write(spec_fd, json.dumps(spec).encode())
+        chan_r, chan_w = os.pipe()
+        out_r, out_w = os.pipe()
+        err_r, err_w = os.pipe()
+        child = _Child(job, result, steps, self._requests, slot, private,
+                       time.monotonic() + START_TIMEOUT, deaths=deaths, killers=set(killers))
+        try:
+            socket.send_fds(self.control, [json.dumps({"id": child.request}).encode()],
+                            [spec_fd, chan_w, out_w, err_w])
+        except OSError:
+            pass  # the template is gone: noticed by the poll loop, which restarts it
+        for fd in (spec_fd, chan_w, out_w, err_w):
+            os.close(fd)
+        for fd, name in ((chan_r, "channel"), (out_r, "stdout"), (err_r, "stderr")):
+            os.set_blocking(fd, False)
+            child.fds[fd] = name
+            selector.register(fd, selectors.EVENT_READ, child)
+        return child
+
+    def _poll(self, children: dict[int, _Child], selector) -> list[_Child]:
+        """Wait for something to happen; returns the children that have ended."""
+        ended = []
+        now = time.monotonic()
+        for child in children.values():
+            if now > child.deadline and child.exit_code is None and child.pid is not None:
+                child.timed_out = True
+                self._kill(child)
+            elif now > child.deadline and child.pid is None:  # the template does not answer
+                return self._template_died(children, selector)
+        deadline = min([c.deadline for c in children.values()] + [now + 1.0])
+        events = selector.select(timeout=max(0.0, min(deadline - now, 1.0)))
+        for key, _ in events:
+            if key.data == "template":
+                continue
+            self._read(key.data, key.fd)
+        if any(key.data == "template" for key, _ in events) or not self.ready:
+            messages = self._template_messages() if self.control else None
+            if messages is None:
+                ended += self._template_died(children, selector)
+            else:
+                for message in messages:
+                    ended += self._template_message(message, children, selector)
+            if not self.ready and self.template is not None and self.template.poll() is not None:
+                ended += self._template_died(children, selector)
+        return ended
+
+    def _template_message(self, message, children, selector) -> list[_Child]:
+        if "ready" in message:
+            self.ready = True
+            return []
+        if "spawned" in message:
+            child = children.get(message["spawned"])
+            if child is not None:
+                child.pid = message["pid"]
+            return []
+        if "failed" in message:
+            child = children.get(message["failed"])
+            if child is not None:
+                child.problem = f"the grader could not start a process: {message['reason']}"
+                child.exit_code = -1
+                self._close(child, selector)
+                return [child]
+            return []
+        if "exited" in message:
+            for child in children.values():
+                if child.pid == message["exited"]:
+                    child.exit_code = message["status"]
+                    self._kill(child)  # whatever it left running
+                    for fd in list(child.fds):
+                        self._read(child, fd)
+                    self._close(child, selector)
+                    return [child]
+        return []
+
+    def _template_died(self, children, selector) -> list[_Child]:
+        ended = []
+        for child in children.values():
+            self._kill(child)
+            for fd in list(child.fds):
+                self._read(child, fd)
+            child.exit_code = None
+            child.problem = child.problem or "the grading template process stopped"
+            self._close(child, selector)
+            ended.append(child)
+        try:
+            selector.unregister(self.control)
+        except (KeyError, ValueError):
+            pass
+        self.close()
+        self.template_restarts += 1
+        if self.template_restarts > MAX_TEMPLATE_RESTARTS:
+            raise RuntimeError(f"the grading template stopped {self.template_restarts} times; "
+                               f"giving up (is the machine out of memory?)")
+        self._start_template()
+        selector.register(self.control, selectors.EVENT_READ, "template")
+        return ended
+
+    # ------------------------------------------------------------------ reading
+    def _read(self, child: _Child, fd: int) -> None:
+        name = child.fds.get(fd)
+        if name is None:
+            return
+        while True:
+            try:
+                data = os.read(fd, 65536)
+            except BlockingIOError:
+                return
+            except OSError:
+                data = b""
+            if not data:
+                return
+            if name == "channel":
+                child.buffer += data
+                self._frames(child)
+            else:
+                self._stream(child, name, data)
+
+    def _stream(self, child: _Child, name: str, data: bytes) -> None:
+        pos = child.current if child.current is not None else child.last_cell
+        if pos is None or child.silent:
+            return  # before the first cell, or a silent (replayed or probe) cell
+        index = child.steps_by_pos[pos][1]
+        outputs = child.result.outputs.setdefault(index, [])
+        last = outputs[-1] if outputs else None
+        if not (isinstance(last, _Stream) and last.name == name):
+            last = _Stream(name, self.max_stream_bytes)
+            outputs.append(last)
+        last.add(data)
+
+    def _frames(self, child: _Child) -> None:
+        buf = child.buffer
+        while len(buf) >= 4 and not child.problem:
+            size = struct.unpack(">I", buf[:4])[0]
+            if size > MAX_FRAME:
+                self._protocol_error(child, f"a message of {size:,} bytes")
+                return
+            if len(buf) < 4 + size:
+                return
+            frame = bytes(buf[4:4 + size])
+            del buf[:4 + size]
+            for fd, name in list(child.fds.items()):  # streams written before this message
+                if name != "channel":
+                    self._read(child, fd)
+            try:
+                self._message(child, clean(json.loads(frame)))
+            except (ValueError, TypeError, KeyError) as err:
+                self._protocol_error(child, f"{type(err).__name__}: {err}"[:200])
+                return
+
+    def _protocol_error(self, child: _Child, what: str) -> None:
+        child.problem = f"unexpected data on the grader's channel ({what})"
+        child.buffer.clear()
+        self._kill(child)
+
+    def _message(self, child: _Child, message: dict) -> None:
+        if not isinstance(message, dict) or len(message) == 0:
+            raise ValueError("not a message")
+        now = time.monotonic()
+        if "ready" in message:
+            report = message["ready"]
+            if not isinstance(report, dict):
+                raise ValueError("ready")
+            if child.result.sandbox is None:
+                child.result.sandbox = report
+                self.sandbox_reports.append(report)
+            child.deadline = now + (self.timeout or 1e9) + self.grace
+        elif "start" in message:
+            pos = child.cell_pos[int(message["start"])]
+            child.current, child.silent = pos, bool(message.get("silent"))
+            child.last_cell = pos
+            child.deadline = now + (self.timeout or 1e9) + self.grace
+        elif "output" in message:
+            output = message["output"]
+            if child.current is None or not isinstance(output, dict) or output.get(
+                    "output_type") not in OUTPUT_TYPES:
+                raise ValueError("output outside a cell")
+            if child.silent:
+                return
+            index = child.steps_by_pos[child.current][1]
+            if output["output_type"] == "clear_output":
+                child.result.outputs[index] = []
+            else:
+                child.result.outputs.setdefault(index, []).append(output)
+        elif "cell" in message:
+            pos = child.cell_pos[int(message["cell"])]
+            if pos != child.current:
+                raise ValueError("cell end out of order")
+            index = child.steps_by_pos[pos][1]
+            error = message.get("error")
+            if not child.silent:
+                child.result.execution_counts[index] = int(message["count"])
+                if error is not None:
+                    child.result.cell_errors[index] = [str(error[0]), str(error[1])]
+            child.current, child.last_done = None, pos
+            child.deadline = now + (self.timeout or 1e9) + self.grace
+        elif "extract" in message:
+            key = message["extract"]
+            pos = child.extract_pos[key]
+            if key in child.result.extracts or not isinstance(message["data"], dict):
+                raise ValueError("extract")
+            child.result.extracts[key] = message["data"]
+            child.last_done = pos
+        elif message.get("done") is True:
+            child.done = True
+        elif "crash" in message:
+            child.problem = f"the grader's runner failed: {str(message['crash'])[:500]}"
+        else:
+            raise ValueError("unknown message")
+
+    # ------------------------------------------------------------------ ending
+    def _kill(self, child: _Child) -> None:
+        if child.pid is not None:
+            try:
+                os.killpg(child.pid, signal.SIGKILL)
+            except (ProcessLookupError, PermissionError):
+                pass
+
+    def _close(self, child: _Child, selector) -> None:
+        for fd in list(child.fds):
+            try:
+                selector.unregister(fd)
+            except (KeyError, ValueError):
+                pass
+            os.close(fd)
+        child.fds.clear()
+        shutil.rmtree(child.private, ignore_errors=True)
+        if os.geteuid() == 0 and self.sandbox is not None:
+            _chown_tree(child.job.cwd, os.getuid(), os.getgid())
+
+    def _after_exit(self, child: _Child):
+        """None when the job is over; otherwise what to run next after a death."""
+        result = child.result
+        if child.done and not child.problem:
+            return None
+        runnable = [pos for pos, step, silent in child.steps
+                    if not silent and step[0] in ("cell", "extract") and pos > child.last_done]
+        if not runnable:
+            return None
+        died_at = child.current if child.current is not None else runnable[0]
+        if child.problem:
+            reason = child.problem
+        elif child.timed_out:
+            reason = (f"the cell did not stop {self.grace:g} s after its {self.timeout:g} s "
+                      f"timeout and was killed")
+        else:
+            reason = _exit_reason(child.exit_code)
+        step = child.job.steps[died_at]
+        self._record_death(result, step, reason)
+        result.faults.append(f"{_describe(step)}: kernel died ({reason})")
+        killers = child.killers | ({died_at} if step[0] == "cell" else set())
+        rest = [(pos, s, False) for pos, s in enumerate(child.job.steps) if pos > died_at]
+        if not any(s[0] in ("cell", "extract") for _, s, _ in rest):
+            return None
+        if child.deaths + 1 > self.max_restarts:
+            for _, s, _ in rest:
+                self._record_death(result, s, f"not run: the kernel died {child.deaths + 1} "
+                                               f"times in this notebook, so the grader stopped "
+                                               f"restarting it", prefix=False)
+            result.faults.append(f"gave up after {child.deaths + 1} kernel deaths")
+            return None
+        replay = [(pos, _stand_in(s, reason) if pos in killers else s, True)
+                  for pos, s in enumerate(child.job.steps)
+                  if pos < died_at and s[0] != "extract"]
+        return child.job, result, replay + rest, child.deaths + 1, killers
+
+    def _record_death(self, result: JobResult, step, reason: str, prefix: bool = True) -> None:
+        text = (f"the kernel died while running this cell ({reason}). Cells after it ran in a "
+                f"fresh kernel, which first re-ran the cells before this one." if prefix
+                else reason)
+        if step[0] == "cell":
+            _, index, _, report = step
+            if report:
+                result.outputs[index] = [_error("KernelDied", text)]
+            result.cell_errors[index] = ["KernelDied", reason]
+        elif step[0] == "extract":
+            result.extracts[step[1]] = {"failed": reason}
+
+    def _finish_outputs(self, result: JobResult) -> None:
+        for index, outputs in result.outputs.items():
+            result.outputs[index] = [o.output() if isinstance(o, _Stream) else o
+                                     for o in outputs]
+
+
+def _as_run(step, silent: bool) -> list:
+    if step[0] == "cell":
+        _, index, source, report = step
+        return ["cell", index, source, report and not silent]
+    return list(step)
+
+
+def _describe(step) -> str:
+    return f"cell {step[1]}" if step[0] == "cell" else f"{step[0]} {step[1]}"
+
+
+def _stand_in(step, reason: str):
+    """What a cell that killed the kernel becomes when the cells before the next one are
+    replayed: code that fails at once, so the grader's re-runs report it instead of dying too."""
+    message = f"this cell stopped the kernel when it ran ({reason}), so it was not run again"
+    return ["cell", step[1], f"raise RuntimeError({message!r})", step[3]]
+
+
+def _chown_tree(path: str, uid: int, gid: int) -> None:
+    for root, dirs, files in os.walk(path):
+        for name in [root, *(os.path.join(root, n) for n in dirs + files)]:
+            try:
+                os.lchown(name, uid, gid)
+            except OSError:
+                pass

@@ -1,0 +1,101 @@
+"""Runs: the sealed runs of one notebook, for the engine and for stock ``nbgrader autograde``.
+
+Builds the jobs the pool runs for a notebook (the notebook itself, and the grader's two re-runs
+planned by :mod:`graders.checks.probes`), each in a scratch folder of its own holding the
+submission's other files and the assignment's own files (as nbgrader's autograde copies them),
+and makes a :class:`~graders.engine.pool.KernelPool` from the course's settings. The engine
+(:mod:`graders.engine.batch`) runs these jobs alongside each other; the ``VerifyAnswers`` stage,
+when stock ``nbgrader autograde`` runs it, uses :class:`ProbeRunner` to run the re-runs itself.
+"""
+
+from __future__ import annotations
+
+import atexit
+import os
+import shutil
+import tempfile
+from pathlib import Path
+
+from nbgrader import utils
+
+from ..checks.probes import ProbePlan
+from .pool import Job, JobResult, KernelPool
+from .sandbox import Limits, make_policy
+from .settings import GradingEngine
+
+PROBES = ("seeded", "fresh")
+
+
+def make_pool(root: Path, config, timeout: float, workers: int | None = None,
+              sandbox: bool | None = None, memory_cap_gib: float | None = None,
+              slot_offset: int = 0) -> KernelPool:
+    """A pool configured from ``c.GradingEngine`` (flags given here win)."""
+    settings = GradingEngine(config=config)
+    memory = int((memory_cap_gib or settings.memory_cap_gib) * 2**30)
+    policy = None
+    if settings.sandbox if sandbox is None else sandbox:
+        limits = Limits(max_processes=settings.max_processes,
+                        max_file_bytes=settings.max_file_mib * 2**20,
+                        max_open_files=settings.max_open_files, memory_cap=memory)
+        policy = make_policy(Path(root), limits, settings.sandbox_uid_base)
+    return KernelPool(workers=workers or settings.workers or None, timeout=timeout,
+                      grace=settings.kill_grace, max_restarts=settings.max_restarts,
+                      traceback_mode=settings.traceback_mode, sandbox=policy,
+                      memory_cap=memory, max_stream_bytes=int(settings.max_output_mib * 2**20),
+                      slot_offset=slot_offset)
+
+
+def copy_files(sources: list[tuple[str, list[str]]], into: Path) -> None:
+    """Copy each (root, files) pair's files under ``into``, keeping relative paths."""
+    for root, files in sources:
+        for filename in files:
+            dest = into / os.path.relpath(filename, root)
+            dest.parent.mkdir(parents=True, exist_ok=True)
+            shutil.copy(filename, dest)
+
+
+def assignment_files(coursedir, converter, student: str, assignment: str):
+    """Like nbgrader's autograde: the student's other files, then the source's (these win),
+    never notebooks. Mirrors nbgrader 0.9.6 ``Autograde.init_assignment``'s copy."""
+    ignore = coursedir.ignore + ["*.ipynb"]
+    submitted = coursedir.format_path(coursedir.submitted_directory, student, assignment)
+    source = coursedir.format_path(coursedir.source_directory, ".", assignment)
+    keep = {os.path.join(source, x)
+            for x in getattr(converter, "exclude_overwriting", {}).get(assignment, [])}
+    out = []
+    if os.path.isdir(submitted):
+        out.append((submitted, utils.find_all_files(submitted, ignore)))
+    if os.path.isdir(source):
+        out.append((source, sorted(set(utils.find_all_files(source, ignore)) - keep)))
+    return out
+
+
+def probe_jobs(key: str, plan: ProbePlan, files) -> tuple[list[Job], list[Path]]:
+    """The two re-runs of a notebook, each in a new scratch folder with the assignment's files."""
+    jobs, folders = [], []
+    for name in PROBES:
+        folder = Path(tempfile.mkdtemp(prefix="graders-probe-"))
+        copy_files(files, folder)
+        folders.append(folder)
+        jobs.append(Job(f"{key}#{name}", getattr(plan, name), str(folder), trace=True))
+    return jobs, folders
+
+
+class ProbeRunner:
+    """Runs probes for the ``VerifyAnswers`` stage under stock ``nbgrader autograde``: one pool
+    for the whole nbgrader process, its template started on first use."""
+
+    _pool: KernelPool | None = None
+
+    @classmethod
+    def run(cls, root: Path, config, timeout: float, key: str, plan: ProbePlan,
+            files) -> dict[str, JobResult]:
+        if cls._pool is None:
+            cls._pool = make_pool(root, config, timeout, workers=2)
+            atexit.register(cls._pool.close)
+        jobs, folders = probe_jobs(key, plan, files)
+        try:
+            return {r.key.rsplit("#", 1)[1]: r for r in cls._pool.run(jobs)}
+        finally:
+            for folder in folders:
+                shutil.rmtree(folder, ignore_errors=True)

@@ -1,0 +1,169 @@
+"""Sandbox policy: what a submission's child may read, write and use (the grading side's half).
+
+:mod:`graders.kernel.confine` applies a policy in the child; this module makes it, in the grading
+process, from what the interpreter needs and what must stay out of reach:
+
+* **read-only**: Python's standard library and installed packages (``sys.prefix``,
+  ``sys.base_prefix`` and the import path, minus anything inside the course), the system's
+  libraries (``/usr``, ``/lib``...), a short list of files in ``/etc`` that libraries read (not
+  ``/etc`` as a whole: ``/etc/shadow`` is there), the child's own ``/proc`` entry and a few
+  system-wide ``/proc`` files, and the CPU topology in ``/sys`` that OpenMP reads;
+* **read-write**: the submission's scratch folder and its private temporary folder (``HOME``,
+  ``TMPDIR``, ``MPLCONFIGDIR`` and the other cache variables point there), and the harmless
+  character devices (``/dev/null``, ``/dev/zero``, ``/dev/urandom``...);
+* **limits**: processes, file size, open files, memory (from :class:`GradingEngine`'s settings).
+
+Everything else, the course root with ``source/``, ``gradebook.db``, ``submitted/``,
+``autograded/`` and ``feedback/`` included, and the instructor's home, is neither readable nor
+writable. :func:`check_layout` refuses a layout where that cannot hold (a course folder inside
+a folder the interpreter needs, say) with a message saying what to move.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import site
+import sys
+import sysconfig
+import tempfile
+from dataclasses import dataclass, field
+from pathlib import Path
+
+SYSTEM_READ = ["/usr", "/lib", "/lib64", "/lib32", "/libx32", "/bin", "/sbin",
+               "/sys/devices/system/cpu", "/proc/cpuinfo", "/proc/meminfo", "/proc/stat",
+               "/proc/loadavg", "/proc/sys/kernel/osrelease", "/proc/sys/vm/overcommit_memory"]
+ETC_READ = ["ld.so.cache", "ld.so.conf", "ld.so.conf.d", "localtime", "timezone", "passwd",
+            "group", "nsswitch.conf", "hosts", "host.conf", "mime.types", "os-release",
+            "locale.alias", "alternatives", "fonts", "ssl/openssl.cnf", "matplotlibrc"]
+DEVICES = ["/dev/null", "/dev/zero", "/dev/full", "/dev/random", "/dev/urandom"]
+#: Variables that point libraries' caches and configuration into the private folder.
+PRIVATE_DIR_VARIABLES = ["HOME", "TMPDIR", "TEMP", "TMP", "MPLCONFIGDIR", "XDG_CACHE_HOME",
+                         "XDG_CONFIG_HOME", "XDG_DATA_HOME", "IPYTHONDIR", "TORCH_HOME",
+                         "NUMBA_CACHE_DIR", "JUPYTER_CONFIG_DIR", "JUPYTER_DATA_DIR"]
+#: Variables kept from the grader's environment; everything else (tokens, passwords...) is not.
+KEPT_VARIABLES = ["PATH", "LANG", "LANGUAGE", "LC_ALL", "LC_CTYPE", "TZ", "VIRTUAL_ENV"]
+
+
+class SandboxLayoutError(RuntimeError):
+    """The sandbox cannot protect the course with this layout; says what to change."""
+
+
+@dataclass
+class Limits:
+    max_processes: int = 64
+    max_file_bytes: int = 256 * 2**20
+    max_open_files: int = 256
+    memory_cap: int = 4 * 2**30
+
+
+@dataclass
+class SandboxPolicy:
+    """The part of a child's policy shared by every job of a batch."""
+
+    read: list[str]
+    limits: Limits = field(default_factory=Limits)
+    uid_base: int = 4_000_000
+
+    def for_job(self, cwd: str, private: str, slot: int) -> dict:
+        """The policy sent with one job (plain data)."""
+        uid = self.uid_base + slot
+        return {"read": self.read, "write": [cwd, private], "devices": DEVICES,
+                "uid": uid, "gid": uid, "memory_cap": self.limits.memory_cap,
+                "max_processes": self.limits.max_processes,
+                "max_file_bytes": self.limits.max_file_bytes,
+                "max_open_files": self.limits.max_open_files}
+
+
+def _inside(path: str, folder: str) -> bool:
+    path, folder = os.path.realpath(path), os.path.realpath(folder)
+    return path == folder or path.startswith(folder.rstrip(os.sep) + os.sep)
+
+
+def python_paths() -> list[str]:
+    """Where this interpreter, its standard library and its installed packages live."""
+    paths = {sys.prefix, sys.base_prefix, sys.exec_prefix, sys.base_exec_prefix,
+             os.path.dirname(os.path.realpath(sys.executable))}
+    for key in ("stdlib", "platstdlib", "purelib", "platlib"):
+        paths.add(sysconfig.get_paths()[key])
+    paths.update(site.getsitepackages())
+    return sorted(p for p in paths if os.path.exists(p))
+
+
+def read_paths(course_root: str) -> list[str]:
+    """Read-only hierarchies for a child: system and Python. Other folders on the import path
+    (``PYTHONPATH``, a script's folder) are added unless they hold the course or a home folder;
+    the course's own ``.venv`` stays readable: it holds Python packages, no course data."""
+    home = os.path.expanduser("~")
+    out = [os.path.realpath(p) for p in python_paths()]
+    for path in sys.path:
+        if (path and os.path.isdir(path) and not _inside(path, course_root)
+                and not _inside(course_root, path) and not _inside(home, path)):
+            out.append(os.path.realpath(path))
+    out += [p for p in SYSTEM_READ if os.path.exists(p)]
+    out += [os.path.join("/etc", name) for name in ETC_READ
+            if os.path.exists(os.path.join("/etc", name))]
+    out = sorted(set(out))
+    return [p for p in out if not any(q != p and _inside(p, q) for q in out)]  # outermost only
+
+
+def check_layout(read: list[str], protected: list[str]) -> None:
+    """Refuse a layout where a readable hierarchy contains a protected folder."""
+    for path in read:
+        for guard in protected:
+            if _inside(guard, path) and not _inside(path, guard):
+                raise SandboxLayoutError(
+                    f"The sandbox must let submissions read {path} (Python or a system folder), "
+                    f"and {guard} lies inside it, so submissions could read it too. Move the "
+                    f"course folder elsewhere (e.g. under /srv or your home), or run with "
+                    f"--no-sandbox to debug only.")
+
+
+def make_policy(course_root: Path, limits: Limits, uid_base: int = 4_000_000) -> SandboxPolicy:
+    read = read_paths(str(course_root))
+    check_layout(read, [str(course_root), os.path.expanduser("~")])
+    read.append("/proc/self")  # resolved by the child itself, to its own entry
+    return SandboxPolicy(read=read, limits=limits, uid_base=uid_base)
+
+
+def child_environment(private: str) -> dict[str, str]:
+    env = {k: os.environ[k] for k in KEPT_VARIABLES if k in os.environ}
+    env.update(dict.fromkeys(PRIVATE_DIR_VARIABLES, private))
+    env.update({"NBGRADER_EXECUTION": "autograde", "PYTHONDONTWRITEBYTECODE": "1",
+                "OMP_NUM_THREADS": "1", "MKL_NUM_THREADS": "1", "OPENBLAS_NUM_THREADS": "1",
+                "MPLBACKEND": "Agg", "TERM": "dumb"})
+    env.setdefault("LANG", "C.UTF-8")
+    return env
+
+
+def sandbox_check(policy: SandboxPolicy) -> list[str]:
+    """Seal a throw-away child of this process with ``policy`` and return what the kernel
+    could not apply (an empty list when the sandbox is complete)."""
+    folder = tempfile.mkdtemp(prefix="graders-check-")
+    read, write = os.pipe()
+    pid = os.fork()
+    if pid == 0:  # the child: seal, report, exit
+        code = 1
+        try:
+            os.close(read)
+            from ..kernel import confine
+
+            confine.prepare()
+            job = policy.for_job(folder, folder, slot=0)
+            if os.geteuid() == 0:
+                os.chown(folder, job["uid"], job["gid"])
+            report = confine.apply(job)
+            os.write(write, json.dumps(report.get("missing", [])).encode())
+            code = 0
+        finally:
+            os._exit(code)
+    os.close(write)
+    with os.fdopen(read, "rb") as fh:
+        data = fh.read()
+    os.waitpid(pid, 0)
+    shutil.rmtree(folder, ignore_errors=True)
+    try:
+        return list(json.loads(data))
+    except ValueError:
+        return ["the sandbox could not be tested on this machine (the check process failed)"]

@@ -1,0 +1,42 @@
+"""Settings of the grading engine, read from ``nbgrader_config.py`` as ``c.GradingEngine.<name>``
+(traitlets, nbgrader's own convention; command-line flags override them)."""
+
+from __future__ import annotations
+
+from traitlets import Bool, Enum, Float, Integer
+from traitlets.config import LoggingConfigurable
+
+
+class GradingEngine(LoggingConfigurable):
+    workers = Integer(0, help="Grading processes; 0 means one per core. Each keeps two "
+                              "notebooks running with their re-runs, so about 6 x workers "
+                              "children run at once.").tag(config=True)
+    memory_cap_gib = Float(4.0, help="Memory one submission's process may allocate (GiB) "
+                                     "before its allocations fail with MemoryError."
+                           ).tag(config=True)
+    kill_grace = Float(5.0, help="Seconds past the cell timeout before a cell that ignores the "
+                                 "interrupt is killed.").tag(config=True)
+    max_restarts = Integer(3, help="Kernel deaths per notebook before the grader stops "
+                                   "restarting it.").tag(config=True)
+    traceback_mode = Enum(
+        ["Plain", "Context", "Verbose", "Minimal"], "Plain",
+        help="IPython traceback style in autograded notebooks. 'Context' is ipykernel's (what "
+             "nbgrader autograde shows) but costs about ten times as much per failing cell; "
+             "grades and the students' feedback (which keeps only the error message) are the "
+             "same either way.").tag(config=True)
+    sandbox = Bool(True, help="Seal each submission's process (Landlock, seccomp, namespaces, "
+                              "limits). Turn off only to debug (--no-sandbox).").tag(config=True)
+    require_sandbox = Bool(False, help="Refuse to grade when the kernel lacks a part of the "
+                                       "sandbox (instead of grading and saying so at the top "
+                                       "of the summary).").tag(config=True)
+    max_processes = Integer(64, help="Processes and threads one submission may run at once "
+                                     "(a fork bomb fails in its cell).").tag(config=True)
+    max_file_mib = Integer(256, help="Largest file a submission may write (MiB).").tag(
+        config=True)
+    max_open_files = Integer(256, help="Files a submission may have open at once.").tag(
+        config=True)
+    max_output_mib = Float(1.0, help="Output kept per stream (stdout, stderr) and cell (MiB); "
+                                     "the rest is dropped with a note.").tag(config=True)
+    sandbox_uid_base = Integer(4_000_000, help="When the grader runs as root, each concurrent "
+                                               "submission runs as its own unprivileged uid "
+                                               "from this base upwards.").tag(config=True)

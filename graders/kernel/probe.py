@@ -1,0 +1,249 @@
+"""Probe: the grader's re-run of a student's cells, on inputs the grading side chose.
+
+Runs inside the student's (sandboxed) child, between the student's cells, as steps of the job the
+grading side planned (:mod:`graders.checks.probes`):
+
+* ``inject``: bind the given names to the values the grading side sent (plain numbers), as
+  fresh tensors or arrays, right after the given cell that made the lesson's data;
+* ``drop``: forget an exercise's answers before its cells run, so a blank exercise cannot
+  inherit ``y`` from the one before;
+* ``label``: mark the input tensors (and arrays) of an exercise. A :class:`Trace`, a torch
+  ``TorchFunctionMode`` active while the student's cells run, carries the marks from inputs to
+  results through every torch operation, so the grading side can tell whether ``y`` came out of
+  a matrix product of ``features`` and ``weights`` (whatever the syntax: ``torch.mm``, ``@``,
+  ``@=``, ``matmul``, ``einsum``, ``F.linear``, ``nn.Linear``...), and whether ``b`` was
+  changed in place by a torch operation;
+* ``extract``: read the answers back as plain data (kind, type, shape, dtype, values, marks) and
+  send them to the grading side, which judges them (:mod:`graders.checks.verdicts`).
+
+Nothing the student's code does here can make a wrong answer right: the grading side compares the
+values with its own computation on inputs the student's code never saw before this run. Values are
+read through ``torch._C.TensorBase`` and ``numpy.ndarray`` (immutable C types, captured when the
+template started), so a patched ``Tensor.tolist`` changes nothing. What the probe reports beyond
+values (marks, memory sharing, replaced helpers) is evidence, and says so in the security model.
+"""
+
+from __future__ import annotations
+
+import sys
+
+import numpy
+import torch
+from torch.overrides import TorchFunctionMode, resolve_name
+from torch.utils.weak import WeakIdKeyDictionary
+
+_TensorBase = torch._C.TensorBase
+_Tensor = torch.Tensor
+_ndarray = numpy.ndarray
+_shape, _dtype = _TensorBase.shape.__get__, _TensorBase.dtype.__get__
+_tolist, _detach, _numel = _TensorBase.tolist, _TensorBase.detach, _TensorBase.numel
+_data_ptr, _element_size = _TensorBase.data_ptr, _TensorBase.element_size
+_is_complex, _storage = _TensorBase.is_complex, _TensorBase.untyped_storage
+_nd_tolist = _ndarray.tolist
+_type, _isinstance, _id, _len = type, isinstance, id, len
+_no_torch_function = torch._C.DisableTorchFunction  # no mode, no subclass __torch_function__
+
+#: Largest answer read back, in elements; the lesson's are at most 12.
+MAX_ELEMENTS = 4096
+
+#: Operations that multiply matrices (torch names, without the module).
+MATMUL_OPS = frozenset({
+    "mm", "matmul", "__matmul__", "__rmatmul__", "__imatmul__", "bmm", "baddbmm", "addmm",
+    "addbmm", "addmv", "mv", "dot", "vdot", "inner", "einsum", "tensordot", "linear",
+    "bilinear", "multi_dot", "chain_matmul", "_addmm_activation",
+})
+MATMUL = "matmul"
+
+#: Operations that change their first argument (besides names ending in ``_`` and ``out=``).
+IN_PLACE_DUNDERS = frozenset({
+    "__iadd__", "__isub__", "__imul__", "__itruediv__", "__ifloordiv__", "__imod__",
+    "__ipow__", "__imatmul__", "__iand__", "__ior__", "__ixor__", "__ilshift__", "__irshift__",
+    "__setitem__", "__set__",
+})
+
+#: Library functions a cheater might replace, checked at every extraction: (module, dotted).
+GUARDED = [("torch", n) for n in (
+    "allclose", "isclose", "equal", "eq", "sigmoid", "sum", "mm", "matmul", "from_numpy",
+    "as_tensor", "testing.assert_close", "Tensor.__eq__", "Tensor.__ne__", "Tensor.__bool__",
+    "Tensor.__float__", "Tensor.tolist", "Tensor.allclose", "Tensor.equal", "Tensor.numpy",
+    "Tensor.item")] + [("numpy", n) for n in (
+    "allclose", "isclose", "array_equal", "shares_memory", "may_share_memory",
+    "testing.assert_allclose", "testing.assert_array_equal", "testing.assert_almost_equal",
+    "testing.assert_array_almost_equal", "testing.assert_equal")]
+
+
+def _resolve(module: str, dotted: str):
+    obj = sys.modules.get(module)
+    for attr in dotted.split("."):
+        obj = getattr(obj, attr, None) if obj is not None else None
+    return obj
+
+
+#: The genuine objects, recorded when the template starts (before any student code).
+_GENUINE = {(m, d): _resolve(m, d) for m, d in GUARDED}
+
+
+def replaced_helpers() -> list[str]:
+    """Guarded library functions that are no longer the library's own."""
+    out = []
+    for (module, dotted), genuine in _GENUINE.items():
+        if module in sys.modules and _resolve(module, dotted) is not genuine:
+            out.append(f"{'np' if module == 'numpy' else module}.{dotted}")
+    if getattr(sys.modules.get("torch"), "Tensor", _Tensor) is not _Tensor:
+        out.append("torch.Tensor")
+    return out
+
+
+class Trace(TorchFunctionMode):
+    """Carries marks from the exercise's inputs to every tensor computed from them."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.marks = WeakIdKeyDictionary()
+        self.arrays: dict[int, tuple[object, frozenset]] = {}  # id -> (array, marks)
+        self.storages: dict[int, frozenset] = {}  # data pointer of an input -> its marks
+        self.ranges: list[tuple[int, int, frozenset]] = []  # arrays' memory -> their marks
+        self.inplace: list[tuple[str, frozenset]] = []  # (op, marks of the changed tensor)
+
+    def reset(self) -> None:
+        self.marks = WeakIdKeyDictionary()
+        self.arrays.clear()
+        self.storages.clear()
+        self.ranges.clear()
+        self.inplace.clear()
+
+    def label(self, name: str, value) -> None:
+        mark = frozenset({name})
+        if _isinstance(value, _TensorBase):
+            self.marks[value] = mark
+            self.storages[_data_ptr(value)] = mark
+        elif _isinstance(value, _ndarray):
+            self.arrays[_id(value)] = (value, mark)
+            start = value.__array_interface__["data"][0]
+            self.ranges.append((start, start + value.nbytes, mark))
+
+    def of(self, value) -> frozenset:
+        if _isinstance(value, _TensorBase):
+            found = self.marks.get(value)
+            if found is None:  # nn.Parameter(weights), torch.from_numpy(a): same memory
+                try:
+                    ptr = _data_ptr(value)
+                    found = self.storages.get(ptr) or next(
+                        (m for lo, hi, m in self.ranges if lo <= ptr < hi), None)
+                except Exception:  # noqa: BLE001 - tensors without storage
+                    found = None
+            return found or frozenset()
+        if _isinstance(value, _ndarray):
+            entry = self.arrays.get(_id(value))
+            return entry[1] if entry is not None and entry[0] is value else frozenset()
+        return frozenset()
+
+    def __torch_function__(self, func, types, args=(), kwargs=None):
+        kwargs = kwargs or {}
+        result = func(*args, **kwargs)
+        try:
+            self._follow(func, args, kwargs, result)
+        except Exception:  # noqa: BLE001 - tracing never changes what the student's code does
+            pass
+        return result
+
+    def _follow(self, func, args, kwargs, result) -> None:
+        inputs: list = []
+        _collect(args, inputs)
+        _collect(kwargs, inputs)
+        marks = frozenset().union(*(self.of(x) for x in inputs)) if inputs else frozenset()
+        names = {getattr(func, "__name__", ""), (resolve_name(func) or "").rsplit(".", 1)[-1]}
+        if names & MATMUL_OPS and _mixes_inputs([self.of(x) for x in inputs]):
+            marks |= {MATMUL}
+        outputs: list = []
+        _collect(result, outputs)
+        for out in outputs:
+            if _isinstance(out, _TensorBase):
+                self.marks[out] = self.of(out) | marks
+        in_place = "out" in kwargs or any(
+            n in IN_PLACE_DUNDERS or (n.endswith("_") and not n.startswith("_")) for n in names)
+        if in_place and inputs:
+            target = kwargs["out"] if "out" in kwargs else inputs[0]
+            if _isinstance(target, _TensorBase):
+                before = self.of(target)
+                self.marks[target] = before | marks
+                self.inplace.append((sorted(names - {""})[0] if names - {""} else "?", before))
+
+
+def _mixes_inputs(marks: list[frozenset]) -> bool:
+    """A matrix product counts when its operands carry two different inputs' marks (features
+    on one side, weights on the other), e.g. not ``torch.mm(torch.eye(1), torch.eye(1))``."""
+    seen = frozenset().union(*marks) if marks else frozenset()
+    return _len(seen - {MATMUL}) >= 2
+
+
+def _collect(value, into: list, depth: int = 0) -> None:
+    if depth > 3:
+        return
+    if _isinstance(value, (_TensorBase, _ndarray)):
+        into.append(value)
+    elif _isinstance(value, (list, tuple)):
+        for item in value:
+            _collect(item, into, depth + 1)
+    elif _isinstance(value, dict):
+        for item in value.values():
+            _collect(item, into, depth + 1)
+
+
+# --------------------------------------------------------------------------- steps
+def inject(namespace: dict, values: dict) -> None:
+    """Bind each name to a new tensor or array holding the values the grading side chose."""
+    for name, spec in values.items():
+        if spec["kind"] == "ndarray":
+            namespace[name] = numpy.array(spec["values"], dtype=spec["dtype"])
+        else:
+            namespace[name] = torch.tensor(spec["values"], dtype=getattr(torch, spec["dtype"]))
+
+
+def describe(value, trace: Trace | None = None) -> dict:
+    """Plain data about ``value``: what the grading side needs to judge it."""
+    kind = _type(value)
+    if _isinstance(value, _TensorBase):
+        shape = list(_shape(value))
+        info = {"kind": "tensor", "type": kind.__name__, "exact": kind is _Tensor,
+                "shape": shape, "dtype": str(_dtype(value)).replace("torch.", "")}
+        if _numel(value) <= MAX_ELEMENTS and not _is_complex(value):
+            try:
+                info["values"] = _tolist(_detach(value))
+            except Exception as err:  # noqa: BLE001 - e.g. a meta tensor
+                info["unreadable"] = f"{_type(err).__name__}: {err}"
+        if trace is not None:
+            info["marks"] = sorted(trace.of(value))
+        try:
+            start = _data_ptr(value)
+            info["memory"] = [start, start + _numel(value) * _element_size(value)]
+        except Exception:  # noqa: BLE001
+            pass
+        return info
+    if _isinstance(value, _ndarray):
+        info = {"kind": "ndarray", "type": kind.__name__, "shape": list(value.shape),
+                "dtype": str(value.dtype)}
+        if value.size <= MAX_ELEMENTS and value.dtype.kind in "fiub":
+            info["values"] = _nd_tolist(value)
+        start = value.__array_interface__["data"][0]
+        info["memory"] = [start, start + value.nbytes]
+        if trace is not None:
+            info["marks"] = sorted(trace.of(value))
+        return info
+    if kind in (int, float, bool):
+        return {"kind": "number", "type": kind.__name__, "value": float(value)}
+    return {"kind": "other", "type": kind.__name__}
+
+
+MISSING = {"kind": "missing"}
+
+
+def extract(namespace: dict, names: list[str], trace: Trace | None) -> dict:
+    """The answers ``names`` as plain data, plus what the grading side treats as evidence."""
+    with _no_torch_function():
+        data = {name: describe(namespace[name], trace) if name in namespace else MISSING
+                for name in names}
+    out = {"names": data, "replaced": replaced_helpers()}
+    if trace is not None:
+        out["inplace"] = [[op, sorted(marks)] for op, marks in trace.inplace]
+    return out

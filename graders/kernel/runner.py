@@ -1,0 +1,252 @@
+"""Runner: one child process, forked from the template, that runs one job's steps.
+
+A job is what the grading side planned (:mod:`graders.engine.pool`): the notebook's code cells in
+order, and in the grader's own re-runs also the probe steps of :mod:`graders.kernel.probe`. The
+child first seals itself (:mod:`graders.kernel.confine`), then runs each cell in IPython's
+``InteractiveShell``, the same shell an ipykernel wraps, so magics (``%time``, ``%%time``),
+``!echo``, the display formatter and tracebacks behave as in Jupyter.
+
+How outputs leave the child (plain data only, never pickles):
+
+* **streams**: file descriptors 1 and 2 are pipes that the grading side reads, so ``print``,
+  ``!echo`` and whatever a subprocess writes all land in the cell that was running, as an
+  ipykernel's output capture does; the grading side keeps a bounded amount and reads in linear
+  time;
+* **everything else** (``display_data``, ``execute_result``, ``error``, cell boundaries, probe
+  extractions) goes as length-prefixed JSON frames on the channel, file descriptor 3. A
+  bundle that cannot be serialised or is too large is replaced by a note.
+
+As nbgrader's ``Execute`` does with an error reply, a cell that failed without an error output
+gets one. None of this is trusted: the student's code shares this process and can forge any of
+it; the points are decided by the grading side (:mod:`graders.checks`).
+
+Also written by hand: a soft time limit per cell (``CellTimeoutError`` raised in the cell, as
+nbclient's interrupt does; the grading side kills the child a few seconds later if the cell
+ignores it).
+"""
+
+from __future__ import annotations
+
+import io
+import json
+import os
+import signal
+import struct
+import sys
+
+from IPython.core.displayhook import DisplayHook
+from IPython.core.displaypub import DisplayPublisher
+from IPython.core.interactiveshell import InteractiveShell
+from traitlets.config import Config
+
+from . import confine, probe
+
+CHANNEL_FD = 3
+ALLOCATION_FAILED = "can't allocate memory"  # how torch's CPU allocator says it
+MAX_OUTPUT_BYTES = 2 * 2**20  # one display or error output, as JSON
+
+
+class CellTimeoutError(BaseException):
+    """Raised inside a cell that ran past the per-cell timeout (BaseException, like nbclient's
+    KeyboardInterrupt, so that ``except Exception`` in student code does not swallow it)."""
+
+
+class Channel:
+    """Length-prefixed JSON frames to the grading side."""
+
+    def __init__(self, fd: int) -> None:
+        self.fd = fd
+
+    def send(self, message: dict) -> None:
+        data = json.dumps(message).encode()
+        view = memoryview(struct.pack(">I", len(data)) + data)
+        while view:
+            view = view[os.write(self.fd, view):]
+
+
+def _fit(output: dict) -> dict:
+    """``output`` if it can be sent, else a note saying why it was dropped."""
+    try:
+        size = len(json.dumps(output))
+    except (TypeError, ValueError) as err:
+        reason = f"it could not be saved ({type(err).__name__}: {err})"
+    else:
+        if size <= MAX_OUTPUT_BYTES:
+            return output
+        reason = f"it was {size / 2**20:.1f} MB, more than the {MAX_OUTPUT_BYTES // 2**20} MB kept"
+    note = f"[{output.get('output_type', 'output')} dropped by the grader: {reason[:300]}]"
+    return {"output_type": "display_data", "data": {"text/plain": note}, "metadata": {}}
+
+
+class _OutputDisplayHook(DisplayHook):
+    """Turns a cell's last expression into an ``execute_result`` (as ipykernel's hook does)."""
+
+    def write_output_prompt(self) -> None:
+        pass
+
+    def write_format_data(self, format_dict, md_dict=None) -> None:
+        self.shell.emit({"output_type": "execute_result",
+                         "execution_count": self.shell.execution_count,
+                         "data": format_dict, "metadata": md_dict or {}})
+
+    def finish_displayhook(self) -> None:
+        pass
+
+
+class _OutputDisplayPublisher(DisplayPublisher):
+    """Turns ``display(...)`` calls into ``display_data`` outputs."""
+
+    def publish(self, data, metadata=None, source=None, *, transient=None, update=False, **kw):
+        self.shell.emit({"output_type": "display_data", "data": data,
+                         "metadata": metadata or {}})
+
+    def clear_output(self, wait=False) -> None:
+        self.shell.emit({"output_type": "clear_output"})
+
+
+class CapturingShell(InteractiveShell):
+    """An IPython shell whose outputs go to the grading side instead of a terminal."""
+
+    displayhook_class = _OutputDisplayHook
+    display_pub_class = _OutputDisplayPublisher
+    channel: Channel | None = None
+    reporting = True
+    errors_sent = 0
+    memory_cap_bytes = 0
+    timeout = 0.0
+
+    def emit(self, output: dict) -> None:
+        if output.get("output_type") == "error":
+            self.errors_sent += 1
+        if self.reporting and self.channel is not None:
+            self.channel.send({"output": _fit(output)})
+
+    def _showtraceback(self, etype, evalue, stb) -> None:
+        ename, text = etype.__name__, str(evalue)
+        if issubclass(etype, CellTimeoutError):
+            text = f"the cell ran longer than the {self.timeout:g} s timeout and was interrupted"
+            stb = [f"CellTimeoutError: {text}"]
+        elif issubclass(etype, RuntimeError) and ALLOCATION_FAILED in text:
+            ename = "MemoryError"
+            text = (f"the cell tried to allocate more memory than a submission may use "
+                    f"({self.memory_cap_bytes / 2**30:g} GiB): {text.splitlines()[0]}")
+            stb = [f"MemoryError: {text}"]
+        self.last_error = (ename, text)
+        self.emit({"output_type": "error", "ename": ename, "evalue": text,
+                   "traceback": list(stb)})
+
+    def init_io(self) -> None:  # keep the process's streams: fds 1 and 2 are the grader's pipes
+        pass
+
+    # ``!cmd`` runs with the process's own descriptors, so its output reaches the grader's pipes
+    # (the default, ``system_piped``, needs a pseudo-terminal, which the sandbox does not open).
+    system = InteractiveShell.system_raw
+
+
+def new_shell() -> CapturingShell:
+    """The process's shell: made once in the template, so a forked child finds it ready."""
+    if CapturingShell.initialized():
+        return CapturingShell.instance()
+    config = Config()
+    config.HistoryManager.hist_file = ":memory:"
+    config.InteractiveShell.colors = "nocolor"
+    config.InteractiveShell.autocall = 0
+    return CapturingShell.instance(config=config)
+
+
+def _on_timeout(signum, frame):
+    raise CellTimeoutError()
+
+
+def _streams() -> None:
+    """Python-level stdout/stderr straight onto file descriptors 1 and 2 (no buffering, so the
+    order of prints and displays is kept); unencodable characters become '?'."""
+    for fd, name in ((1, "stdout"), (2, "stderr")):
+        raw = io.FileIO(fd, "w", closefd=False)
+        stream = io.TextIOWrapper(raw, encoding="utf-8", errors="replace", write_through=True)
+        setattr(sys, name, stream)
+        setattr(sys, f"__{name}__", stream)
+
+
+def _run_cell(shell: CapturingShell, source: str, timeout: float) -> tuple[str, str] | None:
+    """Run one cell; returns (ename, evalue) if it failed."""
+    shell.last_error = None
+    errors_before = shell.errors_sent
+    signal.setitimer(signal.ITIMER_REAL, timeout if timeout and timeout > 0 else 0)
+    try:
+        result = shell.run_cell(source, store_history=True)
+    except CellTimeoutError:  # landed between IPython's own steps, outside user code
+        shell._showtraceback(CellTimeoutError, CellTimeoutError(), [])
+        result = None
+    finally:
+        signal.setitimer(signal.ITIMER_REAL, 0)
+    failed = result is None or not getattr(result, "success", False)
+    if failed and shell.errors_sent == errors_before:  # nbgrader's Execute does the same
+        error = getattr(result, "error_in_exec", None) or getattr(result, "error_before_exec",
+                                                                  None)
+        ename = type(error).__name__ if error is not None else "Error"
+        shell.emit({"output_type": "error", "ename": ename, "evalue": str(error or ""),
+                    "traceback": [f"{ename}: {error or 'the cell failed'}"]})
+        shell.last_error = (ename, str(error or ""))
+    return shell.last_error if failed else None
+
+
+def main(spec: dict) -> None:
+    """Child entry point (after the fork): seal, run ``spec["steps"]``, report, exit."""
+    channel = Channel(CHANNEL_FD)
+    code = 0
+    try:
+        os.chdir(spec["cwd"])
+        os.environ.clear()
+        os.environ.update(spec.get("env", {}))
+        report = confine.apply(spec["sandbox"])
+        channel.send({"ready": report})
+        _run_steps(spec, channel)
+        channel.send({"done": True})
+    except BaseException as err:  # noqa: BLE001 - the grading side records why
+        try:
+            channel.send({"crash": f"{type(err).__name__}: {err}"[:2000]})
+        except OSError:
+            pass
+        code = 70
+    finally:
+        os._exit(code)  # skip interpreter teardown: the grading side has everything it needs
+
+
+def _run_steps(spec: dict, channel: Channel) -> None:
+    import torch
+
+    torch.set_num_threads(1)  # one child a core: no thread pools of its own
+    shell = new_shell()
+    shell.channel, shell.memory_cap_bytes = channel, spec.get("memory_cap", 0)
+    shell.timeout = timeout = spec.get("timeout", 0)
+    shell.InteractiveTB.set_mode(spec.get("traceback_mode", "Plain"))
+    signal.signal(signal.SIGALRM, _on_timeout)
+    _streams()
+    trace = probe.Trace() if spec.get("trace") else None
+    if trace is not None:
+        trace.__enter__()
+    for step in spec["steps"]:
+        kind = step[0]
+        if kind == "cell":
+            _, index, source, report = step
+            shell.reporting = report
+            channel.send({"start": index, "silent": not report})
+            failed = _run_cell(shell, source, timeout)
+            shell.reporting = True
+            channel.send({"cell": index, "count": shell.execution_count - 1,
+                          "error": [failed[0], failed[1][:500]] if failed else None})
+        elif kind == "inject":
+            probe.inject(shell.user_ns, step[1])
+        elif kind == "drop":
+            for name in step[1]:
+                shell.user_ns.pop(name, None)
+        elif kind == "label":
+            if trace is not None:
+                trace.reset()
+                for name in step[1]:
+                    trace.label(name, shell.user_ns.get(name))
+        elif kind == "extract":
+            _, key, names = step
+            data = probe.extract(shell.user_ns, names, trace)
+            channel.send({"extract": key, "data": data})

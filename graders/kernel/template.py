@@ -1,0 +1,126 @@
+"""Template: the warm process that forks one child per job (``python -m graders.kernel.template``).
+
+Started by :class:`graders.engine.pool.KernelPool` with one end of a UNIX socket pair on file
+descriptor 3. It loads once what every child needs (torch, numpy, IPython, the shell the cells
+run in, a warmed tokenizer and traceback formatter, the seccomp filter) and then waits. Each
+request carries four descriptors: the job's spec (JSON in a memory file, which only the child
+reads), the channel and the two output pipes. The template forks and answers with the child's
+pid; when a child ends it sends the exit status.
+PrairieLearn's Python grader works the same way: a pre-started process forked per submission.
+
+Written by hand rather than with ``multiprocessing``'s forkserver because the fork is where the
+sandbox starts: the child must get exactly these descriptors and no others, must never unpickle
+anything, and the grading side must be able to restart a template that died and carry on.
+
+Nothing here runs a tensor operation: torch starts its thread pools on the first one, and a
+process with threads must not fork. ``gc.freeze()`` keeps the children's garbage collections
+from touching (and so copying) the template's objects.
+"""
+
+from __future__ import annotations
+
+import gc
+import json
+import os
+import select
+import signal
+import socket
+import sys
+
+for _name in ("OMP_NUM_THREADS", "MKL_NUM_THREADS", "OPENBLAS_NUM_THREADS"):
+    os.environ.setdefault(_name, "1")
+
+import numpy  # noqa: E402
+import torch  # noqa: E402, F401 - loaded for the children
+
+from . import confine, probe, runner  # noqa: E402
+
+CONTROL_FD = 3
+MAX_REQUEST = 4096
+
+
+def _warm_up() -> None:
+    shell = runner.new_shell()
+    shell.transform_cell("import torch\nx = torch.ones(1) @ torch.ones(1)\n%time y = 1\nprint(x)\n")
+    str(numpy.linspace(0.0, 1.0, 12).reshape(4, 3))  # numpy's printing sets itself up once
+    try:
+        raise ValueError("warm-up")
+    except ValueError as err:
+        for mode in ("Plain", "Context"):
+            shell.InteractiveTB.set_mode(mode)
+            shell.InteractiveTB.structured_traceback(type(err), err, err.__traceback__)
+    probe.Trace()  # the torch function mode machinery
+    confine.prepare()
+
+
+def _send(sock: socket.socket, message: dict) -> None:
+    sock.send(json.dumps(message).encode())
+
+
+def _fork(fds: list[int]) -> int:
+    pid = os.fork()
+    if pid:
+        return pid
+    try:  # the child: the channel on 3, output pipes on 1 and 2, nothing else
+        spec_fd, channel, out, err = fds
+        with os.fdopen(os.dup(spec_fd), "rb") as fh:
+            fh.seek(0)
+            spec = json.loads(fh.read())
+        devnull = os.open(os.devnull, os.O_RDONLY)
+        os.dup2(devnull, 0)
+        os.dup2(out, 1)
+        os.dup2(err, 2)
+        os.dup2(channel, runner.CHANNEL_FD)
+        os.closerange(runner.CHANNEL_FD + 1, 1 << 20)
+        signal.signal(signal.SIGCHLD, signal.SIG_DFL)
+        signal.set_wakeup_fd(-1)
+        runner.main(spec)
+    finally:
+        os._exit(71)
+
+
+def serve(sock: socket.socket) -> None:
+    wake_r, wake_w = os.pipe()
+    os.set_blocking(wake_w, False)
+    signal.set_wakeup_fd(wake_w)
+    signal.signal(signal.SIGCHLD, lambda *_: None)
+    _send(sock, {"ready": os.getpid()})
+    while True:
+        readable, _, _ = select.select([sock, wake_r], [], [])
+        if wake_r in readable:
+            os.read(wake_r, 4096)
+        while True:  # reap every child that ended
+            try:
+                pid, status = os.waitpid(-1, os.WNOHANG)
+            except ChildProcessError:
+                break
+            if pid == 0:
+                break
+            _send(sock, {"exited": pid, "status": os.waitstatus_to_exitcode(status)})
+        if sock in readable:
+            data, fds, _, _ = socket.recv_fds(sock, MAX_REQUEST, 4)
+            if not data:
+                return  # the grading side closed the socket: stop
+            request = json.loads(data)
+            try:
+                if len(fds) != 4:
+                    raise OSError(f"expected 4 descriptors, got {len(fds)}")
+                pid = _fork(fds)
+                _send(sock, {"spawned": request["id"], "pid": pid})
+            except OSError as err:
+                _send(sock, {"failed": request["id"], "reason": f"{err}"})
+            finally:
+                for fd in fds:
+                    os.close(fd)
+
+
+def main() -> None:
+    sock = socket.socket(fileno=CONTROL_FD)
+    sys.stdin.close()
+    _warm_up()
+    gc.freeze()
+    serve(sock)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,116 @@
+"""VerifyAnswers: decide every test cell outside the student's kernel (an nbgrader stage).
+
+Configured in ``nbgrader_config.py`` right after nbgrader's ``Execute`` in
+``c.Autograde.autograde_preprocessors``, so stock ``nbgrader autograde`` and ``graders
+autograde`` grade the same way. nbgrader has run the notebook; the test cells' visible asserts
+have run in it, and each hidden part has raised ``PendingVerification``. This stage:
+
+1. plans the grader's two re-runs of the student's code (:mod:`graders.checks.probes`) and runs
+   them in sealed children (:mod:`graders.engine.runs`), unless the engine ran them already
+   alongside the notebook and put the results in ``resources``;
+2. judges each test cell from their plain data (:mod:`graders.checks.verdicts`);
+3. rewrites each test cell's outputs: the ``PendingVerification`` marker and any
+   ``execute_result`` (which nbgrader would read as partial credit) are removed, and a failed
+   test gets an ``AssertionError`` output with the student's message, so nbgrader's
+   ``SaveAutoGrades`` scores it 0. A test the notebook itself failed (a visible assert) keeps
+   its error: the trusted verdict can only take points away, never add them;
+4. records the verdict and its code in the cell's metadata (``metadata.graders``) and the
+   findings (diagnoses, tampering) in ``resources`` for :class:`SaveFindings`.
+
+Whatever the student's code did to its own kernel (silenced errors, forged outputs, patched
+modules), a test passes only if the trusted side verified it.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import json
+from pathlib import Path
+
+from nbformat import from_dict
+from nbgrader.coursedir import CourseDirectory
+from nbgrader.preprocessors import Execute, NbGraderPreprocessor
+from traitlets import Float, Unicode
+
+from ..checks import probes
+from ..checks.exercises import TESTS
+from ..checks.verdicts import Judge, Run
+from ..engine.runs import ProbeRunner, assignment_files
+
+REFERENCE_FILE = Path(__file__).resolve().parent.parent / "checks" / "reference_values.json"
+PENDING = "PendingVerification"
+
+
+def load_reference(path: str | Path = REFERENCE_FILE) -> dict:
+    with open(path, encoding="utf-8") as fh:
+        return json.load(fh)
+
+
+def course_root(preprocessor) -> tuple[Path, object, object]:
+    """The course folder, its CourseDirectory and the converter running this stage (nbgrader
+    makes the stage a child of its exporter, the engine a child of the converter itself)."""
+    converter = preprocessor.parent
+    if not hasattr(converter, "coursedir"):
+        converter = getattr(converter, "parent", None)
+    coursedir = getattr(converter, "coursedir", None) or CourseDirectory(
+        config=preprocessor.config)
+    return Path(coursedir.root), coursedir, converter
+
+
+def notebook_key(root: Path, resources) -> bytes:
+    info = resources["nbgrader"]
+    who = f"{info['student']}/{info['assignment']}/{info['notebook']}".encode()
+    return hmac.new(probes.course_secret(root), who, hashlib.sha256).digest()
+
+
+class VerifyAnswers(NbGraderPreprocessor):
+    """Decide each test cell from the grader's own re-runs (see the module docstring)."""
+
+    tolerance = Float(1e-4, help="Absolute tolerance on the answers (sigmoid outputs lie in "
+                                 "(0, 1)).").tag(config=True)
+    reference_file = Unicode(str(REFERENCE_FILE), help="The seeded answers, written by "
+                                                       "`graders reference`.").tag(config=True)
+
+    def preprocess(self, nb, resources):
+        state = resources.setdefault("graders", {})
+        root, coursedir, converter = course_root(self)
+        plan = state.get("plan")
+        if plan is None:
+            plan = state["plan"] = probes.plan(nb, notebook_key(root, resources))
+        results = state.get("probe_results")
+        if results is None:
+            info = resources["nbgrader"]
+            files = assignment_files(coursedir, converter, info["student"], info["assignment"])
+            timeout = Execute(config=self.config).timeout or 0
+            results = ProbeRunner.run(root, self.config, timeout,
+                                      f"{info['student']}/{info['notebook']}", plan, files)
+        runs = [Run(results[name].extracts, results[name].cell_errors, label)
+                for name, label in (("seeded", "the lesson's data"), ("fresh", "new inputs"))]
+        judge = Judge(plan, *runs, load_reference(self.reference_file), self.tolerance)
+        findings = state.setdefault("findings", [])
+        for test_id, index in plan.tests.items():
+            verdict = judge.test(test_id)
+            cell = nb.cells[index]
+            outputs = [o for o in cell.get("outputs", [])
+                       if o.get("output_type") != "execute_result"
+                       and not (o.get("output_type") == "error" and o.get("ename") == PENDING)]
+            if not verdict.passed:
+                outputs.append(from_dict({
+                    "output_type": "error", "ename": "AssertionError",
+                    "evalue": verdict.message,
+                    "traceback": [f"AssertionError: {verdict.message}"]}))
+                exercise = TESTS[test_id][0].grade_id
+                kind = "tampering" if verdict.code.endswith(".tampering") else "diagnosis"
+                findings.append({"kind": kind, "cell": exercise, "test": test_id,
+                                 "code": verdict.code, "text": verdict.message})
+            cell.outputs = outputs
+            cell.metadata["graders"] = {"passed": verdict.passed, "code": verdict.code,
+                                        "message": verdict.message}
+        for name in ("seeded", "fresh"):
+            for fault in results[name].faults:
+                findings.append({"kind": "problem", "cell": None, "test": None, "code": "",
+                                 "text": f"grader's re-run on "
+                                         f"{'new inputs' if name == 'fresh' else 'the lesson data'}"
+                                         f": {fault}"})
+        return nb, resources

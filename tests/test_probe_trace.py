@@ -1,0 +1,108 @@
+"""The probe's trace, in this process: which computations count as a matrix product of the
+inputs, and which in-place changes reach an array (no nbgrader, no sandbox: fast)."""
+
+import numpy as np
+import pytest
+import torch
+import torch.nn.functional as F  # noqa: N812 - the name students use
+from torch import nn
+
+from graders.kernel import probe
+
+SETUP = "torch.manual_seed(7)\n"
+
+
+def _run(code: str, inputs: dict) -> tuple[dict, probe.Trace]:
+    ns = {"torch": torch, "nn": nn, "F": F, "np": np,
+          "activation": lambda x: 1 / (1 + torch.exp(-x))}
+    exec("def helper(f, w):\n    return activation(torch.mm(f, w.view(5, 1)) + bias)", ns)
+    ns.update(inputs)
+    trace = probe.Trace()
+    for name, value in inputs.items():
+        trace.label(name, value)
+    with trace:
+        exec(code, ns)
+    return ns, trace
+
+
+def _neuron_inputs():
+    gen = torch.Generator().manual_seed(3)
+    return {"features": torch.randn(1, 5, generator=gen),
+            "weights": torch.randn(1, 5, generator=gen), "bias": torch.randn(1, 1, generator=gen)}
+
+
+MATRIX_PRODUCTS = {
+    "mm and view": "y = activation(torch.mm(features, weights.view(5, 1)) + bias)",
+    "@ and .T": "y = activation(features @ weights.T + bias)",
+    "matmul and reshape": "y = activation(torch.matmul(features, weights.reshape(5, 1)) + bias)",
+    "Tensor.mm and .t()": "y = activation(features.mm(weights.t()) + bias)",
+    "@=": "z = features.clone()\nz @= weights.T.contiguous()\ny = activation(z + bias)",
+    "multi_dot": "y = activation(torch.linalg.multi_dot([features, weights.T]) + bias)",
+    "bmm": "y = activation(torch.bmm(features[None], weights.T[None])[0] + bias)",
+    "einsum": "y = activation(torch.einsum('ij,kj->ik', features, weights) + bias)",
+    "F.linear": "y = activation(F.linear(features, weights, bias.view(1)))",
+    "nn.Linear with .data": ("lin = nn.Linear(5, 1)\nlin.weight.data = weights\n"
+                             "lin.bias.data = bias.view(1)\ny = activation(lin(features))"),
+    "nn.Linear with copy_": ("lin = nn.Linear(5, 1)\nwith torch.no_grad():\n"
+                             "    lin.weight.copy_(weights)\n    lin.bias.copy_(bias.view(1))\n"
+                             "y = activation(lin(features)).detach()"),
+    "nn.Linear with Parameter": ("lin = nn.Linear(5, 1)\nlin.weight = nn.Parameter(weights)\n"
+                                 "lin.bias = nn.Parameter(bias.view(1))\n"
+                                 "y = activation(lin(features)).detach()"),
+    "addmm": "y = activation(torch.addmm(bias, features, weights.T))",
+    "tensordot": "y = activation(torch.tensordot(features, weights.T, dims=1) + bias)",
+    "helper from an earlier cell": "y = helper(features, weights)",
+}
+
+
+@pytest.mark.parametrize("code", MATRIX_PRODUCTS.values(), ids=MATRIX_PRODUCTS.keys())
+def test_every_matrix_product_form_is_seen(code):
+    ns, trace = _run(code, _neuron_inputs())
+    assert "matmul" in trace.of(ns["y"])
+
+
+NOT_PRODUCTS = {
+    "a sum": "y = activation(torch.sum(features * weights) + bias)",
+    "a sum next to an unrelated mm": ("torch.mm(torch.eye(1), torch.eye(1))\n"
+                                      "y = activation(torch.sum(features * weights) + bias)"),
+    "features times itself": "y = activation(features @ features.T + bias)",
+    "typed in": "y = torch.tensor([[0.1595]])",
+}
+
+
+@pytest.mark.parametrize("code", NOT_PRODUCTS.values(), ids=NOT_PRODUCTS.keys())
+def test_no_matrix_product_of_the_inputs_is_not_one(code):
+    ns, trace = _run(code, _neuron_inputs())
+    assert "matmul" not in trace.of(ns["y"])
+
+
+@pytest.mark.parametrize(("code", "in_place"), [
+    ("b = torch.from_numpy(a)\nb.mul_(2)", True),
+    ("b = torch.as_tensor(a)\nb *= 2", True),
+    ("b = torch.from_numpy(a)\nb[:] = b * 2", True),
+    ("b = torch.from_numpy(a)\ntorch.mul(b, 2, out=b)", True),
+    ("b = torch.as_tensor(a)\na *= 2", False),
+    ("b = torch.from_numpy(a)\nb = b * 2", False),
+])
+def test_in_place_changes_of_the_array_are_seen(code, in_place):
+    a = np.random.default_rng(1).random((4, 3))
+    _, trace = _run(code, {"a": a})
+    assert any("a" in marks for _, marks in trace.inplace) is in_place
+
+
+def test_extract_reads_values_through_the_c_types_whatever_the_student_patched(monkeypatch):
+    monkeypatch.setattr(torch.Tensor, "tolist", lambda self: [[0.1595]])
+    y = torch.tensor([[0.25]])
+    data = probe.extract({"y": y}, ["y", "missing"], None)
+    assert data["names"]["y"]["values"] == [[0.25]]
+    assert data["names"]["missing"] == {"kind": "missing"}
+    assert data["replaced"] == ["torch.Tensor.tolist"]
+
+
+def test_a_subclass_is_read_as_the_tensor_it_is():
+    class AlwaysEqual(torch.Tensor):
+        def __eq__(self, other):
+            return True
+
+    info = probe.describe(torch.full((1, 1), 0.5).as_subclass(AlwaysEqual))
+    assert info["kind"] == "tensor" and info["exact"] is False and info["values"] == [[0.5]]

@@ -1,0 +1,217 @@
+"""The trusted side on its own: the exercise table, the plan of the grader's re-runs, and the
+judge deciding tests from plain data (no nbgrader, no child processes: fast)."""
+
+import json
+import random
+
+import nbformat
+import pytest
+import torch
+from conftest import ASSIGNMENT, ROOT
+
+from graders.checks import probes
+from graders.checks.exercises import EXERCISES, TESTS
+from graders.checks.verdicts import Judge, Run
+from graders.preprocessors.verify_answers import load_reference
+
+RELEASE = ROOT / "release" / ASSIGNMENT / f"{ASSIGNMENT}.ipynb"
+REFERENCE = load_reference()
+
+
+def test_the_table_gives_fifteen_points_in_four_exercises():
+    assert [e.number for e in EXERCISES.values()] == [1, 2, 3, 4]
+    assert sum(p.points for e in EXERCISES.values() for p in e.parts.values()) == 15
+
+
+@pytest.mark.parametrize("exercise", list(EXERCISES))
+def test_reference_computation_matches_torch_on_random_inputs(exercise):
+    ex = EXERCISES[exercise]
+    inputs = probes.fresh_inputs(ex, random.Random(5))
+    got = ex.reference(inputs)
+    t = {k: torch.tensor(v, dtype=torch.float64) for k, v in inputs.items()}
+    if exercise in ("single_layer_sum", "single_layer_mm"):
+        want = {"y": torch.sigmoid((t["features"] * t["weights"]).sum() + t["bias"])}
+    elif exercise == "multilayer":
+        h = torch.sigmoid(t["features"] @ t["W1"] + t["B1"])
+        want = {"h": h, "output": torch.sigmoid(h @ t["W2"] + t["B2"])}
+    else:
+        want = {"b": 2 * t["a"], "a": 2 * t["a"]}
+    for name, value in want.items():
+        assert torch.allclose(torch.tensor(got[name], dtype=torch.float64), value, atol=1e-9)
+
+
+@pytest.mark.parametrize(("exercise", "mistake"), [
+    (e.grade_id, m.code) for e in EXERCISES.values() for m in e.mistakes if m.compute])
+def test_no_mistake_ever_looks_like_the_right_answer(exercise, mistake):
+    ex = EXERCISES[exercise]
+    compute = next(m for m in ex.mistakes if m.code == mistake).compute
+    for seed in range(20):
+        inputs = probes.fresh_inputs(ex, random.Random(seed))
+        wrong, right = compute(inputs), ex.reference(inputs)
+        assert any(wrong[n] != right[n] for n in wrong if n in right)
+
+
+def test_the_reference_values_hold_the_lessons_inputs_and_answers():
+    for exercise, ex in EXERCISES.items():
+        stored = REFERENCE[exercise]
+        assert set(stored["inputs"]) == set(ex.inputs)
+        computed = ex.reference(stored["inputs"])
+        for name in ex.outputs:
+            flat = [x for row in computed[name] for x in row]
+            ref = [x for row in stored[name] for x in row]
+            assert max(abs(a - b) for a, b in zip(flat, ref, strict=True)) < 1e-5
+
+
+# --------------------------------------------------------------------------- the plan
+def _notebook(edits: dict[str, str] | None = None, extra: list[tuple[str, str]] = ()):
+    nb = nbformat.read(RELEASE, as_version=4)
+    ids = [c.metadata.get("nbgrader", {}).get("grade_id") for c in nb.cells]
+    for grade_id, source in (edits or {}).items():
+        nb.cells[ids.index(grade_id)].source = source
+    for after, source in reversed(list(extra)):
+        nb.cells.insert(ids.index(after) + 1, nbformat.v4.new_code_cell(source))
+    for cell in nb.cells:  # the release's test cells as the gradebook restores them
+        meta = cell.metadata.get("nbgrader", {})
+        if meta.get("grade") and not meta.get("solution"):
+            cell.source += '\nhidden_test("x", "y")'
+    return nb
+
+
+def _sources(nb, indices):
+    return [nb.cells[i].source for i in indices]
+
+
+def test_the_students_cells_are_known_by_their_ids_not_their_first_lines():
+    nb = _notebook(
+        {"single_layer_sum": "# Test single_layer_sum: my answer\ny = 1",
+         "single_layer_mm": "# Given: my answer\ny = 2"},
+        extra=[("test_single_layer_sum_shape", "print(y)\ny"),
+               ("single_layer_mm", "%%time\nz = 3")])
+    plan = probes.plan(nb, b"k")
+    assert _sources(nb, plan.regions["single_layer_sum"]) == [
+        "# Test single_layer_sum: my answer\ny = 1"]
+    assert _sources(nb, plan.regions["single_layer_mm"]) == ["# Given: my answer\ny = 2",
+                                                             "%%time\nz = 3"]
+    debug = nb.cells.index(next(c for c in nb.cells if c.source == "print(y)\ny"))
+    assert debug in plan.student_cells and set(plan.tests) == set(TESTS)
+
+
+def test_the_fresh_run_injects_after_the_data_cell_and_before_each_exercise():
+    plan = probes.plan(_notebook(), b"k")
+    kinds = [step[0] for step in plan.fresh]
+    assert kinds.count("inject") == 3 + 4  # three data cells, four exercises
+    assert [s[0] for s in plan.seeded].count("inject") == 0
+    assert [s for s in plan.seeded if s[0] == "extract"] == [
+        s for s in plan.fresh if s[0] == "extract"]
+    json.dumps(plan.fresh)  # plain data only
+
+
+def test_fresh_inputs_are_secret_but_reproducible():
+    nb = _notebook()
+    one, again = probes.plan(nb, b"key one"), probes.plan(nb, b"key one")
+    other = probes.plan(nb, b"key two")
+    assert one.fresh_inputs == again.fresh_inputs != other.fresh_inputs
+    assert one.fresh_inputs["single_layer_sum"] is one.fresh_inputs["single_layer_mm"]
+
+
+def test_the_course_secret_is_made_once_and_private(tmp_path):
+    key = probes.course_secret(tmp_path)
+    assert probes.course_secret(tmp_path) == key and len(key) == 32
+    assert (tmp_path / probes.SECRET_FILE).stat().st_mode & 0o077 == 0
+
+
+# --------------------------------------------------------------------------- the judge
+def _tensor(values, marks=("features", "weights", "matmul")):
+    return {"kind": "tensor", "type": "Tensor", "exact": True,
+            "shape": [len(values), len(values[0])], "dtype": "float32", "values": values,
+            "marks": list(marks)}
+
+
+def _judge(answers: dict, exercise="single_layer_sum", errors=None, replaced=()):
+    """A judge whose runs report ``answers(inputs)`` for every test of ``exercise``."""
+    plan = probes.plan(_notebook(), b"k")
+    ex = EXERCISES[exercise]
+    runs = []
+    for name, inputs in (("seeded", REFERENCE[exercise]["inputs"]),
+                         ("fresh", plan.fresh_inputs[exercise])):
+        data = {"names": answers(inputs), "replaced": list(replaced), "inplace": []}
+        cell_errors = {i: e for i in plan.regions[exercise] for e in (errors or [])}
+        runs.append(Run({ex.test_id(p): data for p in ex.parts}, cell_errors, name))
+    return Judge(plan, *runs, REFERENCE)
+
+
+def _neuron(inputs, bias=True):
+    total = sum(f * w for f, w in zip(inputs["features"][0], inputs["weights"][0], strict=True))
+    total += inputs["bias"][0][0] if bias else 0
+    return [[1 / (1 + 2.718281828459045 ** -total)]]
+
+
+def test_a_right_answer_passes_without_a_diagnosis():
+    judge = _judge(lambda i: {"y": _tensor(_neuron(i))})
+    for part in ("shape", "value"):
+        verdict = judge.test(f"test_single_layer_sum_{part}")
+        assert verdict.passed and verdict.code == "" and verdict.message == ""
+
+
+def test_a_known_mistake_is_named_with_what_to_change():
+    verdict = _judge(lambda i: {"y": _tensor(_neuron(i, bias=False))}).test(
+        "test_single_layer_sum_value")
+    assert not verdict.passed and verdict.code == "single_layer_sum.no_bias"
+    assert verdict.message.startswith("y is 0.1214 but should be 0.1595. y equals "
+                                      "activation(sum(features * weights)): the bias is missing")
+
+
+def test_an_unknown_wrong_answer_keeps_the_general_hint():
+    verdict = _judge(lambda i: {"y": _tensor([[0.9 * _neuron(i)[0][0]]])}).test(
+        "test_single_layer_sum_value")
+    assert verdict.code == "single_layer_sum.wrong_value" and "Hint: y = activation" in (
+        verdict.message)
+
+
+def test_a_typed_in_answer_fails_every_part():
+    judge = _judge(lambda i: {"y": _tensor([[0.1595]])})
+    for part in ("shape", "value"):
+        assert judge.test(f"test_single_layer_sum_{part}").code == "single_layer_sum.typed_in"
+
+
+def test_a_python_number_is_diagnosed():
+    value = lambda i: {"y": {"kind": "number", "type": "float", "value": _neuron(i)[0][0]}}  # noqa: E731
+    verdict = _judge(value).test("test_single_layer_sum_shape")
+    assert verdict.code == "single_layer_sum.python_float" and "is a float" in verdict.message
+
+
+def test_a_blank_exercise_says_it_is_not_done():
+    verdict = _judge(lambda i: {"y": {"kind": "missing"}},
+                     errors=[["NotImplementedError", ""]]).test("test_single_layer_sum_shape")
+    assert verdict.code == "single_layer_sum.not_done"
+
+
+def test_replaced_helpers_fail_the_test_as_tampering():
+    verdict = _judge(lambda i: {"y": _tensor(_neuron(i))}, replaced=["torch.allclose"]).test(
+        "test_single_layer_sum_value")
+    assert verdict.code == "single_layer_sum.tampering"
+    assert "torch.allclose has been replaced" in verdict.message
+
+
+def test_the_method_point_needs_a_matrix_product_and_weights_left_alone():
+    def answers(marks, weights_shape=(1, 5)):
+        def make(i):
+            w = i["weights"] if weights_shape == (1, 5) else [[x] for x in i["weights"][0]]
+            return {"y": _tensor(_neuron(i), marks), "weights": _tensor(w, ())}
+        return make
+
+    assert _judge(answers(("features", "weights", "matmul")), "single_layer_mm").test(
+        "test_single_layer_mm_method").passed
+    assert _judge(answers(("features", "weights")), "single_layer_mm").test(
+        "test_single_layer_mm_method").code == "single_layer_mm.no_matrix_product"
+    assert _judge(answers(("features", "weights", "matmul"), (5, 1)), "single_layer_mm").test(
+        "test_single_layer_mm_method").code == "single_layer_mm.weights_changed"
+
+
+def test_a_rerun_that_never_reached_the_test_fails_it_with_the_reason():
+    plan = probes.plan(_notebook(), b"k")
+    ok = Run({"test_single_layer_sum_shape": {"names": {}, "replaced": []}}, {}, "seeded")
+    died = Run({"test_single_layer_sum_shape": {"failed": "killed by signal SIGKILL"}}, {},
+               "fresh")
+    verdict = Judge(plan, ok, died, REFERENCE).test("test_single_layer_sum_shape")
+    assert verdict.code == "single_layer_sum.rerun_failed" and "SIGKILL" in verdict.message
