@@ -1,6 +1,9 @@
 """nbgrader configuration of the course: every nbgrader command run from this folder reads it,
 and so does ``graders autograde``."""
 
+from pathlib import Path
+
+import nbgrader
 from nbconvert.preprocessors import ClearMetadataPreprocessor, CSSHTMLHeaderPreprocessor
 from nbgrader.preprocessors import (
     AssignLatePenalties,
@@ -15,8 +18,11 @@ from nbgrader.preprocessors import (
     SaveAutoGrades,
 )
 
+import graders
 from graders.preprocessors import (
     DeduplicateCells,
+    GuardGradebook,
+    ReadableFeedback,
     RedactHiddenTests,
     ReviewCode,
     SaveFindings,
@@ -32,15 +38,16 @@ c.Execute.timeout = 30
 c.OverwriteCells.add_missing_cells = True
 
 # nbgrader's stages, with this course's in their places (graders/preprocessors/):
-# DeduplicateCells keeps copy-pasted cells from losing the submission; VerifyAnswers decides every
-# test cell outside the student's kernel, from the grader's own sealed re-runs; ReviewCode lists
-# code worth a look; SaveFindings writes diagnoses, tampering and review hits to the gradebook.
+# DeduplicateCells keeps copy-pasted cells from losing the submission; GuardGradebook undoes what
+# a notebook did to gradebook.db while it ran; VerifyAnswers decides every test cell outside the
+# student's kernel, from the grader's own sealed re-runs; ReviewCode lists code worth a look;
+# SaveFindings writes diagnoses, tampering and review hits to the gradebook.
 c.Autograde.sanitize_preprocessors = [
     ClearOutput, DeduplicateCells, OverwriteKernelspec, OverwriteCells, CheckCellMetadata,
 ]
 c.Autograde.autograde_preprocessors = [
-    Execute, IgnorePattern, ClearMetadataPreprocessor, VerifyAnswers, ReviewCode, LimitOutput,
-    SaveAutoGrades, SaveFindings, AssignLatePenalties, CheckCellMetadata,
+    Execute, GuardGradebook, IgnorePattern, ClearMetadataPreprocessor, VerifyAnswers, ReviewCode,
+    LimitOutput, SaveAutoGrades, SaveFindings, AssignLatePenalties, CheckCellMetadata,
 ]
 
 # The grading engine (`graders autograde`): see README "The grading engine" and "Security model".
@@ -50,5 +57,14 @@ c.Autograde.autograde_preprocessors = [
 # c.GradingEngine.require_sandbox = False
 
 # Feedback: the stock stages plus RedactHiddenTests, so students see each failed test's message
-# but never the hidden test code (nbgrader shows it by default: jupyter/nbgrader#917, #1363).
-c.GenerateFeedback.preprocessors = [GetGrades, RedactHiddenTests, CSSHTMLHeaderPreprocessor]
+# but never the hidden test code (nbgrader shows it by default: jupyter/nbgrader#917, #1363), and
+# ReadableFeedback: formulas as MathML and error messages that wrap instead of running off the
+# page; graders/templates/feedback/ replaces nbconvert's MathJax loader in nbgrader's feedback
+# template, so the page needs nothing from the internet.
+c.GenerateFeedback.preprocessors = [
+    GetGrades, RedactHiddenTests, CSSHTMLHeaderPreprocessor, ReadableFeedback,
+]
+c.HTMLExporter.extra_template_basedirs = [
+    str(Path(graders.__file__).parent / "templates"),
+    str(Path(nbgrader.__file__).parent / "server_extensions" / "formgrader" / "templates"),
+]

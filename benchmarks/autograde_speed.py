@@ -4,9 +4,11 @@
 
 Builds N submissions by cycling through the test corpus (right, wrong, blank, broken and cheating
 ones), grades one copy of the course with ``nbgrader autograde`` and another with
-``graders autograde`` in the same run, checks that every test cell gets the same score from
-both, and prints both wall times, the ratio and the peak memory of each (all processes of the
-command together, sampled every 0.1 s). Exits 1 if any score differs.
+``graders autograde`` (sandbox on, as by default) in the same run, checks that every test cell
+gets the same score from both, and prints both wall times, the ratio, the peak memory of each
+(all processes of the command together, sampled every 0.1 s) and the sandbox's set-up time per
+sealed process (from the engine's summary). Both graders run the course's ``VerifyAnswers``
+stage, so both make the grader's two re-runs of each notebook. Exits 1 if any score differs.
 
 A benchmark, not a test: timings on a shared 2-core machine are noisy, so nothing here asserts a
 speed; read the ratio.
@@ -56,11 +58,12 @@ def make_course(folder: Path, n: int) -> Path:
     return folder
 
 
-def run(cwd: Path, command: list[str]) -> tuple[float, float]:
-    """Run ``command``; returns (wall seconds, peak RSS in MiB of its whole process tree)."""
+def run(cwd: Path, command: list[str]) -> tuple[float, float, str]:
+    """Run ``command``; returns (wall seconds, peak RSS in MiB of its whole process tree,
+    standard output)."""
     env = dict(os.environ, PATH=f"{BIN}{os.pathsep}{os.environ.get('PATH', '')}")
     start = time.monotonic()
-    proc = subprocess.Popen(command, cwd=cwd, env=env, stdout=subprocess.DEVNULL,
+    proc = subprocess.Popen(command, cwd=cwd, env=env, stdout=subprocess.PIPE,
                             stderr=subprocess.PIPE, text=True)
     peak = [0]
     stop = threading.Event()
@@ -77,13 +80,13 @@ def run(cwd: Path, command: list[str]) -> tuple[float, float]:
 
     thread = threading.Thread(target=sample, daemon=True)
     thread.start()
-    _, err = proc.communicate()
+    out, err = proc.communicate()
     wall = time.monotonic() - start
     stop.set()
     thread.join()
     if proc.returncode != 0:
-        sys.exit(f"{' '.join(command)} failed ({proc.returncode}):\n{err[-3000:]}")
-    return wall, peak[0] / 2**20
+        sys.exit(f"{' '.join(command)} failed ({proc.returncode}):\n{out[-3000:]}{err[-3000:]}")
+    return wall, peak[0] / 2**20, out
 
 
 def cell_scores(course: Path) -> dict[tuple[str, str], float]:
@@ -109,13 +112,15 @@ def main() -> int:
         engine = make_course(base / "engine", args.n)
 
         print("Grading with nbgrader autograde ...", flush=True)
-        stock_wall, stock_mem = run(stock, [str(BIN / "nbgrader"), "autograde", ASSIGNMENT,
-                                            "--log-level=ERROR"])
+        stock_wall, stock_mem, _ = run(stock, [str(BIN / "nbgrader"), "autograde", ASSIGNMENT,
+                                               "--log-level=ERROR"])
         print("Grading with graders autograde ...", flush=True)
         command = [sys.executable, "-m", "graders", "autograde", ASSIGNMENT]
         if args.workers:
             command += ["--workers", str(args.workers)]
-        engine_wall, engine_mem = run(engine, command)
+        engine_wall, engine_mem, summary = run(engine, command)
+        setup = next((line for line in summary.splitlines()
+                      if line.startswith("sandbox set-up")), "sandbox set-up: not reported")
 
         a, b = cell_scores(stock), cell_scores(engine)
         differ = sorted(k for k in a.keys() | b.keys() if a.get(k) != b.get(k))
@@ -127,6 +132,7 @@ def main() -> int:
         print(f"graders autograde      {engine_wall:8.1f} s   {args.n / engine_wall:6.2f}/s   "
               f"peak {engine_mem:6.0f} MiB")
         print(f"ratio                  {stock_wall / engine_wall:8.1f} x faster")
+        print(setup)
         print(f"scores per test cell   {len(a) - len(differ)} of {len(a)} identical")
         for key in differ[:20]:
             print(f"  differs: {key}: nbgrader {a.get(key)}, engine {b.get(key)}")

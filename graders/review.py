@@ -66,7 +66,7 @@ DUNDERS = {
     "gi_frame", "cr_frame", "cell_contents", "__dict__", "__class__", "__getattribute__",
     "__reduce__", "__reduce_ex__", "__setattr__", "__init_subclass__",
 }
-DYNAMIC = {"exec", "eval", "compile", "__import__", "globals", "vars", "breakpoint"}
+DYNAMIC = {"exec", "eval", "compile", "__import__", "breakpoint"}
 LIBRARIES = {"torch", "np", "numpy", "nn", "F", "math", "builtins"}
 MAGICS = {"run_cell_magic": "a cell magic", "system": "a shell command",
           "getoutput": "a shell command", "run_line_magic": "a line magic"}

@@ -11,8 +11,10 @@ A cell file is a short text file in the percent format Jupytext and VS Code use:
     # %% delete test_single_layer_sum_value
 
 ``# %% <grade_id>`` replaces that cell's source in the release notebook; ``after <grade_id>``
-inserts a new code cell after it; ``delete <grade_id>`` removes the cell. Solution cells not named
-keep the release's ``raise NotImplementedError()``, as an unanswered exercise does.
+inserts a new code cell after it; ``copy <grade_id>`` inserts a copy of that cell, nbgrader
+metadata included, after it (what Jupyter's copy and paste does), with the given source or, if
+none, the same one; ``delete <grade_id>`` removes the cell. Solution cells not named keep the
+release's ``raise NotImplementedError()``, as an unanswered exercise does.
 
 The demo submissions of ``make grade`` (``demo/``) and the test corpus (``tests/corpus/``) are
 cell files. nbformat reads and writes the notebooks; the format and the edits are ours.
@@ -20,6 +22,7 @@ cell files. nbformat reads and writes the notebooks; the format and the edits ar
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -36,7 +39,7 @@ class CellFileError(ValueError):
 class CellFile:
     path: Path
     header: list[str] = field(default_factory=list)
-    #: (action, grade_id, source) in file order; action is "replace", "after" or "delete".
+    #: (action, grade_id, source) in file order: "replace", "after", "copy" or "delete".
     edits: list[tuple[str, str, str]] = field(default_factory=list)
 
     @property
@@ -57,10 +60,10 @@ def read_cell_file(path: Path) -> CellFile:
             words = line[len(CELL_MARK):].split()
             if len(words) == 1:
                 words = ["replace", *words]
-            if len(words) != 2 or words[0] not in ("replace", "after", "delete"):
+            if len(words) != 2 or words[0] not in ("replace", "after", "copy", "delete"):
                 raise CellFileError(
-                    f"{path}:{number}: expected '# %% <grade_id>', '# %% after <grade_id>' or "
-                    f"'# %% delete <grade_id>', got {line!r}"
+                    f"{path}:{number}: expected '# %% <grade_id>', '# %% after <grade_id>', "
+                    f"'# %% copy <grade_id>' or '# %% delete <grade_id>', got {line!r}"
                 )
             current = []
             cell_file.edits.append((words[0], words[1], current))
@@ -93,6 +96,11 @@ def build_submission(release_notebook: Path, cell_file: CellFile):
             nb.cells[index].source = source
         elif action == "after":
             nb.cells.insert(index + 1, nbformat.v4.new_code_cell(source))
+        elif action == "copy":
+            copy = nbformat.from_dict(json.loads(json.dumps(nb.cells[index])))
+            copy["id"] = nbformat.v4.new_code_cell().id
+            copy.source = source or copy.source
+            nb.cells.insert(index + 1, copy)
         else:
             del nb.cells[index]
     return nb

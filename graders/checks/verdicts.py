@@ -196,6 +196,13 @@ class Judge:
             if mistake.error and mistake.when_missing == name and any(
                     mistake.error in e[1] for e in errors):
                 return self._fail(ex, mistake.code, f"{mistake.says}")
+        died = [e for e in errors if e[0] == "KernelDied"]
+        if died:
+            return self._fail(ex, "stopped_kernel",
+                              f"Exercise {ex.number}: your code stopped the kernel when the "
+                              f"grader ran it ({died[-1][1]}), so {name} could not be checked. "
+                              f"Remove what ends the process (os._exit, a crash, an endless "
+                              f"loop, a huge allocation) and run the notebook again.")
         if errors:
             ename, evalue = errors[-1][0], errors[-1][1]
             where = "" if run is self.seeded else " when it ran on new inputs"

@@ -52,6 +52,7 @@ from traitlets.config.loader import PyFileConfigLoader
 from traitlets.utils.importstring import import_item
 
 from ..checks import probes
+from ..preprocessors.guard_gradebook import foreign_objects, remove, sqlite_path
 from ..preprocessors.save_findings import add_comment_line
 from ..preprocessors.verify_answers import VerifyAnswers, notebook_key
 from . import nbgrader_caching
@@ -79,6 +80,8 @@ class Outcome:
     notes: list[str] = field(default_factory=list)
     review: list[str] = field(default_factory=list)
     seconds: float = 0.0
+    sandbox_ms: list[float] = field(default_factory=list)  # set-up CPU time of each child
+    zeroed: bool = False  # failed, and its scores were set to 0 (none of an earlier grading)
 
 
 def load_config(root: Path) -> Config:
@@ -155,6 +158,7 @@ class BatchAutograde:
         self.outcomes: dict[str, Outcome] = {}
         self.pool = None
         self.key_root = self.root
+        self.gradebook_repaired: list[str] = []
 
     # ------------------------------------------------------------------ paths
     def _submitted(self, student: str) -> Path:
@@ -192,6 +196,11 @@ class BatchAutograde:
                     f"generate_assignment {self.assignment}` (or `make release`) first."
                 ) from None
         probes.course_secret(self.root)  # made once here, before grading processes fork
+        path = sqlite_path(self.coursedir.db_url)
+        foreign = foreign_objects(path) if path else []
+        if foreign:  # left by an earlier run of stock nbgrader, say
+            remove(path, foreign)
+            self.gradebook_repaired = [f"{kind} {name}" for kind, name in foreign]
         return [s for s in self.students() if self._should_grade(s)]
 
     def make_pool(self, notebooks: int, slot_offset: int = 0):
@@ -323,9 +332,11 @@ class BatchAutograde:
                 for stage in self.sanitizing_stages:
                     nb, resources = stage(nb, resources)
             except Exception as err:  # noqa: BLE001 - recorded, with the stage that failed
-                self._record_problem(student, notebook, f"nbgrader could not prepare "
-                                     f"{path.name} ({type(stage).__name__}: {_short(err)})",
-                                     zero=True)
+                reason = (f"nbgrader could not prepare {path.name} ({type(stage).__name__}: "
+                          f"{_short(err)}); its scores are set to 0")
+                self._record_problem(student, notebook, reason, zero=True)
+                self.outcomes[student].status = "failed"
+                self.outcomes[student].zeroed = True
                 continue
             plan = probes.plan(nb, notebook_key(self.key_root, resources))
             resources["graders"] = {"plan": plan}
@@ -369,6 +380,8 @@ class BatchAutograde:
             outcome.notes.append(f"tampering: {tampering[0]['text'].split('. ')[0]} "
                                  f"({len(tampering)} test(s) failed for it)")
         outcome.review += resources["graders"].get("review", [])
+        outcome.sandbox_ms += [1000 * r.sandbox["cpu_seconds"] for r in item.results.values()
+                               if r.sandbox and "cpu_seconds" in r.sandbox]
 
     def _finish(self, student: str) -> None:
         """Mirrors nbgrader 0.9.6 ``BaseConverter.convert_notebooks``' end of a student: the
@@ -398,7 +411,7 @@ class BatchAutograde:
         try:
             with Gradebook(self.coursedir.db_url, self.coursedir.course_id) as gb:
                 submission = gb.find_submission(self.assignment, student)
-                earlier = self._autograded(student).exists()
+                earlier = self._autograded(student).exists() and not outcome.zeroed
                 if earlier:
                     outcome.notes.append(f"the gradebook still holds the earlier grading's "
                                          f"score ({submission.score:g}); it is flagged")
@@ -443,6 +456,7 @@ class RunReport:
     outcomes: dict[str, Outcome]
     wall: float
     sandbox: list[str] = field(default_factory=list)  # mechanisms the kernel lacks
+    repaired: list[str] = field(default_factory=list)  # foreign objects removed from the gradebook
 
 
 def autograde(root: Path, assignment: str, students: list[str] | None = None,
@@ -469,7 +483,7 @@ def autograde(root: Path, assignment: str, students: list[str] | None = None,
         planner.grade(todo, report)
     elif todo:
         _run_shards(planner, [todo[i::shards] for i in range(shards)], report)
-    return RunReport(outcomes, time.monotonic() - start, missing)
+    return RunReport(outcomes, time.monotonic() - start, missing, planner.gradebook_repaired)
 
 
 def check_sandbox(planner: BatchAutograde, require: bool | None) -> list[str]:

@@ -18,7 +18,7 @@ child reports. Written by hand, because no library does it, is everything around
   before it (the cell that died is replayed as a stand-in that fails at once); after
   ``max_restarts`` deaths the remaining cells are marked as not run;
 * **a template that dies** (killed, out of memory) is started again and the jobs it was running
-  carry on as after any other death.
+  start again from the beginning; that is not the submissions' doing and costs them nothing.
 
 Nothing the child sends is trusted: outputs only fill the autograded notebook; the grade comes
 from :mod:`graders.checks` judging the plain data of the grader's re-runs.
@@ -130,7 +130,7 @@ class _Stream:
         return {"output_type": "stream", "name": self.name, "text": text}
 
 
-@dataclass
+@dataclass(eq=False)  # compared and hashed by identity
 class _Child:
     job: Job
     result: JobResult
@@ -152,6 +152,7 @@ class _Child:
     deaths: int = 0
     killers: set = field(default_factory=set)
     last_cell: int | None = None  # position of the last cell started (output after it ends)
+    requeue: bool = False  # the template died under it: run the job again from the start
     steps_by_pos: dict = field(default_factory=dict)
     cell_pos: dict = field(default_factory=dict)  # notebook cell index -> position
     extract_pos: dict = field(default_factory=dict)  # extraction key -> position
@@ -289,7 +290,7 @@ class KernelPool:
         policy["memory_cap"] = self.memory_cap
         spec = {"cwd": job.cwd, "env": child_environment(private), "timeout": self.timeout,
                 "memory_cap": self.memory_cap, "traceback_mode": self.traceback_mode,
-                "trace": job.trace, "sandbox": policy,
+                "trace": job.trace, "sandbox": policy, "max_stream_bytes": self.max_stream_bytes,
                 "steps": [_as_run(step, silent) for _, step, silent in steps]}
         spec_fd = os.memfd_create("graders-spec", os.MFD_CLOEXEC)
         os.write(spec_fd, json.dumps(spec).encode())
@@ -300,7 +301,7 @@ class KernelPool:
                        time.monotonic() + START_TIMEOUT, deaths=deaths, killers=set(killers))
         try:
             socket.send_fds(self.control, [json.dumps({"id": child.request}).encode()],
-                            [spec_fd, chan_w, out_w, err_w])
+                            [spec_fd, chan_w, out_w, err_w, out_r, err_r])
         except OSError:
             pass  # the template is gone: noticed by the poll loop, which restarts it
         for fd in (spec_fd, chan_w, out_w, err_w):
@@ -323,10 +324,8 @@ class KernelPool:
                 return self._template_died(children, selector)
         deadline = min([c.deadline for c in children.values()] + [now + 1.0])
         events = selector.select(timeout=max(0.0, min(deadline - now, 1.0)))
-        for key, _ in events:
-            if key.data == "template":
-                continue
-            self._read(key.data, key.fd)
+        for child in {key.data for key, _ in events if key.data != "template"}:
+            self._pump(child)
         if any(key.data == "template" for key, _ in events) or not self.ready:
             messages = self._template_messages() if self.control else None
             if messages is None:
@@ -360,8 +359,7 @@ class KernelPool:
                 if child.pid == message["exited"]:
                     child.exit_code = message["status"]
                     self._kill(child)  # whatever it left running
-                    for fd in list(child.fds):
-                        self._read(child, fd)
+                    self._pump(child)
                     self._close(child, selector)
                     return [child]
         return []
@@ -370,10 +368,9 @@ class KernelPool:
         ended = []
         for child in children.values():
             self._kill(child)
-            for fd in list(child.fds):
-                self._read(child, fd)
+            self._pump(child)
             child.exit_code = None
-            child.problem = child.problem or "the grading template process stopped"
+            child.requeue = True  # not the submission's doing: start its job again
             self._close(child, selector)
             ended.append(child)
         try:
@@ -390,6 +387,16 @@ class KernelPool:
         return ended
 
     # ------------------------------------------------------------------ reading
+    def _pump(self, child: _Child) -> None:
+        """Read what the child sent: the channel first (so a new cell's start is known before
+        its raw output), then the raw pipes of fds 1 and 2."""
+        for fd, name in list(child.fds.items()):
+            if name == "channel":
+                self._read(child, fd)
+        for fd, name in list(child.fds.items()):
+            if name != "channel":
+                self._read(child, fd)
+
     def _read(self, child: _Child, fd: int) -> None:
         name = child.fds.get(fd)
         if name is None:
@@ -409,7 +416,7 @@ class KernelPool:
             else:
                 self._stream(child, name, data)
 
-    def _stream(self, child: _Child, name: str, data: bytes) -> None:
+    def _stream(self, child: _Child, name: str, data: bytes | str) -> None:
         pos = child.current if child.current is not None else child.last_cell
         if pos is None or child.silent:
             return  # before the first cell, or a silent (replayed or probe) cell
@@ -419,7 +426,7 @@ class KernelPool:
         if not (isinstance(last, _Stream) and last.name == name):
             last = _Stream(name, self.max_stream_bytes)
             outputs.append(last)
-        last.add(data)
+        last.add(data.encode("utf-8", "replace") if isinstance(data, str) else data)
 
     def _frames(self, child: _Child) -> None:
         buf = child.buffer
@@ -432,9 +439,6 @@ class KernelPool:
                 return
             frame = bytes(buf[4:4 + size])
             del buf[:4 + size]
-            for fd, name in list(child.fds.items()):  # streams written before this message
-                if name != "channel":
-                    self._read(child, fd)
             try:
                 self._message(child, clean(json.loads(frame)))
             except (ValueError, TypeError, KeyError) as err:
@@ -463,6 +467,13 @@ class KernelPool:
             child.current, child.silent = pos, bool(message.get("silent"))
             child.last_cell = pos
             child.deadline = now + (self.timeout or 1e9) + self.grace
+        elif "stream" in message:
+            if message["stream"] not in ("stdout", "stderr") or not isinstance(
+                    message["text"], str):
+                raise ValueError("stream")
+            if child.current is None:
+                raise ValueError("stream outside a cell")
+            self._stream(child, message["stream"], message["text"])
         elif "output" in message:
             output = message["output"]
             if child.current is None or not isinstance(output, dict) or output.get(
@@ -481,6 +492,14 @@ class KernelPool:
                 raise ValueError("cell end out of order")
             index = child.steps_by_pos[pos][1]
             error = message.get("error")
+            for fd, name in list(child.fds.items()):  # raw output the cell made, before its end
+                if name != "channel":
+                    self._read(child, fd)
+            dropped = message.get("dropped") or {}
+            if not child.silent and isinstance(dropped, dict):
+                for item in child.result.outputs.get(index, []):
+                    if isinstance(item, _Stream) and item.name in dropped:
+                        item.dropped += int(dropped.pop(item.name))
             if not child.silent:
                 child.result.execution_counts[index] = int(message["count"])
                 if error is not None:
@@ -526,6 +545,9 @@ class KernelPool:
         result = child.result
         if child.done and not child.problem:
             return None
+        if child.requeue:
+            steps = [(pos, s, False) for pos, s in enumerate(child.job.steps)]
+            return child.job, JobResult(child.job.key), steps, child.deaths, set()
         runnable = [pos for pos, step, silent in child.steps
                     if not silent and step[0] in ("cell", "extract") and pos > child.last_done]
         if not runnable:

@@ -65,6 +65,10 @@ def summary(report) -> str:
         lines += [f"  - {item}" for item in report.sandbox]
         lines.append("  (c.GradingEngine.require_sandbox = True refuses to grade instead)")
         lines.append("")
+    if getattr(report, "repaired", None):
+        lines.append("WARNING: the gradebook held objects nbgrader does not make, removed "
+                     "before grading: " + ", ".join(report.repaired))
+        lines.append("")
     graded = [o for o in outcomes.values() if o.status == "graded"]
     skipped = [o for o in outcomes.values() if o.status == "skipped"]
     failed = [o for o in outcomes.values() if o.status == "failed"]
@@ -87,6 +91,10 @@ def summary(report) -> str:
             if len(o.review) > 5:
                 lines.append(f"    ... and {len(o.review) - 5} more (see the gradebook)")
         lines.append("")
+    setup = [ms for o in outcomes.values() for ms in getattr(o, "sandbox_ms", [])]
+    if setup:
+        lines.append(f"sandbox set-up: {sum(setup) / len(setup):.2f} ms of CPU per sealed "
+                     f"process on average ({len(setup)} processes, max {max(setup):.2f} ms)")
     rate = len(graded) / wall if wall > 0 else 0.0
     lines.append(f"graded {len(graded)}, skipped {len(skipped)} (already graded; --force "
                  f"regrades), failed {len(failed)}; wall time {wall:.1f} s, "

@@ -138,7 +138,7 @@ def apply(policy: dict) -> dict:
     root), ``memory_cap``, ``max_processes``, ``max_file_bytes``, ``max_open_files``; with
     ``isolate`` false (``--no-sandbox``), only the session and the limits.
     """
-    start = time.perf_counter()
+    start, cpu = time.perf_counter(), time.process_time()
     report: dict = {"applied": [], "missing": []}
     os.setsid()
     report["applied"].append("session")
@@ -161,6 +161,7 @@ def apply(policy: dict) -> dict:
     _landlock(policy, report)
     _seccomp(report)
     report["seconds"] = time.perf_counter() - start
+    report["cpu_seconds"] = time.process_time() - cpu
     return report
 
 

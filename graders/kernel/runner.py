@@ -6,15 +6,17 @@ child first seals itself (:mod:`graders.kernel.confine`), then runs each cell in
 ``InteractiveShell``, the same shell an ipykernel wraps, so magics (``%time``, ``%%time``),
 ``!echo``, the display formatter and tracebacks behave as in Jupyter.
 
-How outputs leave the child (plain data only, never pickles):
+How outputs leave the child (plain data only, never pickles), in order:
 
-* **streams**: file descriptors 1 and 2 are pipes that the grading side reads, so ``print``,
-  ``!echo`` and whatever a subprocess writes all land in the cell that was running, as an
-  ipykernel's output capture does; the grading side keeps a bounded amount and reads in linear
-  time;
-* **everything else** (``display_data``, ``execute_result``, ``error``, cell boundaries, probe
-  extractions) goes as length-prefixed JSON frames on the channel, file descriptor 3. A
-  bundle that cannot be serialised or is too large is replaced by a note.
+* everything Python writes to ``sys.stdout``/``sys.stderr``, and every ``display_data``,
+  ``execute_result`` and ``error``, cell boundary and probe extraction, goes as length-prefixed
+  JSON frames on the channel, file descriptor 3, in the order it happened (stream text is
+  batched and sent before any other frame). Stream text beyond ``max_stream_bytes`` per cell is
+  counted, not sent; a bundle that cannot be serialised or is too large is replaced by a note;
+* what reaches file descriptors 1 and 2 directly (``!echo``, a subprocess, C code) goes through
+  pipes that the grading side reads, as an ipykernel's output capture does; before a cell's end
+  is reported, the child waits (briefly) until the grading side has read those pipes empty, so
+  the output lands in the cell that made it.
 
 As nbgrader's ``Execute`` does with an error reply, a cell that failed without an error output
 gets one. None of this is trusted: the student's code shares this process and can forge any of
@@ -27,12 +29,15 @@ ignores it).
 
 from __future__ import annotations
 
+import fcntl
 import io
 import json
 import os
 import signal
 import struct
 import sys
+import termios
+import time
 
 from IPython.core.displayhook import DisplayHook
 from IPython.core.displaypub import DisplayPublisher
@@ -42,6 +47,9 @@ from traitlets.config import Config
 from . import confine, probe
 
 CHANNEL_FD = 3
+RAW_READ_FDS = (4, 5)  # copies of the read ends of fds 1 and 2, to see when they are drained
+STREAM_BATCH = 64 * 1024
+RAW_DRAIN_WAIT = 0.5  # seconds a cell's end waits for its raw output to be read
 ALLOCATION_FAILED = "can't allocate memory"  # how torch's CPU allocator says it
 MAX_OUTPUT_BYTES = 2 * 2**20  # one display or error output, as JSON
 
@@ -52,16 +60,103 @@ class CellTimeoutError(BaseException):
 
 
 class Channel:
-    """Length-prefixed JSON frames to the grading side."""
+    """Length-prefixed JSON frames to the grading side, with Python's stream text batched in
+    (and flushed before any other frame, so the order of prints and displays is kept)."""
 
-    def __init__(self, fd: int) -> None:
-        self.fd = fd
+    def __init__(self, fd: int, max_stream_bytes: int = 2**20) -> None:
+        self.fd, self.max_stream_bytes = fd, max_stream_bytes
+        self.pending: list[tuple[str, list[str]]] = []
+        self.pending_size = 0
+        self.sent = {"stdout": 0, "stderr": 0}  # this cell's stream bytes, sent or dropped
+        self.dropped = {"stdout": 0, "stderr": 0}
 
-    def send(self, message: dict) -> None:
+    def _write(self, message: dict) -> None:
         data = json.dumps(message).encode()
         view = memoryview(struct.pack(">I", len(data)) + data)
         while view:
             view = view[os.write(self.fd, view):]
+
+    def stream(self, name: str, text: str) -> None:
+        room = self.max_stream_bytes - self.sent[name]
+        self.sent[name] += len(text)
+        if room <= 0:
+            self.dropped[name] += len(text)
+            return
+        if len(text) > room:
+            self.dropped[name] += len(text) - room
+            text = text[:room]
+        if self.pending and self.pending[-1][0] == name:
+            self.pending[-1][1].append(text)
+        else:
+            self.pending.append((name, [text]))
+        self.pending_size += len(text)
+        if self.pending_size >= STREAM_BATCH:
+            self.flush()
+
+    def flush(self) -> None:
+        pending, self.pending, self.pending_size = self.pending, [], 0
+        for name, chunks in pending:
+            text = "".join(chunks)
+            for start in range(0, len(text), STREAM_BATCH):
+                self._write({"stream": name, "text": text[start:start + STREAM_BATCH]})
+
+    def send(self, message: dict) -> None:
+        self.flush()
+        self._write(message)
+
+    def new_cell(self) -> dict:
+        """Start counting a new cell's stream text; returns what the last cell dropped."""
+        dropped = {k: v for k, v in self.dropped.items() if v}
+        self.sent = {"stdout": 0, "stderr": 0}
+        self.dropped = {"stdout": 0, "stderr": 0}
+        return dropped
+
+
+class _ChannelStream(io.TextIOBase):
+    """``sys.stdout`` / ``sys.stderr``: text straight into the channel."""
+
+    def __init__(self, channel: Channel, name: str) -> None:
+        self._channel, self._name = channel, name
+
+    def write(self, text) -> int:
+        text = str(text)
+        self._channel.stream(self._name, text)
+        return len(text)
+
+    def flush(self) -> None:
+        self._channel.flush()
+
+    def writable(self) -> bool:
+        return True
+
+    def isatty(self) -> bool:
+        return False
+
+    @property
+    def encoding(self) -> str:
+        return "utf-8"
+
+    @property
+    def name(self) -> str:
+        return f"<{self._name}>"
+
+
+def _wait_for_raw_output_read() -> None:
+    """Until the grading side has read what fds 1 and 2 received (a subprocess's output), so
+    that it lands in this cell; a background writer that never stops only costs the wait."""
+    deadline = time.monotonic() + RAW_DRAIN_WAIT
+    size = bytearray(4)
+    while time.monotonic() < deadline:
+        waiting = 0
+        for fd in RAW_READ_FDS:
+            try:
+                fcntl.ioctl(fd, termios.FIONREAD, size)
+                waiting += int.from_bytes(size, sys.byteorder)
+            except OSError:
+                pass
+        if not waiting:
+            return
+        time.sleep(0.001)
 
 
 def _fit(output: dict) -> dict:
@@ -138,9 +233,13 @@ class CapturingShell(InteractiveShell):
     def init_io(self) -> None:  # keep the process's streams: fds 1 and 2 are the grader's pipes
         pass
 
-    # ``!cmd`` runs with the process's own descriptors, so its output reaches the grader's pipes
-    # (the default, ``system_piped``, needs a pseudo-terminal, which the sandbox does not open).
-    system = InteractiveShell.system_raw
+    def system(self, cmd):
+        """``!cmd`` runs with the process's own descriptors, so its output reaches the grader's
+        pipes (the default, ``system_piped``, needs a pseudo-terminal, which the sandbox does
+        not open); Python's pending output goes first."""
+        if self.channel is not None:
+            self.channel.flush()
+        return self.system_raw(cmd)
 
 
 def new_shell() -> CapturingShell:
@@ -158,12 +257,10 @@ def _on_timeout(signum, frame):
     raise CellTimeoutError()
 
 
-def _streams() -> None:
-    """Python-level stdout/stderr straight onto file descriptors 1 and 2 (no buffering, so the
-    order of prints and displays is kept); unencodable characters become '?'."""
-    for fd, name in ((1, "stdout"), (2, "stderr")):
-        raw = io.FileIO(fd, "w", closefd=False)
-        stream = io.TextIOWrapper(raw, encoding="utf-8", errors="replace", write_through=True)
+def _streams(channel: Channel) -> None:
+    """Python-level stdout and stderr into the channel (fds 1 and 2 stay the raw pipes)."""
+    for name in ("stdout", "stderr"):
+        stream = _ChannelStream(channel, name)
         setattr(sys, name, stream)
         setattr(sys, f"__{name}__", stream)
 
@@ -193,7 +290,7 @@ def _run_cell(shell: CapturingShell, source: str, timeout: float) -> tuple[str, 
 
 def main(spec: dict) -> None:
     """Child entry point (after the fork): seal, run ``spec["steps"]``, report, exit."""
-    channel = Channel(CHANNEL_FD)
+    channel = Channel(CHANNEL_FD, spec.get("max_stream_bytes", 2**20))
     code = 0
     try:
         os.chdir(spec["cwd"])
@@ -222,7 +319,7 @@ def _run_steps(spec: dict, channel: Channel) -> None:
     shell.timeout = timeout = spec.get("timeout", 0)
     shell.InteractiveTB.set_mode(spec.get("traceback_mode", "Plain"))
     signal.signal(signal.SIGALRM, _on_timeout)
-    _streams()
+    _streams(channel)
     trace = probe.Trace() if spec.get("trace") else None
     if trace is not None:
         trace.__enter__()
@@ -231,11 +328,15 @@ def _run_steps(spec: dict, channel: Channel) -> None:
         if kind == "cell":
             _, index, source, report = step
             shell.reporting = report
+            channel.new_cell()
             channel.send({"start": index, "silent": not report})
             failed = _run_cell(shell, source, timeout)
             shell.reporting = True
+            channel.flush()
+            _wait_for_raw_output_read()
             channel.send({"cell": index, "count": shell.execution_count - 1,
-                          "error": [failed[0], failed[1][:500]] if failed else None})
+                          "error": [failed[0], failed[1][:500]] if failed else None,
+                          "dropped": channel.new_cell()})
         elif kind == "inject":
             probe.inject(shell.user_ns, step[1])
         elif kind == "drop":

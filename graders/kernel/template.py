@@ -3,9 +3,9 @@
 Started by :class:`graders.engine.pool.KernelPool` with one end of a UNIX socket pair on file
 descriptor 3. It loads once what every child needs (torch, numpy, IPython, the shell the cells
 run in, a warmed tokenizer and traceback formatter, the seccomp filter) and then waits. Each
-request carries four descriptors: the job's spec (JSON in a memory file, which only the child
-reads), the channel and the two output pipes. The template forks and answers with the child's
-pid; when a child ends it sends the exit status.
+request carries six descriptors: the job's spec (JSON in a memory file, which only the child
+reads), the channel, the two output pipes and copies of their read ends. The template forks and
+answers with the child's pid; when a child ends it sends the exit status.
 PrairieLearn's Python grader works the same way: a pre-started process forked per submission.
 
 Written by hand rather than with ``multiprocessing``'s forkserver because the fork is where the
@@ -19,6 +19,7 @@ from touching (and so copying) the template's objects.
 
 from __future__ import annotations
 
+import fcntl
 import gc
 import json
 import os
@@ -61,8 +62,10 @@ def _fork(fds: list[int]) -> int:
     pid = os.fork()
     if pid:
         return pid
-    try:  # the child: the channel on 3, output pipes on 1 and 2, nothing else
-        spec_fd, channel, out, err = fds
+    try:  # the child: output pipes on 1 and 2, the channel on 3, the pipes' read ends on 4, 5
+        # Out of the way first (above 100), so no dup2 below overwrites another source.
+        spec_fd, channel, out, err, out_r, err_r = (
+            fcntl.fcntl(fd, fcntl.F_DUPFD, 100) for fd in fds)
         with os.fdopen(os.dup(spec_fd), "rb") as fh:
             fh.seek(0)
             spec = json.loads(fh.read())
@@ -71,7 +74,9 @@ def _fork(fds: list[int]) -> int:
         os.dup2(out, 1)
         os.dup2(err, 2)
         os.dup2(channel, runner.CHANNEL_FD)
-        os.closerange(runner.CHANNEL_FD + 1, 1 << 20)
+        os.dup2(out_r, runner.RAW_READ_FDS[0])
+        os.dup2(err_r, runner.RAW_READ_FDS[1])
+        os.closerange(runner.RAW_READ_FDS[1] + 1, 1 << 20)
         signal.signal(signal.SIGCHLD, signal.SIG_DFL)
         signal.set_wakeup_fd(-1)
         runner.main(spec)
@@ -98,13 +103,13 @@ def serve(sock: socket.socket) -> None:
                 break
             _send(sock, {"exited": pid, "status": os.waitstatus_to_exitcode(status)})
         if sock in readable:
-            data, fds, _, _ = socket.recv_fds(sock, MAX_REQUEST, 4)
+            data, fds, _, _ = socket.recv_fds(sock, MAX_REQUEST, 6)
             if not data:
                 return  # the grading side closed the socket: stop
             request = json.loads(data)
             try:
-                if len(fds) != 4:
-                    raise OSError(f"expected 4 descriptors, got {len(fds)}")
+                if len(fds) != 6:
+                    raise OSError(f"expected 6 descriptors, got {len(fds)}")
                 pid = _fork(fds)
                 _send(sock, {"spawned": request["id"], "pid": pid})
             except OSError as err:
@@ -119,7 +124,10 @@ def main() -> None:
     sys.stdin.close()
     _warm_up()
     gc.freeze()
-    serve(sock)
+    try:
+        serve(sock)
+    except (ConnectionError, BrokenPipeError, KeyboardInterrupt):
+        pass  # the grading side went away: so do we (our children get SIGKILL)
 
 
 if __name__ == "__main__":

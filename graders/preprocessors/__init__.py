@@ -2,19 +2,24 @@
 
 * :class:`DeduplicateCells` (sanitising, in place of nbgrader's ``DeduplicateIds``): copy-pasted
   cells keep the submission gradable;
-* :class:`VerifyAnswers` (after ``Execute``): every test cell is decided outside the student's
-  kernel, from the grader's own re-runs;
+* :class:`GuardGradebook` (right after ``Execute``): what a notebook did to the gradebook while
+  it ran is undone and flagged;
+* :class:`VerifyAnswers`: every test cell is decided outside the student's kernel, from the
+  grader's own re-runs;
 * :class:`ReviewCode`: lines of the student's code worth a look;
 * :class:`SaveFindings` (after ``SaveAutoGrades``): diagnoses, tampering and review hits into the
   gradebook;
-* :class:`RedactHiddenTests` (feedback): no hidden test code in what students see.
+* :class:`RedactHiddenTests` (feedback): no hidden test code in what students see;
+* :class:`ReadableFeedback` (feedback): formulas as MathML, readable offline.
 """
 
 from .deduplicate_cells import DeduplicateCells
+from .guard_gradebook import GuardGradebook
+from .readable_feedback import ReadableFeedback
 from .redact_hidden_tests import RedactHiddenTests
 from .review_code import ReviewCode
 from .save_findings import SaveFindings
 from .verify_answers import VerifyAnswers
 
-__all__ = ["DeduplicateCells", "RedactHiddenTests", "ReviewCode", "SaveFindings",
-           "VerifyAnswers"]
+__all__ = ["DeduplicateCells", "GuardGradebook", "ReadableFeedback", "RedactHiddenTests",
+           "ReviewCode", "SaveFindings", "VerifyAnswers"]
