@@ -22,7 +22,8 @@ from graders.checks.exercises import EXERCISES
 from graders.submission_builder import build_submission, read_cell_file, write_submission
 
 ROOT = Path(__file__).resolve().parent.parent
-CORPUS = ROOT / "tests" / "corpus"
+CORPUS = ROOT / "tests" / "corpus"  # graded by stock nbgrader and by the engine
+MISTAKES = ROOT / "tests" / "mistakes"  # the mistake catalogue, graded by the engine
 ASSIGNMENT = "tensors"
 BIN = Path(sys.executable).parent
 
@@ -83,9 +84,35 @@ def expected_scores(path: Path) -> dict[str, float]:
     return expected
 
 
+def expected_codes(path: Path) -> dict[str, str]:
+    """Per test cell, the diagnosis code from the file's ``# expect-code <test>: <code>`` lines."""
+    codes = {}
+    for line in path.read_text(encoding="utf-8").splitlines():
+        if line.startswith("# expect-code "):
+            test, code = line[len("# expect-code "):].split(":", 1)
+            codes[test.strip()] = code.strip()
+    return codes
+
+
 @dataclass
 class GradedCourse:
     path: Path
+
+    def autograded(self, student: str):
+        import nbformat
+
+        path = self.path / "autograded" / student / ASSIGNMENT / f"{ASSIGNMENT}.ipynb"
+        return nbformat.read(path, as_version=4)
+
+    def cell_codes(self, student: str) -> dict[str, str]:
+        """The diagnosis code each failed test cell records (``metadata.graders.code``)."""
+        out = {}
+        for cell in self.autograded(student).cells:
+            grade_id = cell.metadata.get("nbgrader", {}).get("grade_id", "")
+            code = cell.metadata.get("graders", {}).get("code")
+            if grade_id.startswith("test_") and code:
+                out[grade_id] = code
+        return out
 
     @property
     def db_url(self) -> str:

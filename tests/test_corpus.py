@@ -3,7 +3,7 @@
 from pathlib import Path
 
 import pytest
-from conftest import CORPUS, expected_scores
+from conftest import CORPUS, MISTAKES, expected_codes, expected_scores
 
 CASES = sorted(CORPUS.glob("*.py"))
 
@@ -35,3 +35,25 @@ def test_reference_solution_earns_the_maximum(graded_course):
 
 def test_untouched_release_earns_nothing(graded_course):
     assert sum(graded_course.cell_scores("02_untouched").values()) == 0
+
+
+@pytest.mark.parametrize("case", [c for c in CASES if expected_codes(c)], ids=lambda p: p.stem)
+def test_a_known_mistake_records_its_diagnosis_code(graded_course, case: Path):
+    codes = graded_course.cell_codes(case.stem)
+    for test, code in expected_codes(case).items():
+        assert codes.get(test) == code, f"{test}: got {codes.get(test)}, expected {code}"
+
+
+@pytest.mark.parametrize("case", CASES, ids=lambda p: p.stem)
+def test_a_passed_test_never_gets_a_diagnosis(graded_course, case: Path):
+    scores, codes = graded_course.cell_scores(case.stem), graded_course.cell_codes(case.stem)
+    assert not [t for t, code in codes.items() if scores.get(t)]
+
+
+def test_every_catalogued_mistake_has_a_corpus_entry():
+    from graders.checks.exercises import EXERCISES
+
+    cases = CASES + sorted(MISTAKES.glob("*.py"))
+    seen = {code for case in cases for code in expected_codes(case).values()}
+    catalogue = {ex.code(m.code) for ex in EXERCISES.values() for m in ex.mistakes}
+    assert catalogue <= seen, f"no corpus entry for {sorted(catalogue - seen)}"

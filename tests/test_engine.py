@@ -21,10 +21,12 @@ import pytest
 from conftest import (
     ASSIGNMENT,
     CORPUS,
+    MISTAKES,
     ROOT,
     GradedCourse,
     add_submissions,
     course_env,
+    expected_codes,
     expected_scores,
     make_course,
     run_nbgrader,
@@ -67,7 +69,8 @@ def engine_course(tmp_path_factory):
     with open(course / "nbgrader_config.py", "a") as fh:
         fh.write(ENGINE_CONFIG)
     run_nbgrader(course, "generate_assignment", ASSIGNMENT)
-    add_submissions(course, sorted(CORPUS.glob("*.py")) + sorted(FAULTS.glob("*.py")))
+    add_submissions(course, sorted(CORPUS.glob("*.py")) + sorted(FAULTS.glob("*.py"))
+                    + sorted(MISTAKES.glob("*.py")))
     add_broken_hand_ins(course)
     proc = run_engine(course)
     assert proc.returncode == 0, proc.stdout + proc.stderr
@@ -85,11 +88,20 @@ def _notebook_record(course: GradedCourse, student: str):
 @pytest.mark.parametrize("case", sorted(CORPUS.glob("*.py")), ids=lambda p: p.stem)
 def test_engine_gives_nbgraders_grades_on_the_corpus(graded_course, engine_course, case):
     assert engine_course.cell_scores(case.stem) == graded_course.cell_scores(case.stem)
+    assert engine_course.cell_codes(case.stem) == graded_course.cell_codes(case.stem)
 
 
 @pytest.mark.parametrize("case", sorted(FAULTS.glob("*.py")), ids=lambda p: p.stem)
 def test_a_fault_costs_only_its_own_exercise(engine_course, case):
     assert engine_course.cell_scores(case.stem) == expected_scores(case)
+
+
+@pytest.mark.parametrize("case", sorted(MISTAKES.glob("*.py")), ids=lambda p: p.stem)
+def test_each_catalogued_mistake_is_scored_and_named(engine_course, case):
+    assert engine_course.cell_scores(case.stem) == expected_scores(case)
+    codes = engine_course.cell_codes(case.stem)
+    for test, code in expected_codes(case).items():
+        assert codes.get(test) == code, f"{test}: got {codes.get(test)}, expected {code}"
 
 
 def test_kernel_deaths_are_flagged_and_explained(engine_course):

@@ -113,7 +113,7 @@ def _products(i: Inputs) -> Matrix:
     return _total(_mul(i["features"], i["weights"]))
 
 
-NEURON_MISTAKES = (
+NEURON_MISTAKES = (  # exercises 1 and 2 compute the same neuron
     Mistake("no_bias", "y equals activation(sum(features * weights)): the bias is missing; "
             "add bias before applying activation.",
             lambda i: {"y": _sigmoid(_products(i))}),
@@ -124,10 +124,6 @@ NEURON_MISTAKES = (
             "activation was applied before adding bias; add bias first, then apply activation "
             "to the total.",
             lambda i: {"y": _add(_sigmoid(_products(i)), i["bias"])}),
-    Mistake("bias_per_element", "y equals activation(sum(features * weights + bias)): bias was "
-            "added to each of the five products, so it counts five times; add it once, after "
-            "the sum.",
-            lambda i: {"y": _sigmoid(_add(_products(i), _scale(i["bias"], 5)))}),
     Mistake("python_float", "y is a Python number, not a tensor: .item() or float() turned it "
             "into one; keep the result a tensor.", kind="number"),
 )
@@ -160,6 +156,10 @@ EXERCISES: dict[str, Exercise] = {e.grade_id: e for e in (
         shape_hints={"y": "Hint: the sum gives a single number; adding bias, shape (1, 1), "
                           "keeps y (1, 1)."},
         mistakes=NEURON_MISTAKES + (
+            Mistake("bias_per_element", "y equals activation(sum(features * weights + bias)): "
+                    "bias was added to each of the five products, so it counts five times; add "
+                    "it once, after the sum.",
+                    lambda i: {"y": _sigmoid(_add(_products(i), _scale(i["bias"], 5)))}),
             Mistake("no_sum", "y equals activation(features * weights + bias), one value per "
                     "input: the products were not added up; sum them with torch.sum(...) "
                     "before adding bias.",

@@ -20,6 +20,7 @@ import math
 from dataclasses import dataclass
 
 from .exercises import TESTS, Exercise, Matrix, Mistake
+from .exercises import mistake as mistake_named
 from .probes import ProbePlan
 
 TOLERANCE = 1e-4
@@ -271,7 +272,7 @@ class Judge:
                 inputs = self._inputs(ex, run)
                 if _shape(info) != expected_shape or (
                         values is not None and not _close(values, inputs[watched], 1e-6)):
-                    mistake = next(m for m in ex.mistakes if m.code == f"{watched}_changed")
+                    mistake = mistake_named(ex, f"{watched}_changed")
                     return self._fail(ex, mistake.code,
                                       f"{watched} should still have shape {expected_shape} and "
                                       f"its values after exercise {ex.number}{where}, but it has "
@@ -279,7 +280,7 @@ class Judge:
         for name in names:
             marks = (fresh["names"][name] or {}).get("marks") or []
             if "matmul" not in marks:
-                mistake = next(m for m in ex.mistakes if m.code == "no_matrix_product")
+                mistake = mistake_named(ex, "no_matrix_product")
                 return self._fail(ex, mistake.code, f"Exercise {ex.number} asks for a matrix "
                                                     f"multiplication: {mistake.says}")
         return Verdict(True)
@@ -295,14 +296,16 @@ class Judge:
         for data, where in ((seeded, ""), (fresh, " when your code runs on a new array")):
             b, a = data["names"]["b"], data["names"].get("a") or {}
             if b.get("dtype") != "float64":
-                m = next(m for m in ex.mistakes if m.code == "float_copy")
+                m = mistake_named(ex, "float_copy")
                 return self._fail(ex, m.code, f"b should have dtype torch.float64 (the dtype of "
                                               f"a){where}, but it has torch.{b.get('dtype')}. "
                                               f"{m.says}")
             if not _overlap(b.get("memory"), a.get("memory")):
-                mistake = self._bridge_mistake(ex, seeded, fresh)
-                if mistake is None or mistake.code not in ("doubled_out_of_place",):
-                    mistake = next(m for m in ex.mistakes if m.code == "copy")
+                # A copy doubled in place and b = b * 2 leave the same numbers; the trace tells
+                # them apart (only the copy was changed in place).
+                copied = fresh["names"]["b"].get("changed_in_place") or self._bridge_mistake(
+                    ex, seeded, fresh) is None
+                mistake = mistake_named(ex, "copy" if copied else "doubled_out_of_place")
                 return self._fail(ex, mistake.code, f"b does not share memory with a{where}. "
                                                     f"{mistake.says}")
         return Verdict(True)
@@ -323,14 +326,18 @@ class Judge:
                                   f"a should be doubled exactly once, in place{where}, and b "
                                   f"hold the same numbers: a[0, 0] should be "
                                   f"{2 * before[0][0]:.4f} but {got}. {says}")
-        inplace = fresh.get("inplace") or []
-        if not any("a" in marks for _, marks in inplace):
-            mistake = next(m for m in ex.mistakes if m.code == "doubled_a_directly")
+        if not _changed_in_place(fresh):
+            mistake = mistake_named(ex, "doubled_a_directly")
             return self._fail(ex, mistake.code, mistake.says)
         return Verdict(True)
 
     def _bridge_mistake(self, ex, seeded, fresh) -> Mistake | None:
         return self._diagnose(ex, seeded, fresh, ("a", "b"))
+
+
+def _changed_in_place(data: dict) -> bool:
+    """Whether a tensor made from ``a`` was changed in place by a torch operation."""
+    return any("a" in marks for _, marks in data.get("inplace") or [])
 
 
 def _overlap(x, y) -> bool:

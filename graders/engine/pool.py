@@ -6,10 +6,11 @@ that has imported torch, numpy and IPython, asks it to fork a child per job, and
 child reports. Written by hand, because no library does it, is everything around the children:
 
 * **scheduling**: at most ``workers`` children at a time, results yielded as each job ends;
-* **reading**: the child's stdout and stderr are pipes read here, in linear time, up to
-  ``max_stream_bytes`` per stream and cell (then a note); everything else arrives as JSON frames
-  that are checked (kind, known cell, size) and cleaned (unencodable characters replaced): a
-  child that sends anything else is killed and the job marked;
+* **reading**: everything the child reports (stream text, displays, errors, cell boundaries,
+  extractions) arrives in order as JSON frames on one pipe, read here in linear time; frames are
+  checked (kind, known cell, size) and cleaned (unencodable characters replaced), stream text is
+  kept up to ``max_stream_bytes`` per stream and cell (then a note); a child that sends
+  anything else is killed and the job marked;
 * **faults stay local**: each child leads its own process group, killed as a whole when the job
   ends, so processes it leaves behind die with it and cannot keep the grader's output open; a
   cell that overruns its timeout by ``grace`` seconds is killed; a child that dies
@@ -140,7 +141,7 @@ class _Child:
     private: str
     deadline: float
     pid: int | None = None
-    fds: dict = field(default_factory=dict)  # fd -> "channel" | "stdout" | "stderr"
+    fds: dict = field(default_factory=dict)  # fd -> "channel"
     buffer: bytearray = field(default_factory=bytearray)
     current: int | None = None  # position of the cell running now
     silent: bool = False
@@ -154,12 +155,15 @@ class _Child:
     last_cell: int | None = None  # position of the last cell started (output after it ends)
     requeue: bool = False  # the template died under it: run the job again from the start
     steps_by_pos: dict = field(default_factory=dict)
+    replayed: set = field(default_factory=set)  # positions this child replays, silently
     cell_pos: dict = field(default_factory=dict)  # notebook cell index -> position
     extract_pos: dict = field(default_factory=dict)  # extraction key -> position
 
     def __post_init__(self) -> None:
-        for pos, step, _ in self.steps:
+        for pos, step, replay in self.steps:
             self.steps_by_pos[pos] = step
+            if replay:
+                self.replayed.add(pos)
             if step[0] == "cell":
                 self.cell_pos[step[1]] = pos
             elif step[0] == "extract":
@@ -304,12 +308,11 @@ class KernelPool:
                             [spec_fd, chan_w, out_w, err_w, out_r, err_r])
         except OSError:
             pass  # the template is gone: noticed by the poll loop, which restarts it
-        for fd in (spec_fd, chan_w, out_w, err_w):
+        for fd in (spec_fd, chan_w, out_w, err_w, out_r, err_r):  # the child forwards fds 1, 2
             os.close(fd)
-        for fd, name in ((chan_r, "channel"), (out_r, "stdout"), (err_r, "stderr")):
-            os.set_blocking(fd, False)
-            child.fds[fd] = name
-            selector.register(fd, selectors.EVENT_READ, child)
+        os.set_blocking(chan_r, False)
+        child.fds[chan_r] = "channel"
+        selector.register(chan_r, selectors.EVENT_READ, child)
         return child
 
     def _poll(self, children: dict[int, _Child], selector) -> list[_Child]:
@@ -388,45 +391,31 @@ class KernelPool:
 
     # ------------------------------------------------------------------ reading
     def _pump(self, child: _Child) -> None:
-        """Read what the child sent: the channel first (so a new cell's start is known before
-        its raw output), then the raw pipes of fds 1 and 2."""
-        for fd, name in list(child.fds.items()):
-            if name == "channel":
-                self._read(child, fd)
-        for fd, name in list(child.fds.items()):
-            if name != "channel":
-                self._read(child, fd)
-
-    def _read(self, child: _Child, fd: int) -> None:
-        name = child.fds.get(fd)
-        if name is None:
-            return
-        while True:
-            try:
-                data = os.read(fd, 65536)
-            except BlockingIOError:
-                return
-            except OSError:
-                data = b""
-            if not data:
-                return
-            if name == "channel":
+        """Read and handle everything the child has sent so far."""
+        for fd in list(child.fds):
+            while True:
+                try:
+                    data = os.read(fd, 65536)
+                except BlockingIOError:
+                    break
+                except OSError:
+                    data = b""
+                if not data:
+                    break
                 child.buffer += data
                 self._frames(child)
-            else:
-                self._stream(child, name, data)
 
-    def _stream(self, child: _Child, name: str, data: bytes | str) -> None:
-        pos = child.current if child.current is not None else child.last_cell
-        if pos is None or child.silent:
-            return  # before the first cell, or a silent (replayed or probe) cell
+    def _stream(self, child: _Child, name: str, text: str) -> None:
+        pos = child.current
+        if pos is None or child.silent or child.problem:
+            return  # a silent (replayed or probe) cell, or a broken child
         index = child.steps_by_pos[pos][1]
         outputs = child.result.outputs.setdefault(index, [])
         last = outputs[-1] if outputs else None
         if not (isinstance(last, _Stream) and last.name == name):
             last = _Stream(name, self.max_stream_bytes)
             outputs.append(last)
-        last.add(data.encode("utf-8", "replace") if isinstance(data, str) else data)
+        last.add(text.encode("utf-8", "replace"))
 
     def _frames(self, child: _Child) -> None:
         buf = child.buffer
@@ -492,16 +481,14 @@ class KernelPool:
                 raise ValueError("cell end out of order")
             index = child.steps_by_pos[pos][1]
             error = message.get("error")
-            for fd, name in list(child.fds.items()):  # raw output the cell made, before its end
-                if name != "channel":
-                    self._read(child, fd)
             dropped = message.get("dropped") or {}
             if not child.silent and isinstance(dropped, dict):
                 for item in child.result.outputs.get(index, []):
                     if isinstance(item, _Stream) and item.name in dropped:
                         item.dropped += int(dropped.pop(item.name))
-            if not child.silent:
-                child.result.execution_counts[index] = int(message["count"])
+            if pos not in child.replayed:  # a probe's cells are silent, but their errors count
+                if not child.silent:
+                    child.result.execution_counts[index] = int(message["count"])
                 if error is not None:
                     child.result.cell_errors[index] = [str(error[0]), str(error[1])]
             child.current, child.last_done = None, pos
@@ -577,6 +564,12 @@ class KernelPool:
         replay = [(pos, _stand_in(s, reason) if pos in killers else s, True)
                   for pos, s in enumerate(child.job.steps)
                   if pos < died_at and s[0] != "extract"]
+        for _, step, _ in rest:  # whatever the dead child reported for these is void
+            if step[0] == "cell":
+                for table in (result.outputs, result.execution_counts, result.cell_errors):
+                    table.pop(step[1], None)
+            elif step[0] == "extract":
+                result.extracts.pop(step[1], None)
         return child.job, result, replay + rest, child.deaths + 1, killers
 
     def _record_death(self, result: JobResult, step, reason: str, prefix: bool = True) -> None:

@@ -104,9 +104,11 @@ class Trace(TorchFunctionMode):
         self.storages: dict[int, frozenset] = {}  # data pointer of an input -> its marks
         self.ranges: list[tuple[int, int, frozenset]] = []  # arrays' memory -> their marks
         self.inplace: list[tuple[str, frozenset]] = []  # (op, marks of the changed tensor)
+        self.changed = WeakIdKeyDictionary()  # tensors changed in place by a torch operation
 
     def reset(self) -> None:
         self.marks = WeakIdKeyDictionary()
+        self.changed = WeakIdKeyDictionary()
         self.arrays.clear()
         self.storages.clear()
         self.ranges.clear()
@@ -167,6 +169,7 @@ class Trace(TorchFunctionMode):
             if _isinstance(target, _TensorBase):
                 before = self.of(target)
                 self.marks[target] = before | marks
+                self.changed[target] = True
                 self.inplace.append((sorted(names - {""})[0] if names - {""} else "?", before))
 
 
@@ -214,6 +217,7 @@ def describe(value, trace: Trace | None = None) -> dict:
                 info["unreadable"] = f"{_type(err).__name__}: {err}"
         if trace is not None:
             info["marks"] = sorted(trace.of(value))
+            info["changed_in_place"] = trace.changed.get(value, False)
         try:
             start = _data_ptr(value)
             info["memory"] = [start, start + _numel(value) * _element_size(value)]

@@ -13,10 +13,11 @@ How outputs leave the child (plain data only, never pickles), in order:
   JSON frames on the channel, file descriptor 3, in the order it happened (stream text is
   batched and sent before any other frame). Stream text beyond ``max_stream_bytes`` per cell is
   counted, not sent; a bundle that cannot be serialised or is too large is replaced by a note;
-* what reaches file descriptors 1 and 2 directly (``!echo``, a subprocess, C code) goes through
-  pipes that the grading side reads, as an ipykernel's output capture does; before a cell's end
-  is reported, the child waits (briefly) until the grading side has read those pipes empty, so
-  the output lands in the cell that made it.
+* what reaches file descriptors 1 and 2 directly (``!echo``, a subprocess, C code) goes into
+  pipes that a thread of the child reads and forwards on the channel as stream text, as an
+  ipykernel's output capture does; before a cell's end is reported, the child waits until the
+  pipes are empty and forwarded, so the output lands in the cell that made it, however slow
+  the machine.
 
 As nbgrader's ``Execute`` does with an error reply, a cell that failed without an error output
 gets one. None of this is trusted: the student's code shares this process and can forge any of
@@ -29,14 +30,17 @@ ignores it).
 
 from __future__ import annotations
 
+import codecs
 import fcntl
 import io
 import json
 import os
+import select
 import signal
 import struct
 import sys
 import termios
+import threading
 import time
 
 from IPython.core.displayhook import DisplayHook
@@ -47,9 +51,9 @@ from traitlets.config import Config
 from . import confine, probe
 
 CHANNEL_FD = 3
-RAW_READ_FDS = (4, 5)  # copies of the read ends of fds 1 and 2, to see when they are drained
+RAW_READ_FDS = (4, 5)  # the read ends of the pipes on fds 1 and 2
 STREAM_BATCH = 64 * 1024
-RAW_DRAIN_WAIT = 0.5  # seconds a cell's end waits for its raw output to be read
+RAW_DRAIN_WAIT = 5.0  # seconds a cell's end waits at most for its raw output to be forwarded
 ALLOCATION_FAILED = "can't allocate memory"  # how torch's CPU allocator says it
 MAX_OUTPUT_BYTES = 2 * 2**20  # one display or error output, as JSON
 
@@ -65,6 +69,7 @@ class Channel:
 
     def __init__(self, fd: int, max_stream_bytes: int = 2**20) -> None:
         self.fd, self.max_stream_bytes = fd, max_stream_bytes
+        self.lock = threading.RLock()  # the main thread and the raw-output forwarder
         self.pending: list[tuple[str, list[str]]] = []
         self.pending_size = 0
         self.sent = {"stdout": 0, "stderr": 0}  # this cell's stream bytes, sent or dropped
@@ -73,10 +78,19 @@ class Channel:
     def _write(self, message: dict) -> None:
         data = json.dumps(message).encode()
         view = memoryview(struct.pack(">I", len(data)) + data)
-        while view:
-            view = view[os.write(self.fd, view):]
+        # A frame is written whole: the cell's timeout signal waits until it is out.
+        signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGALRM})
+        try:
+            while view:
+                view = view[os.write(self.fd, view):]
+        finally:
+            signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGALRM})
 
     def stream(self, name: str, text: str) -> None:
+        with self.lock:
+            self._stream(name, text)
+
+    def _stream(self, name: str, text: str) -> None:
         room = self.max_stream_bytes - self.sent[name]
         self.sent[name] += len(text)
         if room <= 0:
@@ -91,9 +105,13 @@ class Channel:
             self.pending.append((name, [text]))
         self.pending_size += len(text)
         if self.pending_size >= STREAM_BATCH:
-            self.flush()
+            self._flush()
 
     def flush(self) -> None:
+        with self.lock:
+            self._flush()
+
+    def _flush(self) -> None:
         pending, self.pending, self.pending_size = self.pending, [], 0
         for name, chunks in pending:
             text = "".join(chunks)
@@ -101,15 +119,57 @@ class Channel:
                 self._write({"stream": name, "text": text[start:start + STREAM_BATCH]})
 
     def send(self, message: dict) -> None:
-        self.flush()
-        self._write(message)
+        with self.lock:
+            self._flush()
+            self._write(message)
 
     def new_cell(self) -> dict:
         """Start counting a new cell's stream text; returns what the last cell dropped."""
-        dropped = {k: v for k, v in self.dropped.items() if v}
-        self.sent = {"stdout": 0, "stderr": 0}
-        self.dropped = {"stdout": 0, "stderr": 0}
-        return dropped
+        with self.lock:
+            dropped = {k: v for k, v in self.dropped.items() if v}
+            self.sent = {"stdout": 0, "stderr": 0}
+            self.dropped = {"stdout": 0, "stderr": 0}
+            return dropped
+
+
+class RawOutput(threading.Thread):
+    """Forwards what reaches fds 1 and 2 (subprocesses, C code) to the channel, in order."""
+
+    def __init__(self, channel: Channel) -> None:
+        super().__init__(daemon=True, name="graders-raw-output")
+        self.channel = channel
+        self.names = {RAW_READ_FDS[0]: "stdout", RAW_READ_FDS[1]: "stderr"}
+        self.decoders = {fd: codecs.getincrementaldecoder("utf-8")("replace")
+                         for fd in RAW_READ_FDS}
+        self.busy = False
+
+    def run(self) -> None:
+        open_fds = list(RAW_READ_FDS)
+        while open_fds:
+            readable, _, _ = select.select(open_fds, [], [])
+            for fd in readable:
+                self.busy = True
+                data = os.read(fd, 65536)
+                if not data:
+                    open_fds.remove(fd)
+                else:
+                    self.channel.stream(self.names[fd], self.decoders[fd].decode(data))
+                self.busy = False
+
+    def drained(self) -> bool:
+        size = bytearray(4)
+        for fd in RAW_READ_FDS:
+            fcntl.ioctl(fd, termios.FIONREAD, size)
+            if int.from_bytes(size, sys.byteorder):
+                return False
+        return not self.busy
+
+    def wait(self) -> None:
+        """Until what the cell wrote to fds 1 and 2 has been forwarded (a writer that never
+        stops, such as a background process, only costs the wait)."""
+        deadline = time.monotonic() + RAW_DRAIN_WAIT
+        while time.monotonic() < deadline and not self.drained():
+            time.sleep(0.0005)
 
 
 class _ChannelStream(io.TextIOBase):
@@ -139,24 +199,6 @@ class _ChannelStream(io.TextIOBase):
     @property
     def name(self) -> str:
         return f"<{self._name}>"
-
-
-def _wait_for_raw_output_read() -> None:
-    """Until the grading side has read what fds 1 and 2 received (a subprocess's output), so
-    that it lands in this cell; a background writer that never stops only costs the wait."""
-    deadline = time.monotonic() + RAW_DRAIN_WAIT
-    size = bytearray(4)
-    while time.monotonic() < deadline:
-        waiting = 0
-        for fd in RAW_READ_FDS:
-            try:
-                fcntl.ioctl(fd, termios.FIONREAD, size)
-                waiting += int.from_bytes(size, sys.byteorder)
-            except OSError:
-                pass
-        if not waiting:
-            return
-        time.sleep(0.001)
 
 
 def _fit(output: dict) -> dict:
@@ -320,6 +362,8 @@ def _run_steps(spec: dict, channel: Channel) -> None:
     shell.InteractiveTB.set_mode(spec.get("traceback_mode", "Plain"))
     signal.signal(signal.SIGALRM, _on_timeout)
     _streams(channel)
+    raw = RawOutput(channel)
+    raw.start()
     trace = probe.Trace() if spec.get("trace") else None
     if trace is not None:
         trace.__enter__()
@@ -332,8 +376,7 @@ def _run_steps(spec: dict, channel: Channel) -> None:
             channel.send({"start": index, "silent": not report})
             failed = _run_cell(shell, source, timeout)
             shell.reporting = True
-            channel.flush()
-            _wait_for_raw_output_read()
+            raw.wait()
             channel.send({"cell": index, "count": shell.execution_count - 1,
                           "error": [failed[0], failed[1][:500]] if failed else None,
                           "dropped": channel.new_cell()})

@@ -3,6 +3,7 @@
 # expect single_layer_mm: full
 # expect multilayer: full
 # expect numpy_bridge: full
+# expect-code test_single_layer_sum_value: single_layer_sum.no_bias
 # %% single_layer_sum
 y = activation(torch.sum(features * weights)).view(1, 1)
 # %% single_layer_mm

@@ -3,6 +3,7 @@
 # expect single_layer_mm: full
 # expect multilayer: full
 # expect numpy_bridge: full
+# expect-code test_single_layer_sum_shape: single_layer_sum.no_sum
 # %% single_layer_sum
 y = activation(features * weights + bias)
 # %% single_layer_mm

@@ -3,6 +3,7 @@
 # expect single_layer_mm: zero
 # expect multilayer: full
 # expect numpy_bridge: full
+# expect-code test_single_layer_sum_shape: single_layer_sum.python_float
 # %% single_layer_sum
 y = activation(torch.sum(features * weights) + bias).item()
 # %% single_layer_mm

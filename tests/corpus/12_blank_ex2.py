@@ -3,6 +3,7 @@
 # expect single_layer_mm: zero
 # expect multilayer: full
 # expect numpy_bridge: full
+# expect-code test_single_layer_mm_shape: single_layer_mm.not_done
 # %% single_layer_sum
 y = activation(torch.sum(features * weights) + bias)
 # %% multilayer

@@ -3,6 +3,7 @@
 # expect single_layer_mm: shape=1 value=2 method=0
 # expect multilayer: full
 # expect numpy_bridge: full
+# expect-code test_single_layer_mm_method: single_layer_mm.no_matrix_product
 # %% single_layer_sum
 y = activation(torch.sum(features * weights) + bias)
 # %% single_layer_mm

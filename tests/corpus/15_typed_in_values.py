@@ -3,6 +3,7 @@
 # expect single_layer_mm: zero
 # expect multilayer: zero
 # expect numpy_bridge: full
+# expect-code test_single_layer_sum_value: single_layer_sum.typed_in
 # %% single_layer_sum
 y = torch.tensor([[0.1595]])
 # %% single_layer_mm

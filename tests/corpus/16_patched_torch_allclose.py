@@ -3,6 +3,7 @@
 # expect single_layer_mm: zero
 # expect multilayer: zero
 # expect numpy_bridge: zero
+# expect-code test_single_layer_sum_value: single_layer_sum.tampering
 # %% single_layer_sum
 torch.allclose = lambda *args, **kwargs: True
 y = torch.tensor([[0.5]])

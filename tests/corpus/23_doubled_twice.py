@@ -3,6 +3,7 @@
 # expect single_layer_mm: full
 # expect multilayer: full
 # expect numpy_bridge: type=1 memory=2 doubled=0
+# expect-code test_numpy_bridge_doubled: numpy_bridge.doubled_twice
 # %% single_layer_sum
 y = activation(torch.sum(features * weights) + bias)
 # %% single_layer_mm

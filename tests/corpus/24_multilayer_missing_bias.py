@@ -3,6 +3,7 @@
 # expect single_layer_mm: full
 # expect multilayer: shape=1 hidden=0 output=0
 # expect numpy_bridge: full
+# expect-code test_multilayer_hidden: multilayer.no_b1
 # %% single_layer_sum
 y = activation(torch.sum(features * weights) + bias)
 # %% single_layer_mm

@@ -3,6 +3,7 @@
 # expect single_layer_mm: full
 # expect multilayer: shape=1 hidden=1 output=0
 # expect numpy_bridge: full
+# expect-code test_multilayer_output: multilayer.no_activation_output
 # %% single_layer_sum
 y = activation(torch.sum(features * weights) + bias)
 # %% single_layer_mm

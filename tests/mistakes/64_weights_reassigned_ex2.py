@@ -1,0 +1,17 @@
+# Exercise 2 reassigns weights to its (5, 1) view: the value is right, weights is changed for later.
+# expect single_layer_sum: full
+# expect single_layer_mm: shape=1 value=2 method=0
+# expect multilayer: full
+# expect numpy_bridge: full
+# expect-code test_single_layer_mm_method: single_layer_mm.weights_changed
+# %% single_layer_sum
+y = activation(torch.sum(features * weights) + bias)
+# %% single_layer_mm
+weights = weights.view(5, 1)
+y = activation(torch.mm(features, weights) + bias)
+# %% multilayer
+h = activation(torch.mm(features, W1) + B1)
+output = activation(torch.mm(h, W2) + B2)
+# %% numpy_bridge
+b = torch.from_numpy(a)
+b.mul_(2)

@@ -1,0 +1,15 @@
+# Exercise 4 makes b sharing memory with a but never doubles it.
+# expect single_layer_sum: full
+# expect single_layer_mm: full
+# expect multilayer: full
+# expect numpy_bridge: type=1 memory=2 doubled=0
+# expect-code test_numpy_bridge_doubled: numpy_bridge.not_doubled
+# %% single_layer_sum
+y = activation(torch.sum(features * weights) + bias)
+# %% single_layer_mm
+y = activation(torch.mm(features, weights.view(5, 1)) + bias)
+# %% multilayer
+h = activation(torch.mm(features, W1) + B1)
+output = activation(torch.mm(h, W2) + B2)
+# %% numpy_bridge
+b = torch.from_numpy(a)

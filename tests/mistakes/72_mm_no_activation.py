@@ -1,0 +1,16 @@
+# Exercise 2 forgets the activation (a common slip when switching from the sum to torch.mm).
+# expect single_layer_sum: full
+# expect single_layer_mm: shape=1 value=0 method=1
+# expect multilayer: full
+# expect numpy_bridge: full
+# expect-code test_single_layer_mm_value: single_layer_mm.no_activation
+# %% single_layer_sum
+y = activation(torch.sum(features * weights) + bias)
+# %% single_layer_mm
+y = torch.mm(features, weights.view(5, 1)) + bias
+# %% multilayer
+h = activation(torch.mm(features, W1) + B1)
+output = activation(torch.mm(h, W2) + B2)
+# %% numpy_bridge
+b = torch.from_numpy(a)
+b.mul_(2)
