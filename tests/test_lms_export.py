@@ -357,6 +357,11 @@ def _roster_without_ids(tmp_path):
     return write_variant(tmp_path / "roster.csv", rows)
 
 
+def _duplicate_roster(tmp_path):
+    rows = read_csv(ROSTER)
+    return write_variant(tmp_path / "roster.csv", rows + [rows[1]])
+
+
 def _latin1_roster(tmp_path):
     path = tmp_path / "roster.csv"
     path.write_bytes(ROSTER.read_text(encoding="utf-8").encode("latin-1"))
@@ -373,9 +378,11 @@ def _latin1_roster(tmp_path):
     (lambda tmp: ROSTER, ["--MoodleExportPlugin.identifier_column=Username"],
      "has no 'Username' column (the MoodleExportPlugin.identifier_column setting)"),
     (_roster_without_ids, [], "column of the Moodle roster {csv} is empty for every student"),
+    (_duplicate_roster, [],
+     "The Moodle roster {csv} has 'ada' twice in its 'ID number' column (record 11)"),
     (_latin1_roster, [], "is not UTF-8 text"),
 ], ids=["not-set", "missing-file", "canvas-file", "no-identifier-column", "empty-id-column",
-        "not-utf8"])
+        "duplicate-id", "not-utf8"])
 def test_moodle_bad_input_is_one_clear_error(course, tmp_path, make_csv, args, message):
     path = make_csv(tmp_path) if make_csv else None
     roster = [f"--MoodleExportPlugin.roster_csv={path}"] if path else []
