@@ -5,6 +5,8 @@ from pathlib import Path
 import pytest
 from conftest import CORPUS, MISTAKES, expected_codes, expected_scores
 
+pytestmark = pytest.mark.xdist_group("stock")
+
 CASES = sorted(CORPUS.glob("*.py"))
 
 

@@ -1,10 +1,11 @@
 """`graders autograde`: nbgrader's grades where nbgrader keeps them, and faults that stay local.
 
-The engine grades a scratch course holding the whole corpus, the fault corpus
-(``tests/faults/``: a kernel that exits, a segfault, an 8 GB allocation, an endless loop, a loop
-that blocks the timeout signal) and four broken hand-ins (a renamed notebook, invalid JSON, no
-notebook, extra files). Its grades are compared cell by cell with stock ``nbgrader autograde``'s
-(the ``graded_course`` fixture) and with each fault file's expectations.
+The engine grades a scratch course holding the whole corpus, the mistake catalogue
+(``tests/mistakes/``), the fault corpus (``tests/faults/``: a kernel that exits, a segfault, an
+8 GB allocation, an endless loop, a loop that blocks the timeout signal) and four broken hand-ins
+(a renamed notebook, invalid JSON, no notebook, extra files). Its grades and diagnosis codes are
+held, cell by cell, to each file's expectations: the same ones ``test_corpus`` holds stock
+``nbgrader autograde`` to, so the two graders agree.
 """
 
 from __future__ import annotations
@@ -32,6 +33,8 @@ from conftest import (
     run_nbgrader,
 )
 from nbgrader.api import Gradebook
+
+pytestmark = pytest.mark.xdist_group("engine")
 
 FAULTS = ROOT / "tests" / "faults"
 # Short limits so the fault cases are quick: 2 s a cell, killed 1 s later, 1 GiB of memory.
@@ -86,9 +89,12 @@ def _notebook_record(course: GradedCourse, student: str):
 
 
 @pytest.mark.parametrize("case", sorted(CORPUS.glob("*.py")), ids=lambda p: p.stem)
-def test_engine_gives_nbgraders_grades_on_the_corpus(graded_course, engine_course, case):
-    assert engine_course.cell_scores(case.stem) == graded_course.cell_scores(case.stem)
-    assert engine_course.cell_codes(case.stem) == graded_course.cell_codes(case.stem)
+def test_engine_meets_the_corpus_expectations_as_nbgrader_does(engine_course, case):
+    """test_corpus holds stock nbgrader to the same expectations, so the graders agree."""
+    assert engine_course.cell_scores(case.stem) == expected_scores(case)
+    codes = engine_course.cell_codes(case.stem)
+    for test, code in expected_codes(case).items():
+        assert codes.get(test) == code, f"{test}: got {codes.get(test)}, expected {code}"
 
 
 @pytest.mark.parametrize("case", sorted(FAULTS.glob("*.py")), ids=lambda p: p.stem)

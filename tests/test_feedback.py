@@ -6,6 +6,8 @@ import shutil
 import pytest
 from conftest import ASSIGNMENT
 
+pytestmark = pytest.mark.xdist_group("stock")
+
 STUDENTS = ["07_missing_bias_ex1", "15_typed_in_values", "16_patched_torch_allclose",
             "19_torch_tensor_copy", "01_reference"]
 SECRETS = ["BEGIN HIDDEN TESTS", "END HIDDEN TESTS", "hidden_test", "graders.kernel",

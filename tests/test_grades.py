@@ -4,7 +4,10 @@ import csv
 import subprocess
 import sys
 
+import pytest
 from conftest import ASSIGNMENT, CORPUS, ROOT
+
+pytestmark = pytest.mark.xdist_group("stock")
 
 
 def test_export_writes_one_row_per_student_with_the_cell_totals(graded_course):

@@ -22,6 +22,8 @@ import pytest
 from conftest import ASSIGNMENT, ROOT, course_env, run_nbgrader
 from nbgrader.api import Gradebook
 
+pytestmark = pytest.mark.xdist_group("lms")
+
 FIXTURES = ROOT / "tests" / "fixtures" / "lms"
 CANVAS = FIXTURES / "canvas_gradebook.csv"
 ROSTER = FIXTURES / "moodle_roster.csv"

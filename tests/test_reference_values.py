@@ -25,9 +25,12 @@ def test_rerunning_the_source_solution_reproduces_the_stored_values(tmp_path):
     assert fresh.keys() == stored.keys()
     for exercise in stored:
         assert fresh[exercise].keys() == stored[exercise].keys()
-        for name in stored[exercise]:
-            pairs = zip(flatten(fresh[exercise][name]), flatten(stored[exercise][name]),
-                        strict=True)
+        values = {**stored[exercise], **{f"inputs.{k}": v for k, v in
+                                         stored[exercise]["inputs"].items()}}
+        again = {**fresh[exercise], **{f"inputs.{k}": v for k, v in
+                                       fresh[exercise]["inputs"].items()}}
+        for name in [n for n in values if n != "inputs"]:
+            pairs = zip(flatten(again[name]), flatten(values[name]), strict=True)
             assert all(abs(a - b) < 1e-7 for a, b in pairs), (
                 f"{exercise}.{name} drifted: run `make reference` and review the change"
             )

@@ -3,7 +3,10 @@
 import json
 
 import nbformat
+import pytest
 from conftest import ASSIGNMENT, ROOT
+
+pytestmark = pytest.mark.xdist_group("stock")
 
 COMMITTED = ROOT / "release" / ASSIGNMENT / f"{ASSIGNMENT}.ipynb"
 STUB = "# YOUR CODE HERE\nraise NotImplementedError()"

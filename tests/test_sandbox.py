@@ -31,8 +31,11 @@ from conftest import (
     make_course,
     run_nbgrader,
 )
+from nbgrader.api import Gradebook
 
 from graders.kernel import confine
+
+pytestmark = pytest.mark.xdist_group("sandbox")
 
 HONEST = ["01_reference", "07_missing_bias_ex1"]
 CONFIG = """
@@ -194,8 +197,13 @@ def test_the_other_students_grades_are_their_own(sandboxed, student):
 
 def test_the_summary_reports_a_complete_sandbox_and_the_review_list(sandboxed):
     out = sandboxed.proc.stdout
-    assert "partial sandbox" not in out
-    assert "90_attacker:" in out and "uses os.fork (processes)" in out
+    assert "partial sandbox" not in out and "sandbox set-up:" in out
+    review = out.split("Review list:")[1]
+    assert "90_attacker:" in review and "more (see the gradebook)" in review
+    with Gradebook(sandboxed.db_url) as gb:
+        comments = "\n".join(c.auto_comment or "" for c in gb.find_submission_notebook(
+            ASSIGNMENT, ASSIGNMENT, "90_attacker").comments)
+    assert "uses os.fork (processes)" in comments and "imports socket (network)" in comments
 
 
 def test_setup_costs_milliseconds():

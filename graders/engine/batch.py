@@ -123,6 +123,7 @@ class _Prepared:
     staging: Path
     probe_folders: list[Path]
     results: dict = field(default_factory=dict)
+    started: float = field(default_factory=time.monotonic)
 
 
 class BatchAutograde:
@@ -370,6 +371,16 @@ class BatchAutograde:
         resources["graders"]["probe_results"] = {k: item.results[k] for k in ("seeded", "fresh")}
         for stage in self.grading_stages:
             nb, resources = stage(nb, resources)
+        state = resources["graders"]
+        nb.metadata["graders"] = {  # for the instructor's report: how this grading went
+            "engine": "graders autograde",
+            "seconds": round(time.monotonic() - item.started, 3),
+            "runs": {name: {"seconds": round(r.seconds, 3), "faults": r.faults,
+                            "sandbox": (r.sandbox or {}).get("applied", [])}
+                     for name, r in item.results.items()},
+            "review": state.get("review", []),
+            "findings": [f for f in state.get("findings", []) if f["kind"] != "review"],
+        }
         nbformat.write(nb, item.staging / f"{item.notebook}.ipynb")
         for fault in main.faults:
             self._record_problem(item.student, item.notebook, fault, zero=False)

@@ -1,5 +1,5 @@
-# Blocks the timeout signal and loops in exercise 3: killed after the grace period, the rest
-# runs in a fresh kernel (exercise 4 needs the given cells replayed).
+# Catches the timeout's interrupt and loops on in exercise 3: killed after the grace period, the
+# rest runs in a fresh kernel (exercise 4 needs the given cells replayed).
 # expect single_layer_sum: full
 # expect single_layer_mm: full
 # expect multilayer: zero
@@ -9,10 +9,12 @@ y = activation(torch.sum(features * weights) + bias)
 # %% single_layer_mm
 y = activation(torch.mm(features, weights.view(5, 1)) + bias)
 # %% multilayer
-import signal
-signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGALRM})
 while True:
-    pass
+    try:
+        while True:
+            pass
+    except BaseException:
+        pass
 # %% numpy_bridge
 b = torch.from_numpy(a)
 b.mul_(2)
