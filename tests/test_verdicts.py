@@ -101,8 +101,11 @@ def test_the_fresh_run_injects_after_the_data_cell_and_before_each_exercise():
     kinds = [step[0] for step in plan.fresh]
     assert kinds.count("inject") == 3 + 4  # three data cells, four exercises
     assert [s[0] for s in plan.seeded].count("inject") == 0
-    assert [s for s in plan.seeded if s[0] == "extract"] == [
-        s for s in plan.fresh if s[0] == "extract"]
+    extracts = [s for s in plan.seeded if s[0] == "extract"]
+    assert [s[:3] for s in extracts] == [s[:3] for s in plan.fresh if s[0] == "extract"]
+    assert [s[1] for s in extracts] == list(EXERCISES)  # once per exercise, after its cells
+    rechecks = [s[1] for s in plan.fresh if s[0] == "extract" and len(s) > 3]
+    assert rechecks == ["single_layer_mm"]  # the exercise whose test asks how y was computed
     json.dumps(plan.fresh)  # plain data only
 
 
@@ -136,7 +139,7 @@ def _judge(answers: dict, exercise="single_layer_sum", errors=None, replaced=())
                          ("fresh", plan.fresh_inputs[exercise])):
         data = {"names": answers(inputs), "replaced": list(replaced), "inplace": []}
         cell_errors = {i: e for i in plan.regions[exercise] for e in (errors or [])}
-        runs.append(Run({ex.test_id(p): data for p in ex.parts}, cell_errors, name))
+        runs.append(Run({exercise: data}, cell_errors, name))
     return Judge(plan, *runs, REFERENCE)
 
 
@@ -210,8 +213,22 @@ def test_the_method_point_needs_a_matrix_product_and_weights_left_alone():
 
 def test_a_rerun_that_never_reached_the_test_fails_it_with_the_reason():
     plan = probes.plan(_notebook(), b"k")
-    ok = Run({"test_single_layer_sum_shape": {"names": {}, "replaced": []}}, {}, "seeded")
-    died = Run({"test_single_layer_sum_shape": {"failed": "killed by signal SIGKILL"}}, {},
-               "fresh")
+    ok = Run({"single_layer_sum": {"names": {}, "replaced": []}}, {}, "seeded")
+    died = Run({"single_layer_sum": {"failed": "killed by signal SIGKILL"}}, {}, "fresh")
     verdict = Judge(plan, ok, died, REFERENCE).test("test_single_layer_sum_shape")
     assert verdict.code == "single_layer_sum.rerun_failed" and "SIGKILL" in verdict.message
+
+
+def test_an_exercises_cells_are_found_from_its_answer_cell_even_when_tests_moved():
+    """Copied test cells can move an exercise's tests (nbgrader keeps the last copy); its own
+    cells are still the run around its answer cell."""
+    nb = _notebook(extra=[("single_layer_mm", "y = 1  # after the answer of exercise 2")])
+    ids = [c.metadata.get("nbgrader", {}).get("grade_id") for c in nb.cells]
+    moved = nb.cells.pop(ids.index("test_single_layer_sum_shape"))
+    nb.cells.insert(ids.index("test_single_layer_mm_method"), moved)
+    plan = probes.plan(nb, b"k")
+    assert _sources(nb, plan.regions["single_layer_sum"]) == [
+        "# YOUR CODE HERE\nraise NotImplementedError()"]
+    steps = [s[1] if s[0] != "cell" else s[1] for s in plan.seeded if s[0] in ("extract", "cell")]
+    answer = ids.index("single_layer_sum")
+    assert steps[steps.index(answer) + 1] == "single_layer_sum"  # read right after its cells

@@ -10,10 +10,15 @@ child forked from the template, never in the student's notebook kernel:
 The student's cells are known by what they are, not by how they look: the given and test cells
 are the ones carrying the release's nbgrader ids (restored by nbgrader from the gradebook), and
 every other code cell, the answer cells, cells the student added, cells with magics, is the
-student's. Test cells do not run in these re-runs; at each one the child reads the answers back
-(``extract``). Before each exercise's own cells run its answers are forgotten (``drop``: a blank
-exercise cannot inherit ``y`` from the one before) and its inputs marked (``label``, for the
-trace that tells how ``y`` was computed).
+student's. An exercise's own cells are the run of the student's cells around its answer cell.
+Before they run, the exercise's answers are forgotten along with any hook earlier cells planted
+(``forget``: a blank exercise cannot inherit ``y`` from the one before) and its inputs are
+marked (``label``, for the trace that tells how ``y`` was computed); right after them, the child
+reads the answers back (``extract``). Where a test asks *how* the answer was computed (exercise
+2's matrix product), the fresh run then runs the exercise's cells once more from the same state
+with every matrix product of the inputs changed, and reports whether the answer changed with it:
+a product added to the answer times zero is not one the answer comes from. Test cells do not
+run in these re-runs.
 
 The fresh inputs come from a generator seeded with an HMAC of the notebook's code under a secret
 kept in the course folder (``.graders/secret``, created on first use, out of the sandbox's
@@ -44,7 +49,7 @@ class ProbePlan:
     seeded: list = field(default_factory=list)
     fresh: list = field(default_factory=list)
     fresh_inputs: dict = field(default_factory=dict)  # exercise -> name -> matrix
-    regions: dict = field(default_factory=dict)  # exercise -> the student's cell indices
+    regions: dict = field(default_factory=dict)  # exercise -> its own cells (indices)
     tests: dict = field(default_factory=dict)  # test grade_id -> cell index
     student_cells: list = field(default_factory=list)  # every cell index that is the student's
 
@@ -110,6 +115,53 @@ def _inject_step(ex: Exercise, values: dict) -> list:
                        for name in ex.inputs}]
 
 
+def _regions(cells, kinds) -> dict[str, list[int]]:
+    """Each exercise's own cells: the run of the student's cells around its answer cell (a
+    cell's place, not a test cell's, says whose it is: copied test cells can move). Where one
+    run holds several answer cells, it is split at them; an exercise whose answer cell is gone
+    gets the student's cells right before its first test cell."""
+    order = [i for i, _ in cells]
+    answers = {}
+    for i, cell in cells:
+        meta = _nbgrader(cell)
+        if meta.get("solution") and meta.get("grade_id") in EXERCISES:
+            answers.setdefault(meta["grade_id"], i)
+    runs, current = [], []
+    for i in order:
+        if kinds[i] == "student":
+            current.append(i)
+        elif current:
+            runs.append(current)
+            current = []
+    if current:
+        runs.append(current)
+    regions: dict[str, list[int]] = {}
+    for run in runs:
+        owners = sorted((i, name) for name, i in answers.items() if i in run)
+        for k, (answer, name) in enumerate(owners):
+            start = run[0] if k == 0 else answer
+            end = owners[k + 1][0] if k + 1 < len(owners) else run[-1] + 1
+            regions[name] = [i for i in run if start <= i < end]
+    for name in EXERCISES:
+        if name in regions:
+            continue
+        tests = [i for i, c in cells if kinds[i] == "test"
+                 and TESTS[_nbgrader(c)["grade_id"]][0].grade_id == name]
+        if not tests:
+            continue
+        before: list[int] = []
+        for i in reversed([i for i in order if i < tests[0]]):
+            if kinds[i] != "student":
+                break
+            before.insert(0, i)
+        regions[name] = before
+    return regions
+
+
+def _checks_method(ex: Exercise) -> bool:
+    return any(part.check == "method" for part in ex.parts.values())
+
+
 def plan(nb, key: bytes) -> ProbePlan:
     """The seeded and fresh re-runs of ``nb`` (a sanitised notebook) for the HMAC ``key``."""
     rng = random.Random(hmac.new(key, fingerprint(nb), hashlib.sha256).digest())
@@ -117,49 +169,63 @@ def plan(nb, key: bytes) -> ProbePlan:
     cells = [(i, c) for i, c in enumerate(nb.cells) if c.cell_type == "code"]
     kinds = {i: classify(c) for i, c in cells}
     result.student_cells = [i for i, _ in cells if kinds[i] == "student"]
-
-    # Each exercise's first test cell, and the student's cells right before it.
-    first_test: dict[str, int] = {}
     for i, cell in cells:
         if kinds[i] == "test":
-            test_id = _nbgrader(cell)["grade_id"]
-            result.tests[test_id] = i
-            first_test.setdefault(TESTS[test_id][0].grade_id, i)
-    region_start: dict[int, list[Exercise]] = {}
-    for name, test_index in first_test.items():
-        before = [i for i, _ in cells if i < test_index]
-        region: list[int] = []
-        for i in reversed(before):
-            if kinds[i] != "student":
-                break
-            region.insert(0, i)
-        result.regions[name] = region
-        region_start.setdefault(region[0] if region else test_index, []).append(EXERCISES[name])
-
+            result.tests[_nbgrader(cell)["grade_id"]] = i
+    result.regions = _regions(cells, kinds)
     by_cell: dict[str, dict] = {}  # exercises that share a given cell share its inputs
     for ex in EXERCISES.values():
         if ex.data_cell not in by_cell:
             by_cell[ex.data_cell] = fresh_inputs(ex, rng)
         result.fresh_inputs[ex.grade_id] = by_cell[ex.data_cell]
+
+    # Where each exercise begins and ends: before its first own cell, after its last (an empty
+    # region: right before its first test cell).
+    starts: dict[int, list[Exercise]] = {}
+    ends: dict[int, list[Exercise]] = {}
+    for name, region in result.regions.items():
+        ex = EXERCISES[name]
+        if region:
+            starts.setdefault(region[0], []).append(ex)
+            ends.setdefault(region[-1], []).append(ex)
+        else:
+            first_test = min(result.tests[ex.test_id(p)] for p in ex.parts
+                             if ex.test_id(p) in result.tests)
+            starts.setdefault(first_test, []).append(ex)
+            ends.setdefault(-first_test - 1, []).append(ex)  # before the cell, not after
+
+    def begin(ex: Exercise) -> None:
+        # The fresh inputs again, in case code before this exercise replaced them (a copy of
+        # the given cell in an earlier answer, say); then the exercise forgets its answers and
+        # whatever hooks earlier cells planted, and its inputs are marked for the trace.
+        result.fresh.append(_inject_step(ex, result.fresh_inputs))
+        steps = [["forget", list(ex.outputs)], ["label", list(ex.inputs) + list(ex.watched)]]
+        result.seeded.extend(steps)
+        result.fresh.extend(steps)
+        if _checks_method(ex):
+            result.fresh.append(["snapshot", ex.grade_id])
+
+    def end(ex: Exercise) -> None:
+        step = ["extract", ex.grade_id, list(ex.outputs) + list(ex.watched)]
+        result.seeded.append(step)
+        if _checks_method(ex):  # run its cells once more with every matrix product changed
+            region = result.regions.get(ex.grade_id, [])
+            step = [*step, {"recheck": [[i, nb.cells[i].source] for i in region],
+                            "outputs": list(ex.outputs)}]
+        result.fresh.append(step)
+
     for i, cell in cells:
-        for ex in region_start.get(i, []):
-            # The fresh inputs again, in case code before this exercise replaced them (a copy of
-            # the given cell in an earlier answer, say): each exercise runs on its fresh inputs.
-            result.fresh.append(_inject_step(ex, result.fresh_inputs))
-            begin = [["drop", list(ex.outputs)], ["label", list(ex.inputs) + list(ex.watched)]]
-            result.seeded += begin
-            result.fresh += begin
-        if kinds[i] == "test":
-            test_id = _nbgrader(cell)["grade_id"]
-            ex = TESTS[test_id][0]
-            step = ["extract", test_id, list(ex.outputs) + list(ex.watched)]
+        for ex in starts.get(i, []):
+            begin(ex)
+        for ex in ends.get(-i - 1, []):
+            end(ex)
+        if kinds[i] != "test":  # the grader's own tests do not run in its re-runs
+            step = ["cell", i, cell.source, False]
             result.seeded.append(step)
             result.fresh.append(step)
-            continue
-        step = ["cell", i, cell.source, False]
-        result.seeded.append(step)
-        result.fresh.append(step)
-        data_id = _nbgrader(cell).get("grade_id") if kinds[i] == "given" else None
-        if data_id in DATA_CELLS:
-            result.fresh.append(_inject_step(DATA_CELLS[data_id][0], result.fresh_inputs))
+            data_id = _nbgrader(cell).get("grade_id") if kinds[i] == "given" else None
+            if data_id in DATA_CELLS:
+                result.fresh.append(_inject_step(DATA_CELLS[data_id][0], result.fresh_inputs))
+        for ex in ends.get(i, []):
+            end(ex)
     return result

@@ -97,7 +97,7 @@ class Judge:
         part = ex.parts[part_name]
         runs = []
         for run in (self.seeded, self.fresh):
-            data = run.extracts.get(test_id)
+            data = run.extracts.get(ex.grade_id)
             if not isinstance(data, dict) or "failed" in data or "names" not in data:
                 reason = (data or {}).get("failed") if isinstance(data, dict) else None
                 return self._fail(ex, "rerun_failed",
@@ -216,15 +216,23 @@ class Judge:
                           f"result in a variable named {name} in the exercise's cell.")
 
     def _typed_in(self, ex: Exercise, name: str, seeded: dict, fresh: dict) -> Verdict | None:
+        """Fails an answer fitted to the lesson's data: the same on new inputs, or right on the
+        lesson's data only. (The expected values on new inputs are never shown: they would
+        tell a student what to type in.)"""
         s, f = _matrix(seeded["names"][name]), _matrix(fresh["names"][name])
-        expected = self._expected(ex, "fresh")[name]
-        if _close(s, f, self.tol) and not _close(expected, self._expected(ex, "seeded")[name],
-                                                 10 * self.tol):
+        want_s, want_f = self._expected(ex, "seeded")[name], self._expected(ex, "fresh")[name]
+        if _close(s, f, self.tol) and not _close(want_f, want_s, 10 * self.tol):
             return self._fail(ex, "typed_in",
                               f"{name} does not change when the inputs change: on new inputs your "
                               f"code still gives {_fmt(f)}, as on the lesson's data. Compute "
                               f"{name} from the given {', '.join(ex.inputs)} instead of typing a "
                               f"number in or making your own data.")
+        if _close(s, want_s, self.tol) and not _close(f, want_f, self.tol):
+            return self._fail(ex, "fitted",
+                              f"{name} is the lesson's answer on the lesson's data, but not the "
+                              f"right answer for other {', '.join(ex.inputs)}: your code must "
+                              f"work for any inputs. Compute {name} from the given variables "
+                              f"only, without numbers taken from the lesson's output.")
         return None
 
     # ------------------------------------------------------------------ checks
@@ -253,10 +261,9 @@ class Judge:
                 return self._fail(ex, code, f"{name} is {_fmt(got_s)} but should be "
                                             f"{_fmt(want_s)}. {says}")
             return self._fail(ex, mistake.code if mistake else "wrong_on_new_inputs",
-                              f"{name} is right on the lesson's data but not on new inputs: with "
-                              f"other {', '.join(ex.inputs)} your code gives {_fmt(got_f)} "
-                              f"instead of {_fmt(want_f)}. {says} Compute {name} from the given "
-                              f"variables only.")
+                              f"{name} is right on the lesson's data but not on new inputs (with "
+                              f"other {', '.join(ex.inputs)} your code gives {_fmt(got_f)}). "
+                              f"{says} Compute {name} from the given variables only.")
         return Verdict(True)
 
     def _method(self, ex, names, seeded, fresh) -> Verdict:
@@ -277,9 +284,12 @@ class Judge:
                                       f"{watched} should still have shape {expected_shape} and "
                                       f"its values after exercise {ex.number}{where}, but it has "
                                       f"shape {_shape(info)}. {mistake.says}")
+        sensitive = fresh.get("sensitive") or {}
         for name in names:
             marks = (fresh["names"][name] or {}).get("marks") or []
-            if "matmul" not in marks:
+            # The product must be there and the answer must come from it: when the grader
+            # changed every matrix product of the inputs, the answer must have changed too.
+            if "matmul" not in marks or sensitive.get(name) is False:
                 mistake = mistake_named(ex, "no_matrix_product")
                 return self._fail(ex, mistake.code, f"Exercise {ex.number} asks for a matrix "
                                                     f"multiplication: {mistake.says}")

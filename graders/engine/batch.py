@@ -339,7 +339,7 @@ class BatchAutograde:
                 self.outcomes[student].status = "failed"
                 self.outcomes[student].zeroed = True
                 continue
-            plan = probes.plan(nb, notebook_key(self.key_root, resources))
+            plan = probes.plan(nb, notebook_key(self.key_root, resources, self._files(student)))
             resources["graders"] = {"plan": plan}
             yield _Prepared(student, notebook, nb, resources, staging, [])
         extra = sorted(set(submitted) - used)
@@ -381,7 +381,11 @@ class BatchAutograde:
             "review": state.get("review", []),
             "findings": [f for f in state.get("findings", []) if f["kind"] != "review"],
         }
-        nbformat.write(nb, item.staging / f"{item.notebook}.ipynb")
+        # A fresh file moved into place: never write through a link the submission left there.
+        target = item.staging / f"{item.notebook}.ipynb"
+        partial = item.staging / f".{item.notebook}.ipynb.{os.getpid()}.tmp"
+        nbformat.write(nb, partial)
+        os.replace(partial, target)
         for fault in main.faults:
             self._record_problem(item.student, item.notebook, fault, zero=False)
         outcome = self.outcomes[item.student]

@@ -34,6 +34,7 @@ import selectors
 import shutil
 import signal
 import socket
+import stat
 import struct
 import subprocess
 import sys
@@ -42,7 +43,7 @@ import time
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 
-from .sandbox import SandboxPolicy, child_environment
+from .sandbox import SandboxPolicy, child_environment, template_environment
 
 START_TIMEOUT = 120.0  # seconds for the template to import torch, or a child to start
 MAX_FRAME = 16 * 2**20
@@ -70,6 +71,7 @@ class JobResult:
     faults: list[str] = field(default_factory=list)
     sandbox: dict | None = None
     seconds: float = 0.0
+    budgets: dict = field(default_factory=dict, repr=False)  # (cell, stream) -> bytes left
 
 
 def _error(ename: str, evalue: str) -> dict:
@@ -106,20 +108,22 @@ def clean(value, depth: int = 0):
 
 
 class _Stream:
-    """One stream output being received: chunks, a decoder, a byte budget."""
+    """One stream output being received: chunks, a decoder, and the byte budget it shares with
+    the cell's other outputs of the same stream (a display between two prints does not renew
+    it)."""
 
-    def __init__(self, name: str, budget: int) -> None:
-        self.name, self.budget = name, budget
+    def __init__(self, name: str, budget: dict) -> None:
+        self.name, self.budget = name, budget  # budget: {"left": bytes this cell may still add}
         self.chunks: list[str] = []
-        self.kept = self.dropped = 0
+        self.dropped = 0
         self.decoder = codecs.getincrementaldecoder("utf-8")("replace")
 
     def add(self, data: bytes) -> None:
-        room = self.budget - self.kept
+        room = self.budget["left"]
         if room <= 0:
             self.dropped += len(data)
             return
-        self.kept += min(room, len(data))
+        self.budget["left"] -= min(room, len(data))
         self.dropped += max(0, len(data) - room)
         self.chunks.append(self.decoder.decode(data[:room]))
 
@@ -127,7 +131,7 @@ class _Stream:
         text = "".join(self.chunks) + self.decoder.decode(b"", final=True)
         if self.dropped:
             text += (f"\n[... {self.dropped:,} more bytes of output were dropped by the grader; "
-                     f"it keeps {self.budget:,} per cell]\n")
+                     f"it keeps {self.budget['total']:,} per stream and cell]\n")
         return {"output_type": "stream", "name": self.name, "text": text}
 
 
@@ -198,8 +202,9 @@ class KernelPool:
 
     def _start_template(self) -> None:
         ours, theirs = socket.socketpair(socket.AF_UNIX, socket.SOCK_SEQPACKET)
-        env = dict(os.environ, OMP_NUM_THREADS="1", MKL_NUM_THREADS="1",
-                   OPENBLAS_NUM_THREADS="1", PYTHONDONTWRITEBYTECODE="1")
+        # A small environment: a child can read the one its template started with
+        # (/proc/self/environ), so the grader's own (tokens, keys...) must not be in it.
+        env = template_environment()
         fd = theirs.fileno()
         self.template = subprocess.Popen(
             [sys.executable, "-c",
@@ -413,7 +418,9 @@ class KernelPool:
         outputs = child.result.outputs.setdefault(index, [])
         last = outputs[-1] if outputs else None
         if not (isinstance(last, _Stream) and last.name == name):
-            last = _Stream(name, self.max_stream_bytes)
+            budget = child.result.budgets.setdefault(
+                (index, name), {"left": self.max_stream_bytes, "total": self.max_stream_bytes})
+            last = _Stream(name, budget)
             outputs.append(last)
         last.add(text.encode("utf-8", "replace"))
 
@@ -430,7 +437,7 @@ class KernelPool:
             del buf[:4 + size]
             try:
                 self._message(child, clean(json.loads(frame)))
-            except (ValueError, TypeError, KeyError) as err:
+            except Exception as err:  # noqa: BLE001 - whatever a child sends stays its problem
                 self._protocol_error(child, f"{type(err).__name__}: {err}"[:200])
                 return
 
@@ -524,6 +531,7 @@ class KernelPool:
             os.close(fd)
         child.fds.clear()
         shutil.rmtree(child.private, ignore_errors=True)
+        remove_special_files(child.job.cwd)
         if os.geteuid() == 0 and self.sandbox is not None:
             _chown_tree(child.job.cwd, os.getuid(), os.getgid())
 
@@ -606,6 +614,22 @@ def _stand_in(step, reason: str):
     replayed: code that fails at once, so the grader's re-runs report it instead of dying too."""
     message = f"this cell stopped the kernel when it ran ({reason}), so it was not run again"
     return ["cell", step[1], f"raise RuntimeError({message!r})", step[3]]
+
+
+def remove_special_files(path: str) -> list[str]:
+    """Remove whatever a run left in its folder that is not an ordinary file or folder (links,
+    FIFOs, sockets, devices), before the grader writes there or nbgrader chmods it: the grader
+    must never follow a link a submission planted. Returns what was removed."""
+    removed = []
+    for root, dirs, files in os.walk(path):  # never follows links to folders
+        for name in dirs + files:
+            full = os.path.join(root, name)
+            mode = os.lstat(full).st_mode
+            if not (stat.S_ISREG(mode) or stat.S_ISDIR(mode)):
+                os.unlink(full)
+                removed.append(os.path.relpath(full, path))
+        dirs[:] = [d for d in dirs if not os.path.islink(os.path.join(root, d))]
+    return removed
 
 
 def _chown_tree(path: str, uid: int, gid: int) -> None:

@@ -127,6 +127,16 @@ def make_policy(course_root: Path, limits: Limits, uid_base: int = 4_000_000) ->
     return SandboxPolicy(read=read, limits=limits, uid_base=uid_base)
 
 
+def template_environment() -> dict[str, str]:
+    """The environment the template process starts with: what Python and the libraries need,
+    nothing of the grader's own."""
+    keep = KEPT_VARIABLES + ["PYTHONPATH", "PYTHONHOME", "LD_LIBRARY_PATH", "TMPDIR"]
+    env = {k: os.environ[k] for k in keep if k in os.environ}
+    env.update({"OMP_NUM_THREADS": "1", "MKL_NUM_THREADS": "1", "OPENBLAS_NUM_THREADS": "1",
+                "PYTHONDONTWRITEBYTECODE": "1", "HOME": tempfile.gettempdir()})
+    return env
+
+
 def child_environment(private: str) -> dict[str, str]:
     env = {k: os.environ[k] for k in KEPT_VARIABLES if k in os.environ}
     env.update(dict.fromkeys(PRIVATE_DIR_VARIABLES, private))

@@ -18,7 +18,8 @@ made by the trusted side (:mod:`graders.engine.sandbox`). Nothing here needs roo
    dropped.
 4. ``no_new_privs``, then **Landlock** (Linux 5.13+, ABI read at run time): read-only access to
    the listed hierarchies (Python, its libraries, system files), read-write access to the
-   submission's scratch folder and private temporary folder; with ABI 4+ no TCP bind or connect;
+   submission's scratch folder and private temporary folder (ordinary files and folders only:
+   no symbolic links, FIFOs, sockets or devices); with ABI 4+ no TCP bind or connect;
    with ABI 6+ no signals to processes outside the sandbox and no abstract UNIX sockets outside
    it. Everything else in the file system (the course, ``source/``, the gradebook, other
    students' folders, the instructor's home) is out of reach.
@@ -236,12 +237,16 @@ def _landlock(policy: dict, report: dict) -> None:
         file_rights |= _FS_TRUNCATE
     if abi >= 5:
         file_rights |= _FS_IOCTL_DEV
-    folder_rights = sum(1 << bit for bit in range(3, 13))  # READ_DIR ... MAKE_SYM
+    # READ_DIR, REMOVE_DIR, REMOVE_FILE, MAKE_DIR, MAKE_REG: ordinary files and folders only.
+    # No symbolic links, FIFOs, sockets or devices: a link planted in the scratch folder could
+    # make the grader, which writes there after the run, write or chmod a file it points to.
+    folder_rights = (1 << 3) | (1 << 4) | (1 << 5) | (1 << 7) | (1 << 8)
     if abi >= 2:
         folder_rights |= _FS_REFER
     every_right = file_rights | folder_rights
     read_only = _FS_EXECUTE | _FS_READ_FILE | _FS_READ_DIR
-    attr = _RulesetAttr(every_right, 0, 0)
+    handled = file_rights | sum(1 << bit for bit in range(3, 13)) | (_FS_REFER if abi >= 2 else 0)
+    attr = _RulesetAttr(handled, 0, 0)
     size = 8
     if abi >= 4:
         attr.net, size = _NET_BIND_TCP | _NET_CONNECT_TCP, 16

@@ -105,6 +105,7 @@ class Trace(TorchFunctionMode):
         self.ranges: list[tuple[int, int, frozenset]] = []  # arrays' memory -> their marks
         self.inplace: list[tuple[str, frozenset]] = []  # (op, marks of the changed tensor)
         self.changed = WeakIdKeyDictionary()  # tensors changed in place by a torch operation
+        self.perturb = False  # scale every matrix product of the inputs (the recheck)
 
     def reset(self) -> None:
         self.marks = WeakIdKeyDictionary()
@@ -142,14 +143,32 @@ class Trace(TorchFunctionMode):
 
     def __torch_function__(self, func, types, args=(), kwargs=None):
         kwargs = kwargs or {}
+        before = self._before_in_place(func, args, kwargs)
         result = func(*args, **kwargs)
         try:
-            self._follow(func, args, kwargs, result)
+            self._follow(func, args, kwargs, result, before)
         except Exception:  # noqa: BLE001 - tracing never changes what the student's code does
             pass
         return result
 
-    def _follow(self, func, args, kwargs, result) -> None:
+    def _before_in_place(self, func, args, kwargs):
+        """The values of the tensor an in-place operation is about to change, when it carries
+        an input's marks (so the trace can tell a real change from ``b.add_(0)``)."""
+        try:
+            names = {getattr(func, "__name__", "")}
+            in_place = "out" in kwargs or any(
+                n in IN_PLACE_DUNDERS or (n.endswith("_") and not n.startswith("_"))
+                for n in names)
+            target = kwargs.get("out") if "out" in kwargs else (args[0] if args else None)
+            if in_place and _isinstance(target, _TensorBase) and self.of(target) and (
+                    _numel(target) <= MAX_ELEMENTS):
+                with _no_torch_function():
+                    return _TensorBase.clone(_detach(target))
+        except Exception:  # noqa: BLE001
+            pass
+        return None
+
+    def _follow(self, func, args, kwargs, result, before=None) -> None:
         inputs: list = []
         _collect(args, inputs)
         _collect(kwargs, inputs)
@@ -157,6 +176,10 @@ class Trace(TorchFunctionMode):
         names = {getattr(func, "__name__", ""), (resolve_name(func) or "").rsplit(".", 1)[-1]}
         if names & MATMUL_OPS and _mixes_inputs([self.of(x) for x in inputs]):
             marks |= {MATMUL}
+            if self.perturb and _isinstance(result, _TensorBase):
+                with _no_torch_function(), torch.no_grad():
+                    _TensorBase.mul_(result, 1.5)
+                    _TensorBase.add_(result, 0.25)
         outputs: list = []
         _collect(result, outputs)
         for out in outputs:
@@ -167,10 +190,14 @@ class Trace(TorchFunctionMode):
         if in_place and inputs:
             target = kwargs["out"] if "out" in kwargs else inputs[0]
             if _isinstance(target, _TensorBase):
-                before = self.of(target)
-                self.marks[target] = before | marks
+                had = self.of(target)
+                self.marks[target] = had | marks
                 self.changed[target] = True
-                self.inplace.append((sorted(names - {""})[0] if names - {""} else "?", before))
+                if before is not None:  # an in-place change that leaves the values as they were
+                    with _no_torch_function():  # (b.add_(0)) is no change at all
+                        if _TensorBase.equal(before, _detach(target)):
+                            return
+                self.inplace.append((sorted(names - {""})[0] if names - {""} else "?", had))
 
 
 def _mixes_inputs(marks: list[frozenset]) -> bool:
@@ -195,12 +222,24 @@ def _collect(value, into: list, depth: int = 0) -> None:
 
 # --------------------------------------------------------------------------- steps
 def inject(namespace: dict, values: dict) -> None:
-    """Bind each name to a new tensor or array holding the values the grading side chose."""
-    for name, spec in values.items():
-        if spec["kind"] == "ndarray":
-            namespace[name] = numpy.array(spec["values"], dtype=spec["dtype"])
-        else:
-            namespace[name] = torch.tensor(spec["values"], dtype=getattr(torch, spec["dtype"]))
+    """Bind each name to a tensor or array holding the values the grading side chose. A name
+    that holds exactly those values already keeps its object, so helpers made from it before
+    (a view of ``weights``, say) still see the same data."""
+    with _no_torch_function():
+        for name, spec in values.items():
+            old = namespace.get(name)
+            if spec["kind"] == "ndarray":
+                value = numpy.array(spec["values"], dtype=spec["dtype"])
+                if (_type(old) is _ndarray and old.dtype == value.dtype
+                        and old.shape == value.shape and bool((old == value).all())):
+                    continue
+            else:
+                value = torch.tensor(spec["values"], dtype=getattr(torch, spec["dtype"]))
+                if (_isinstance(old, _TensorBase) and _dtype(old) == _dtype(value)
+                        and tuple(_shape(old)) == tuple(_shape(value))
+                        and _TensorBase.equal(_detach(old), value)):
+                    continue
+            namespace[name] = value
 
 
 def describe(value, trace: Trace | None = None) -> dict:
@@ -242,12 +281,20 @@ def describe(value, trace: Trace | None = None) -> dict:
 MISSING = {"kind": "missing"}
 
 
-def extract(namespace: dict, names: list[str], trace: Trace | None) -> dict:
+def values(value):
+    """The values of a tensor or array as nested lists (None for anything else)."""
+    with _no_torch_function():
+        info = describe(value)
+    return info.get("values") if info.get("kind") in ("tensor", "ndarray") else None
+
+
+def extract(namespace: dict, names: list[str], trace: Trace | None, _describe=describe,
+            _replaced=replaced_helpers) -> dict:
     """The answers ``names`` as plain data, plus what the grading side treats as evidence."""
     with _no_torch_function():
-        data = {name: describe(namespace[name], trace) if name in namespace else MISSING
+        data = {name: _describe(namespace[name], trace) if name in namespace else MISSING
                 for name in names}
-    out = {"names": data, "replaced": replaced_helpers()}
+    out = {"names": data, "replaced": _replaced()}
     if trace is not None:
         out["inplace"] = [[op, sorted(marks)] for op, marks in trace.inplace]
     return out

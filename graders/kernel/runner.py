@@ -50,6 +50,10 @@ from traitlets.config import Config
 
 from . import confine, probe
 
+# Captured when the template imports this module, before any student code runs: a submission
+# that replaces json.dumps or os.write does not change what the runner sends.
+_dumps, _os_write, _pack = json.dumps, os.write, struct.pack
+
 CHANNEL_FD = 3
 RAW_READ_FDS = (4, 5)  # the read ends of the pipes on fds 1 and 2
 STREAM_BATCH = 64 * 1024
@@ -71,22 +75,25 @@ class Channel:
         self.fd, self.max_stream_bytes = fd, max_stream_bytes
         self.lock = threading.RLock()  # the main thread and the raw-output forwarder
         self.pending: list[tuple[str, list[str]]] = []
+        self.muted = False  # the grader's own extra run of cells: its output goes nowhere
         self.pending_size = 0
         self.sent = {"stdout": 0, "stderr": 0}  # this cell's stream bytes, sent or dropped
         self.dropped = {"stdout": 0, "stderr": 0}
 
     def _write(self, message: dict) -> None:
-        data = json.dumps(message).encode()
-        view = memoryview(struct.pack(">I", len(data)) + data)
+        data = _dumps(message).encode()
+        view = memoryview(_pack(">I", len(data)) + data)
         # A frame is written whole: the cell's timeout signal waits until it is out.
         signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGALRM})
         try:
             while view:
-                view = view[os.write(self.fd, view):]
+                view = view[_os_write(self.fd, view):]
         finally:
             signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGALRM})
 
     def stream(self, name: str, text: str) -> None:
+        if self.muted:
+            return
         with self.lock:
             self._stream(name, text)
 
@@ -330,6 +337,58 @@ def _run_cell(shell: CapturingShell, source: str, timeout: float) -> tuple[str, 
     return shell.last_error if failed else None
 
 
+class _ShellHooks:
+    """The shell's hooks as the template made them, to put back before each exercise of a
+    re-run: a callback an earlier cell registered (``post_run_cell`` re-assigning ``y``, say),
+    an input or AST transformer, a custom exception handler, must not act on a later exercise."""
+
+    def __init__(self, shell: CapturingShell) -> None:
+        self.shell = shell
+        self.events = {name: list(cbs) for name, cbs in shell.events.callbacks.items()}
+        self.ast = list(shell.ast_transformers)
+        self.inputs = list(shell.input_transformers_post)
+        self.cleanup = list(shell.input_transformers_cleanup)
+        self.custom = (shell.custom_exceptions, shell.CustomTB)
+        self.showtraceback = CapturingShell._showtraceback
+
+    def restore(self) -> None:
+        shell = self.shell
+        for name, callbacks in self.events.items():
+            shell.events.callbacks[name] = list(callbacks)
+        shell.ast_transformers[:] = self.ast
+        shell.input_transformers_post[:] = self.inputs
+        shell.input_transformers_cleanup[:] = self.cleanup
+        shell.custom_exceptions, shell.CustomTB = self.custom
+        shell.__dict__.pop("_showtraceback", None)  # an instance attribute shadowing ours
+
+
+def _recheck(shell, trace, hooks, channel, saved, cells, names, timeout,
+             values=probe.values) -> dict | None:
+    """Run an exercise's cells again from the namespace they started with, every matrix product
+    of its inputs changed (``Trace.perturb``), output muted; then put the namespace back.
+    Returns, per name, whether its value changed; None if it could not be told."""
+    if saved is None:
+        return None
+    after = dict(shell.user_ns)
+    before = {name: values(after.get(name)) for name in names}
+    shell.user_ns.clear()
+    shell.user_ns.update(saved)
+    for name in names:
+        shell.user_ns.pop(name, None)
+    hooks.restore()
+    trace.perturb, channel.muted, shell.reporting = True, True, False
+    try:
+        failed = any(_run_cell(shell, source, timeout) for _, source in cells)
+        again = {name: values(shell.user_ns.get(name)) for name in names}
+    finally:
+        trace.perturb, channel.muted, shell.reporting = False, False, True
+        shell.user_ns.clear()
+        shell.user_ns.update(after)
+    if failed:
+        return None
+    return {name: before[name] is not None and again[name] != before[name] for name in names}
+
+
 def main(spec: dict) -> None:
     """Child entry point (after the fork): seal, run ``spec["steps"]``, report, exit."""
     channel = Channel(CHANNEL_FD, spec.get("max_stream_bytes", 2**20))
@@ -365,6 +424,11 @@ def _run_steps(spec: dict, channel: Channel) -> None:
     raw = RawOutput(channel)
     raw.start()
     trace = probe.Trace() if spec.get("trace") else None
+    hooks = _ShellHooks(shell)
+    saved: dict[str, dict] = {}  # namespaces at the start of exercises to recheck
+    # The probe's functions as they are now, before any student code: replacing them in the
+    # module afterwards changes nothing here.
+    inject, extract = probe.inject, probe.extract
     if trace is not None:
         trace.__enter__()
     for step in spec["steps"]:
@@ -381,16 +445,23 @@ def _run_steps(spec: dict, channel: Channel) -> None:
                           "error": [failed[0], failed[1][:500]] if failed else None,
                           "dropped": channel.new_cell()})
         elif kind == "inject":
-            probe.inject(shell.user_ns, step[1])
-        elif kind == "drop":
+            inject(shell.user_ns, step[1])
+        elif kind == "forget":
             for name in step[1]:
                 shell.user_ns.pop(name, None)
+            hooks.restore()
         elif kind == "label":
             if trace is not None:
                 trace.reset()
                 for name in step[1]:
                     trace.label(name, shell.user_ns.get(name))
+        elif kind == "snapshot":
+            saved[step[1]] = dict(shell.user_ns)
         elif kind == "extract":
-            _, key, names = step
-            data = probe.extract(shell.user_ns, names, trace)
+            key, names = step[1], step[2]
+            data = extract(shell.user_ns, names, trace)
+            options = step[3] if len(step) > 3 else {}
+            if options.get("recheck") is not None and trace is not None:
+                data["sensitive"] = _recheck(shell, trace, hooks, channel, saved.get(key),
+                                             options["recheck"], options["outputs"], timeout)
             channel.send({"extract": key, "data": data})

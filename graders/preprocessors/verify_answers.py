@@ -26,6 +26,7 @@ from __future__ import annotations
 import hashlib
 import hmac
 import json
+import os
 from pathlib import Path
 
 from nbformat import from_dict
@@ -58,10 +59,18 @@ def course_root(preprocessor) -> tuple[Path, object, object]:
     return Path(coursedir.root), coursedir, converter
 
 
-def notebook_key(root: Path, resources) -> bytes:
+def notebook_key(root: Path, resources, files=()) -> bytes:
+    """The key of a notebook's fresh inputs: the course secret, who and what it is, and the
+    content of every other file handed in with it (so a file of answers learnt from an earlier
+    grading's feedback changes the inputs it was meant for)."""
     info = resources["nbgrader"]
-    who = f"{info['student']}/{info['assignment']}/{info['notebook']}".encode()
-    return hmac.new(probes.course_secret(root), who, hashlib.sha256).digest()
+    digest = hashlib.sha256(f"{info['student']}/{info['assignment']}/{info['notebook']}".encode())
+    for folder, names in files:
+        for name in sorted(names):
+            digest.update(os.path.relpath(name, folder).encode() + b"\0")
+            with open(name, "rb") as fh:
+                digest.update(hashlib.sha256(fh.read()).digest())
+    return hmac.new(probes.course_secret(root), digest.digest(), hashlib.sha256).digest()
 
 
 class VerifyAnswers(NbGraderPreprocessor):
@@ -75,13 +84,13 @@ class VerifyAnswers(NbGraderPreprocessor):
     def preprocess(self, nb, resources):
         state = resources.setdefault("graders", {})
         root, coursedir, converter = course_root(self)
+        info = resources["nbgrader"]
+        files = assignment_files(coursedir, converter, info["student"], info["assignment"])
         plan = state.get("plan")
         if plan is None:
-            plan = state["plan"] = probes.plan(nb, notebook_key(root, resources))
+            plan = state["plan"] = probes.plan(nb, notebook_key(root, resources, files))
         results = state.get("probe_results")
         if results is None:
-            info = resources["nbgrader"]
-            files = assignment_files(coursedir, converter, info["student"], info["assignment"])
             timeout = Execute(config=self.config).timeout or 0
             results = ProbeRunner.run(root, self.config, timeout,
                                       f"{info['student']}/{info['notebook']}", plan, files)
