@@ -26,6 +26,7 @@ from graders.preprocessors import (
     RedactHiddenTests,
     ReviewCode,
     SaveFindings,
+    SnapshotFiles,
     VerifyAnswers,
 )
 
@@ -38,16 +39,18 @@ c.Execute.timeout = 30
 c.OverwriteCells.add_missing_cells = True
 
 # nbgrader's stages, with this course's in their places (graders/preprocessors/):
-# DeduplicateCells keeps copy-pasted cells from losing the submission; GuardGradebook undoes what
-# a notebook did to gradebook.db while it ran; VerifyAnswers decides every test cell outside the
-# student's kernel, from the grader's own sealed re-runs; ReviewCode lists code worth a look;
-# SaveFindings writes diagnoses, tampering and review hits to the gradebook.
+# DeduplicateCells keeps copy-pasted cells from losing the submission; SnapshotFiles keeps the
+# files handed in as they were before the notebook ran (for the grader's re-runs); GuardGradebook
+# undoes what a notebook did to gradebook.db while it ran; VerifyAnswers decides every test cell
+# outside the student's kernel, from the grader's own sealed re-runs; ReviewCode lists code worth
+# a look; SaveFindings writes diagnoses, tampering and review hits to the gradebook.
 c.Autograde.sanitize_preprocessors = [
     ClearOutput, DeduplicateCells, OverwriteKernelspec, OverwriteCells, CheckCellMetadata,
 ]
 c.Autograde.autograde_preprocessors = [
-    Execute, GuardGradebook, IgnorePattern, ClearMetadataPreprocessor, VerifyAnswers, ReviewCode,
-    LimitOutput, SaveAutoGrades, SaveFindings, AssignLatePenalties, CheckCellMetadata,
+    SnapshotFiles, Execute, GuardGradebook, IgnorePattern, ClearMetadataPreprocessor,
+    VerifyAnswers, ReviewCode, LimitOutput, SaveAutoGrades, SaveFindings, AssignLatePenalties,
+    CheckCellMetadata,
 ]
 
 # The grading engine (`graders autograde`): see README "The grading engine" and "Security model".

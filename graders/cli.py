@@ -6,6 +6,8 @@ nbgrader does generate/autograde/feedback/export; these subcommands do what it d
 * ``graders demo``: copy the bundled demo submissions into ``submitted/`` (a fresh clone's set);
 * ``graders autograde``: nbgrader's autograde, run by the fast, sealed, fault-proof engine of
   :mod:`graders.engine.batch`;
+* ``graders serve``: grade each submission as it arrives in the nbgrader exchange and release its
+  feedback (:mod:`graders.serve`);
 * ``graders table``: print each student's score from the gradebook, the last step of ``make grade``.
 """
 
@@ -88,6 +90,14 @@ def _cmd_autograde(args) -> int:
     return 1 if any(o.status == "failed" for o in report.outcomes.values()) else 0
 
 
+def _cmd_serve(args) -> int:
+    from .engine import nbgrader_caching  # noqa: F401 - first: it trims what jsonschema imports
+    from .serve import Service
+
+    service = Service(Path(args.root), args.assignment, scheduler=args.scheduler)
+    return service.run(once=args.once)
+
+
 def _cmd_table(args) -> int:
     from .grade_table import print_table
 
@@ -127,6 +137,16 @@ def main(argv: list[str] | None = None) -> int:
                        help="refuse to grade if this kernel lacks part of the sandbox")
     grade.add_argument("--root", default=".", help="the course folder (default: here)")
     grade.set_defaults(func=_cmd_autograde)
+
+    serve = sub.add_parser("serve", help="grade each submission as it arrives in the exchange "
+                                         "and release its feedback")
+    serve.add_argument("assignment", nargs="?", default=ASSIGNMENT)
+    serve.add_argument("--root", default=".", help="the course folder (default: here)")
+    serve.add_argument("--scheduler", metavar="ADDRESS",
+                       help="grade on this Dask scheduler's workers instead of this machine")
+    serve.add_argument("--once", action="store_true",
+                       help="grade what is waiting, then stop (instead of watching)")
+    serve.set_defaults(func=_cmd_serve)
 
     table = sub.add_parser("table", help="print each student's score from the gradebook")
     table.add_argument("--db", default="gradebook.db")

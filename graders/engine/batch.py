@@ -280,8 +280,8 @@ class BatchAutograde:
                 cells = [["cell", i, c.source, True] for i, c in enumerate(item.nb.cells)
                          if c.cell_type == "code"]
                 yield Job(key, cells, str(item.staging))
-                plan = item.resources["graders"]["plan"]
-                jobs, item.probe_folders = probe_jobs(key, plan, self._files(student))
+                state = item.resources["graders"]
+                jobs, item.probe_folders = probe_jobs(key, state["plan"], state["files"])
                 yield from jobs
             if not items:  # nothing to run (missing or unreadable notebooks): record it now
                 self._finish(student)
@@ -303,7 +303,8 @@ class BatchAutograde:
             gb.update_or_create_student(student)
             kwargs = {"timestamp": timestamp} if timestamp else {}
             gb.update_or_create_submission(self.assignment, student, **kwargs)
-        copy_files(self._files(student), staging)
+        files = self._files(student)  # read once, before any of this student's code runs
+        copy_files(files, staging)
         submitted = sorted(p.name for p in source.glob("*.ipynb"))
         used = set()
         for notebook in self.notebook_ids:
@@ -339,8 +340,8 @@ class BatchAutograde:
                 self.outcomes[student].status = "failed"
                 self.outcomes[student].zeroed = True
                 continue
-            plan = probes.plan(nb, notebook_key(self.key_root, resources, self._files(student)))
-            resources["graders"] = {"plan": plan}
+            plan = probes.plan(nb, notebook_key(self.key_root, resources, files))
+            resources["graders"] = {"plan": plan, "files": files}
             yield _Prepared(student, notebook, nb, resources, staging, [])
         extra = sorted(set(submitted) - used)
         if extra:

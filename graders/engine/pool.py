@@ -46,7 +46,14 @@ from dataclasses import dataclass, field
 from .sandbox import SandboxPolicy, child_environment, template_environment
 
 START_TIMEOUT = 120.0  # seconds for the template to import torch, or a child to start
-MAX_FRAME = 16 * 2**20
+#: Largest frame a child may send: the runner cuts each output to 2 MiB of JSON and sends stream
+#: text in 64 KiB pieces, so anything bigger was not written by it.
+MAX_FRAME = 4 * 2**20
+#: Rich outputs (displays, results, errors) kept per cell; the rest is dropped with a note.
+MAX_RICH_BYTES = 8 * 2**20
+#: Everything a run may send in all; beyond that it is killed as a flood.
+MAX_RUN_BYTES = 256 * 2**20
+DISK_CHECK_EVERY = 1.0  # seconds between looks at what a running child wrote to disk
 MAX_TEMPLATE_RESTARTS = 5
 OUTPUT_TYPES = {"display_data", "execute_result", "error", "clear_output"}
 
@@ -158,6 +165,9 @@ class _Child:
     killers: set = field(default_factory=set)
     last_cell: int | None = None  # position of the last cell started (output after it ends)
     requeue: bool = False  # the template died under it: run the job again from the start
+    received: int = 0  # bytes read from its channel
+    files_before: set = field(default_factory=set)  # what its folder held when it started
+    disk_checked: float = 0.0
     steps_by_pos: dict = field(default_factory=dict)
     replayed: set = field(default_factory=set)  # positions this child replays, silently
     cell_pos: dict = field(default_factory=dict)  # notebook cell index -> position
@@ -181,12 +191,13 @@ class KernelPool:
     def __init__(self, workers: int | None = None, timeout: float = 30.0, grace: float = 5.0,
                  max_restarts: int = 3, traceback_mode: str = "Plain",
                  sandbox: SandboxPolicy | None = None, memory_cap: int = 4 * 2**30,
-                 max_stream_bytes: int = 2**20, slot_offset: int = 0) -> None:
+                 max_stream_bytes: int = 2**20, slot_offset: int = 0,
+                 max_disk_bytes: int = 512 * 2**20) -> None:
         self.workers = workers or os.cpu_count() or 1
         self.timeout, self.grace, self.max_restarts = timeout, grace, max_restarts
         self.traceback_mode, self.sandbox = traceback_mode, sandbox
         self.memory_cap, self.max_stream_bytes = memory_cap, max_stream_bytes
-        self.slot_offset = slot_offset
+        self.slot_offset, self.max_disk_bytes = slot_offset, max_disk_bytes
         self.template: subprocess.Popen | None = None
         self.control: socket.socket | None = None
         self.ready = False
@@ -307,7 +318,8 @@ class KernelPool:
         out_r, out_w = os.pipe()
         err_r, err_w = os.pipe()
         child = _Child(job, result, steps, self._requests, slot, private,
-                       time.monotonic() + START_TIMEOUT, deaths=deaths, killers=set(killers))
+                       time.monotonic() + START_TIMEOUT, deaths=deaths, killers=set(killers),
+                       files_before=_files_in(job.cwd))
         try:
             socket.send_fds(self.control, [json.dumps({"id": child.request}).encode()],
                             [spec_fd, chan_w, out_w, err_w, out_r, err_r])
@@ -328,6 +340,14 @@ class KernelPool:
             if now > child.deadline and child.exit_code is None and child.pid is not None:
                 child.timed_out = True
                 self._kill(child)
+            if (self.max_disk_bytes and child.pid is not None and not child.problem
+                    and now - child.disk_checked > DISK_CHECK_EVERY):
+                child.disk_checked = now
+                used = _disk_use(child.job.cwd) + _disk_use(child.private)
+                if used > self.max_disk_bytes:
+                    child.problem = (f"it wrote {used / 2**20:.0f} MiB to disk, more than the "
+                                     f"{self.max_disk_bytes / 2**20:.0f} MiB a submission may")
+                    self._kill(child)
             elif now > child.deadline and child.pid is None:  # the template does not answer
                 return self._template_died(children, selector)
         deadline = min([c.deadline for c in children.values()] + [now + 1.0])
@@ -407,6 +427,11 @@ class KernelPool:
                     data = b""
                 if not data:
                     break
+                child.received += len(data)
+                if child.received > MAX_RUN_BYTES and not child.problem:
+                    self._protocol_error(child, f"more than {MAX_RUN_BYTES // 2**20} MiB of "
+                                                f"output in all")
+                    continue
                 child.buffer += data
                 self._frames(child)
 
@@ -480,8 +505,20 @@ class KernelPool:
             index = child.steps_by_pos[child.current][1]
             if output["output_type"] == "clear_output":
                 child.result.outputs[index] = []
-            else:
-                child.result.outputs.setdefault(index, []).append(output)
+                return
+            size = len(json.dumps(output))
+            budget = child.result.budgets.setdefault((index, "rich"), {"left": MAX_RICH_BYTES})
+            if size > budget["left"]:
+                if budget["left"] >= 0:  # one note, then nothing more for this cell
+                    child.result.outputs.setdefault(index, []).append({
+                        "output_type": "display_data", "metadata": {}, "data": {
+                            "text/plain": f"[further outputs of this cell were dropped by the "
+                                          f"grader: it keeps {MAX_RICH_BYTES // 2**20} MiB of "
+                                          f"displays per cell]"}})
+                    budget["left"] = -1
+                return
+            budget["left"] -= size
+            child.result.outputs.setdefault(index, []).append(output)
         elif "cell" in message:
             pos = child.cell_pos[int(message["cell"])]
             if pos != child.current:
@@ -532,6 +569,12 @@ class KernelPool:
         child.fds.clear()
         shutil.rmtree(child.private, ignore_errors=True)
         remove_special_files(child.job.cwd)
+        if self.max_disk_bytes and _disk_use(child.job.cwd) > self.max_disk_bytes:
+            for name in _files_in(child.job.cwd) - child.files_before:  # what the run wrote
+                try:
+                    os.unlink(os.path.join(child.job.cwd, name))
+                except OSError:
+                    pass
         if os.geteuid() == 0 and self.sandbox is not None:
             _chown_tree(child.job.cwd, os.getuid(), os.getgid())
 
@@ -614,6 +657,24 @@ def _stand_in(step, reason: str):
     replayed: code that fails at once, so the grader's re-runs report it instead of dying too."""
     message = f"this cell stopped the kernel when it ran ({reason}), so it was not run again"
     return ["cell", step[1], f"raise RuntimeError({message!r})", step[3]]
+
+
+def _files_in(path: str) -> set[str]:
+    out = set()
+    for root, _, files in os.walk(path):
+        out.update(os.path.relpath(os.path.join(root, name), path) for name in files)
+    return out
+
+
+def _disk_use(path: str) -> int:
+    total = 0
+    for root, _, files in os.walk(path):
+        for name in files:
+            try:
+                total += os.lstat(os.path.join(root, name)).st_blocks * 512
+            except OSError:
+                pass
+    return total
 
 
 def remove_special_files(path: str) -> list[str]:

@@ -42,35 +42,40 @@ def make_pool(root: Path, config, timeout: float, workers: int | None = None,
                       grace=settings.kill_grace, max_restarts=settings.max_restarts,
                       traceback_mode=settings.traceback_mode, sandbox=policy,
                       memory_cap=memory, max_stream_bytes=int(settings.max_output_mib * 2**20),
-                      slot_offset=slot_offset)
+                      slot_offset=slot_offset, max_disk_bytes=settings.max_disk_mib * 2**20)
 
 
-def copy_files(sources: list[tuple[str, list[str]]], into: Path) -> None:
-    """Copy each (root, files) pair's files under ``into``, keeping relative paths."""
-    for root, files in sources:
-        for filename in files:
-            dest = into / os.path.relpath(filename, root)
-            dest.parent.mkdir(parents=True, exist_ok=True)
-            shutil.copy(filename, dest)
+def copy_files(files: dict[str, bytes], into: Path) -> None:
+    """Write ``files`` (relative path -> content) under ``into``."""
+    for name, data in files.items():
+        dest = into / name
+        dest.parent.mkdir(parents=True, exist_ok=True)
+        dest.write_bytes(data)
 
 
-def assignment_files(coursedir, converter, student: str, assignment: str):
+def assignment_files(coursedir, converter, student: str, assignment: str) -> dict[str, bytes]:
     """Like nbgrader's autograde: the student's other files, then the source's (these win),
-    never notebooks. Mirrors nbgrader 0.9.6 ``Autograde.init_assignment``'s copy."""
+    never notebooks; as relative path -> content. Mirrors nbgrader 0.9.6
+    ``Autograde.init_assignment``'s copy."""
     ignore = coursedir.ignore + ["*.ipynb"]
     submitted = coursedir.format_path(coursedir.submitted_directory, student, assignment)
     source = coursedir.format_path(coursedir.source_directory, ".", assignment)
     keep = {os.path.join(source, x)
             for x in getattr(converter, "exclude_overwriting", {}).get(assignment, [])}
-    out = []
-    if os.path.isdir(submitted):
-        out.append((submitted, utils.find_all_files(submitted, ignore)))
-    if os.path.isdir(source):
-        out.append((source, sorted(set(utils.find_all_files(source, ignore)) - keep)))
+    out: dict[str, bytes] = {}
+    for root, names in (
+            (submitted, utils.find_all_files(submitted, ignore) if os.path.isdir(submitted)
+             else []),
+            (source, sorted(set(utils.find_all_files(source, ignore)) - keep)
+             if os.path.isdir(source) else [])):
+        for name in names:
+            with open(name, "rb") as fh:
+                out[os.path.relpath(name, root)] = fh.read()
     return out
 
 
-def probe_jobs(key: str, plan: ProbePlan, files) -> tuple[list[Job], list[Path]]:
+def probe_jobs(key: str, plan: ProbePlan, files: dict[str, bytes]
+               ) -> tuple[list[Job], list[Path]]:
     """The two re-runs of a notebook, each in a new scratch folder with the assignment's files."""
     jobs, folders = [], []
     for name in PROBES:

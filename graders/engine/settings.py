@@ -35,6 +35,9 @@ class GradingEngine(LoggingConfigurable):
         config=True)
     max_open_files = Integer(256, help="Files a submission may have open at once.").tag(
         config=True)
+    max_disk_mib = Integer(512, help="Disk space one submission's run may fill in its scratch "
+                                     "and temporary folders (MiB); beyond it the run is "
+                                     "stopped and what it wrote is removed.").tag(config=True)
     max_output_mib = Float(1.0, help="Output kept per stream (stdout, stderr) and cell (MiB); "
                                      "the rest is dropped with a note.").tag(config=True)
     sandbox_uid_base = Integer(4_000_000, help="When the grader runs as root, each concurrent "

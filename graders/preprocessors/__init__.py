@@ -2,6 +2,8 @@
 
 * :class:`DeduplicateCells` (sanitising, in place of nbgrader's ``DeduplicateIds``): copy-pasted
   cells keep the submission gradable;
+* :class:`SnapshotFiles` (before ``Execute``): the files handed in, as handed in, for the
+  grader's re-runs;
 * :class:`GuardGradebook` (right after ``Execute``): what a notebook did to the gradebook while
   it ran is undone and flagged;
 * :class:`VerifyAnswers`: every test cell is decided outside the student's kernel, from the
@@ -19,7 +21,8 @@ from .readable_feedback import ReadableFeedback
 from .redact_hidden_tests import RedactHiddenTests
 from .review_code import ReviewCode
 from .save_findings import SaveFindings
+from .snapshot_files import SnapshotFiles
 from .verify_answers import VerifyAnswers
 
 __all__ = ["DeduplicateCells", "GuardGradebook", "ReadableFeedback", "RedactHiddenTests",
-           "ReviewCode", "SaveFindings", "VerifyAnswers"]
+           "ReviewCode", "SaveFindings", "SnapshotFiles", "VerifyAnswers"]

@@ -26,7 +26,6 @@ from __future__ import annotations
 import hashlib
 import hmac
 import json
-import os
 from pathlib import Path
 
 from nbformat import from_dict
@@ -65,11 +64,8 @@ def notebook_key(root: Path, resources, files=()) -> bytes:
     grading's feedback changes the inputs it was meant for)."""
     info = resources["nbgrader"]
     digest = hashlib.sha256(f"{info['student']}/{info['assignment']}/{info['notebook']}".encode())
-    for folder, names in files:
-        for name in sorted(names):
-            digest.update(os.path.relpath(name, folder).encode() + b"\0")
-            with open(name, "rb") as fh:
-                digest.update(hashlib.sha256(fh.read()).digest())
+    for name in sorted(files):
+        digest.update(name.encode() + b"\0" + hashlib.sha256(files[name]).digest())
     return hmac.new(probes.course_secret(root), digest.digest(), hashlib.sha256).digest()
 
 
@@ -85,7 +81,9 @@ class VerifyAnswers(NbGraderPreprocessor):
         state = resources.setdefault("graders", {})
         root, coursedir, converter = course_root(self)
         info = resources["nbgrader"]
-        files = assignment_files(coursedir, converter, info["student"], info["assignment"])
+        files = state.get("files")  # as handed in, read before the notebook ran (SnapshotFiles)
+        if files is None:
+            files = assignment_files(coursedir, converter, info["student"], info["assignment"])
         plan = state.get("plan")
         if plan is None:
             plan = state["plan"] = probes.plan(nb, notebook_key(root, resources, files))

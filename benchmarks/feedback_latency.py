@@ -1,0 +1,169 @@
+"""Benchmark: seconds from `nbgrader submit` to feedback a student can fetch, with `graders serve`.
+
+    .venv/bin/python benchmarks/feedback_latency.py [--students 30] [--within 10] [--keep DIR]
+
+Builds a course and a local nbgrader exchange in a temporary folder, releases the assignment,
+starts `graders serve` on it, then has N students (cycling through the test corpus) each run the
+real `nbgrader submit` at a random moment within the given seconds. For each submission it
+measures the time from the submit command's end (the submission is in the exchange) to the
+moment its feedback file appears in the exchange (what `nbgrader fetch_feedback` copies), then
+runs the real `nbgrader fetch_feedback` for every student to check the feedback is fetchable and
+holds the score `graders serve` logged. Prints p50 / p95 / max.
+
+A benchmark, not a test: the machine is shared and noisy; nothing here asserts a speed.
+"""
+
+from __future__ import annotations
+
+import argparse
+import itertools
+import os
+import random
+import re
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from nbgrader.utils import notebook_hash  # noqa: E402
+
+from graders.submission_builder import build_submission, read_cell_file  # noqa: E402
+
+BIN = Path(sys.executable).parent
+COURSE_ID = "intro-to-pytorch"
+
+
+def env() -> dict:
+    return dict(os.environ, PATH=f"{BIN}{os.pathsep}{os.environ.get('PATH', '')}")
+
+
+def run(cmd, cwd) -> subprocess.CompletedProcess:
+    proc = subprocess.run(cmd, cwd=cwd, env=env(), capture_output=True, text=True)
+    if proc.returncode:
+        sys.exit(f"{' '.join(map(str, cmd))} failed:\n{proc.stdout}\n{proc.stderr}")
+    return proc
+
+
+def make_exchange(base: Path) -> tuple[Path, Path]:
+    course, exchange = base / "course", base / "exchange"
+    course.mkdir(parents=True)
+    exchange.mkdir()
+    shutil.copytree(ROOT / "source", course / "source")
+    shutil.copy(ROOT / "nbgrader_config.py", course / "nbgrader_config.py")
+    with open(course / "nbgrader_config.py", "a") as fh:
+        fh.write(f"\nc.Exchange.root = {str(exchange)!r}\n")
+    run([BIN / "nbgrader", "generate_assignment", "tensors", "--log-level=ERROR"], course)
+    run([BIN / "nbgrader", "release_assignment", "tensors", "--log-level=ERROR"], course)
+    return course, exchange
+
+
+def student_folder(base: Path, exchange: Path, student: str, cell_file: Path) -> Path:
+    folder = base / "students" / student
+    (folder / "tensors").mkdir(parents=True)
+    (folder / "nbgrader_config.py").write_text(
+        f"c = get_config()\nc.Exchange.root = {str(exchange)!r}\n"
+        f"c.Exchange.cache = {str(base / 'cache' / student)!r}\n"
+        f"c.CourseDirectory.course_id = {COURSE_ID!r}\n")
+    import nbformat
+
+    nb = build_submission(ROOT / "release" / "tensors" / "tensors.ipynb",
+                          read_cell_file(cell_file))
+    nbformat.write(nb, folder / "tensors" / "tensors.ipynb")
+    return folder
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--students", type=int, default=30)
+    parser.add_argument("--within", type=float, default=10.0, help="seconds (default 10)")
+    parser.add_argument("--keep", help="build everything in this folder and keep it")
+    args = parser.parse_args()
+    base = Path(args.keep) if args.keep else Path(tempfile.mkdtemp(prefix="bench-serve-"))
+    serve = None
+    try:
+        course, exchange = make_exchange(base)
+        corpus = sorted((ROOT / "tests" / "corpus").glob("*.py"))
+        students = {f"s{i:03d}": student_folder(base, exchange, f"s{i:03d}", cell_file)
+                    for i, cell_file in zip(range(args.students), itertools.cycle(corpus),
+                                            strict=False)}
+        log = open(base / "serve.log", "w")
+        serve = subprocess.Popen([sys.executable, "-m", "graders", "serve", "tensors"],
+                                 cwd=course, env=env(), stdout=log, stderr=subprocess.STDOUT,
+                                 start_new_session=True)
+        while "serving tensors" not in (base / "serve.log").read_text():
+            time.sleep(0.2)
+        time.sleep(3)  # the template importing torch
+        feedback = exchange / COURSE_ID / "feedback"
+        done: dict[str, float] = {}
+        starts = sorted((random.uniform(0, args.within), s) for s in students)
+        t0 = time.monotonic()
+
+        def submit(at: float, student: str) -> None:
+            time.sleep(max(0.0, t0 + at - time.monotonic()))
+            run([BIN / "nbgrader", "submit", "tensors", "--student", student,
+                 "--log-level=ERROR"], students[student])
+            done[student] = time.monotonic()
+
+        threads = [threading.Thread(target=submit, args=item) for item in starts]
+        for thread in threads:
+            thread.start()
+        inbound = exchange / COURSE_ID / "inbound"
+        arrived: dict[str, float] = {}  # student -> when the submission appeared in the exchange
+        seen: dict[str, float] = {}  # feedback file name -> when it appeared
+        deadline = time.monotonic() + 600
+        while len(seen) < len(students) and time.monotonic() < deadline:
+            now = time.monotonic()
+            for name in os.listdir(inbound):
+                arrived.setdefault(name.split("+")[0], now)
+            if feedback.exists():
+                for name in os.listdir(feedback):
+                    seen.setdefault(name, now)
+            time.sleep(0.01)
+        for thread in threads:
+            thread.join()
+        latency, from_command = {}, {}
+        for student in students:  # its feedback file, named by nbgrader from its secret
+            secret = next((base / "cache" / student).glob("*/*/submission_secret.txt"))
+            name = f"{notebook_hash(secret=secret.read_text(), notebook_id='tensors')}.html"
+            if name in seen:
+                latency[student] = seen[name] - arrived[student]
+                from_command[student] = seen[name] - done[student]
+        lines = [line for line in (base / "serve.log").read_text().splitlines()
+                 if re.search(r"\s\d+(\.\d+)? / 15\s", line)]
+        # Every student fetches their feedback with the real command; its score is the logged one.
+        scores = {line.split()[2]: line.split()[3] for line in lines}
+        fetched = 0
+        for student, folder in students.items():
+            run([BIN / "nbgrader", "fetch_feedback", "tensors", "--student", student,
+                 "--log-level=ERROR"], folder)
+            pages = list((folder / "tensors" / "feedback").glob("*/tensors.html"))
+            if pages and f"Score: {float(scores[student]):.1f} / 15.0" in pages[0].read_text():
+                fetched += 1
+        print(f"students               {len(students)} submitting within {args.within:g} s "
+              f"(real nbgrader submit)")
+        print(f"feedback released      {len(latency)} of {len(students)}")
+        print(f"fetched with the right score (real nbgrader fetch_feedback): {fetched}")
+        for label, table in (("in exchange -> feedback", latency),
+                             ("submit exits -> feedback", from_command)):
+            values = sorted(table.values())
+            p95 = values[max(0, int(round(0.95 * len(values))) - 1)]
+            print(f"{label:<24} p50 {statistics.median(values):5.2f} s   p95 {p95:5.2f} s   "
+                  f"max {values[-1]:5.2f} s")
+        return 0 if fetched == len(students) else 1
+    finally:
+        if serve is not None:
+            os.killpg(serve.pid, 15)
+            serve.wait(timeout=30)
+        if not args.keep:
+            shutil.rmtree(base, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

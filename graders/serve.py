@@ -1,0 +1,294 @@
+"""Serve: ``graders serve <assignment>``, feedback seconds after ``nbgrader submit``.
+
+A long-running grader on the course's nbgrader exchange (``c.Exchange.root``,
+``c.CourseDirectory.course_id``). It watches the exchange's ``inbound`` folder, where ``nbgrader
+submit`` (or the Assignment List in Jupyter) puts each submission, and for each student whose
+newest submission has no released feedback yet it:
+
+1. collects it into ``submitted/`` with nbgrader's own collect (``ExchangeCollect``, newest
+   wins);
+2. grades it with the engine (:mod:`graders.engine.batch`: sandbox, faults, verdicts outside the
+   student's process, the gradebook updated as by ``graders autograde``), keeping one warm pool
+   of sealed children for the whole service;
+3. makes the feedback with nbgrader's ``GenerateFeedback`` (the course's stages: hidden tests
+   redacted, formulas readable) and releases it with nbgrader's ``ExchangeReleaseFeedback``,
+   which writes it atomically where ``nbgrader fetch_feedback`` (or the Assignment List) finds it.
+
+Written by hand: the loop, the order and the bookkeeping.
+
+* **Newest wins, one at a time per student.** Each round takes every student's newest
+  submission; a submission that arrives while that student is being graded waits for the next
+  round; an older one is never graded after a newer one.
+* **Restart-safe, without a state file to trust.** Whether a submission is done is read from the
+  exchange itself: its feedback file (named by nbgrader from the submission's secret) exists or
+  not. Kill the service at any moment (``kill -9`` included) and start it again: a submission
+  whose feedback was released is not graded again, one whose grading was cut short is graded
+  from the start, and feedback is never seen half-written (nbgrader releases it by rename). A
+  submission that cannot be graded (no notebook in it, say) is remembered in
+  ``.graders/serve.json`` so that it is not retried until the student submits again.
+* **A quiet log**: one line per submission (student, score, seconds, problem if any), a
+  heartbeat, a clean stop on Ctrl-C or SIGTERM; ``c.GradingService.min_feedback_interval`` limits
+  how often one student gets feedback (default: no limit).
+
+Stock nbgrader commands keep working alongside: ``nbgrader formgrader`` reads the same gradebook,
+``nbgrader collect``/``generate_feedback``/``release_feedback`` can still be run by hand.
+"""
+
+from __future__ import annotations
+
+import glob
+import json
+import os
+import signal
+import sys
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+from nbgrader.api import Gradebook
+from nbgrader.auth import Authenticator
+from nbgrader.converters import GenerateFeedback
+from nbgrader.exchange.default import ExchangeCollect, ExchangeReleaseFeedback
+from nbgrader.utils import notebook_hash, parse_utc
+from traitlets import Float
+from traitlets.config import LoggingConfigurable
+
+from .engine.batch import BatchAutograde, check_sandbox
+
+STATE_FILE = Path(".graders") / "serve.json"
+
+
+class GradingService(LoggingConfigurable):
+    """Settings of ``graders serve``, as ``c.GradingService.<name>`` in ``nbgrader_config.py``."""
+
+    poll_interval = Float(0.25, help="Seconds between looks at the exchange's inbound folder."
+                          ).tag(config=True)
+    heartbeat = Float(60.0, help="Seconds between 'still serving' lines in the log.").tag(
+        config=True)
+    min_feedback_interval = Float(0.0, help="Seconds a student waits between two feedbacks; "
+                                            "a newer submission made sooner is graded when "
+                                            "the time is up (0: no limit).").tag(config=True)
+
+
+@dataclass
+class Submission:
+    student: str
+    timestamp: str  # as nbgrader writes it
+    path: Path  # the folder in the exchange's inbound
+
+
+class _Feedback(GenerateFeedback):
+    """nbgrader's GenerateFeedback, keeping its exporter between students: building it compiles
+    the HTML templates, which costs more than rendering one student's page."""
+
+    def start(self) -> None:
+        self.init_notebooks()
+        if getattr(self, "_ready", False) is False:
+            from nbconvert.writers import FilesWriter
+
+            self.writer = FilesWriter(parent=self, config=self.config)
+            self.exporter = self.exporter_class(parent=self, config=self.config)
+            for pp in self.preprocessors:
+                self.exporter.register_preprocessor(pp)
+            self._ready = True
+        here = os.getcwd()
+        os.chdir(self.coursedir.root)
+        try:
+            self.convert_notebooks()
+        finally:
+            os.chdir(here)
+
+
+class Service:
+    def __init__(self, root: Path, assignment: str, scheduler: str | None = None,
+                 out=None) -> None:
+        self.out = out or sys.stdout
+        self.batch = BatchAutograde(root, assignment, force=True)
+        self.root, self.assignment = self.batch.root, assignment
+        self.config = self.batch.config
+        self.settings = GradingService(config=self.config)
+        coursedir = self.batch.coursedir
+        if not coursedir.course_id:
+            raise SystemExit("graders serve needs the course's id: set "
+                             "c.CourseDirectory.course_id in nbgrader_config.py (it names the "
+                             "course's folder in the exchange).")
+        self.coursedir = coursedir
+        collect = ExchangeCollect(coursedir=coursedir, authenticator=self._auth(),
+                                  config=self.config)
+        self.inbound = Path(collect.root) / coursedir.course_id / "inbound"
+        self.outbound = Path(collect.root) / coursedir.course_id / "feedback"
+        if scheduler:
+            raise SystemExit("graders serve --scheduler needs the Dask engine, which this "
+                             "installation does not have.")
+        self.scheduler = scheduler
+        self.state_path = self.root / STATE_FILE
+        self.state = self._load_state()
+        self.last_feedback: dict[str, float] = {}
+        self.counts = {"graded": 0, "failed": 0}
+        self.started = time.monotonic()
+        self.stopping = False
+
+    # ------------------------------------------------------------------ exchange
+    def _auth(self):
+        return Authenticator(config=self.config)
+
+    def newest(self) -> dict[str, Submission]:
+        """Each student's newest submission in the exchange's inbound folder."""
+        newest: dict[str, Submission] = {}
+        for path in glob.glob(str(self.inbound / f"*+{self.assignment}+*")):
+            parts = os.path.basename(path).rsplit("+", 3)
+            if len(parts) < 3 or not os.path.isdir(path):
+                continue
+            try:
+                when = parse_utc(parts[2])
+            except Exception:  # noqa: BLE001 - not a submission folder
+                continue
+            best = newest.get(parts[0])
+            if best is None or when > parse_utc(best.timestamp):
+                newest[parts[0]] = Submission(parts[0], parts[2], Path(path))
+        return newest
+
+    def notebook_ids(self) -> list[str]:
+        with Gradebook(self.coursedir.db_url, self.coursedir.course_id) as gb:
+            return [nb.name for nb in gb.find_assignment(self.assignment).notebooks]
+
+    def released(self, submission: Submission, notebooks: list[str]) -> bool:
+        """Whether feedback on this very submission is in the exchange already."""
+        try:
+            secret = (submission.path / "submission_secret.txt").read_text()
+        except OSError:
+            return False
+        present = [nb for nb in notebooks if (submission.path / f"{nb}.ipynb").exists()]
+        return bool(present) and all(
+            (self.outbound / f"{notebook_hash(secret=secret, notebook_id=nb)}.html").exists()
+            for nb in present)
+
+    def pending(self) -> list[Submission]:
+        notebooks = self.notebook_ids()
+        now = time.monotonic()
+        out = []
+        for student, submission in sorted(self.newest().items()):
+            if self.state.get("given_up", {}).get(student) == submission.timestamp:
+                continue
+            if self.released(submission, notebooks):
+                continue
+            wait = self.settings.min_feedback_interval
+            if wait and now - self.last_feedback.get(student, -1e9) < wait:
+                continue
+            out.append(submission)
+        return out
+
+    def _coursedir_for(self, student: str):
+        from nbgrader.coursedir import CourseDirectory
+
+        coursedir = CourseDirectory(config=self.config)
+        coursedir.root = str(self.root)
+        coursedir.assignment_id = self.assignment
+        coursedir.student_id = student
+        return coursedir
+
+    def collect(self, student: str) -> str | None:
+        """nbgrader's collect for one student (its newest submission); the timestamp taken."""
+        collect = ExchangeCollect(coursedir=self._coursedir_for(student),
+                                  authenticator=self._auth(), config=self.config)
+        collect.update = True
+        collect.check_owner = False
+        collect.start()
+        stamp = Path(self.batch._submitted(student)) / "timestamp.txt"
+        return stamp.read_text().strip() if stamp.exists() else None
+
+    def release(self, student: str) -> None:
+        self.feedback.coursedir.student_id = student
+        self.feedback.start()
+        release = ExchangeReleaseFeedback(coursedir=self._coursedir_for(student),
+                                          authenticator=self._auth(), config=self.config)
+        release.start()
+
+    # ------------------------------------------------------------------ loop
+    def log(self, text: str) -> None:
+        print(f"{time.strftime('%Y-%m-%d %H:%M:%S')}  {text}", file=self.out, flush=True)
+
+    def _load_state(self) -> dict:
+        try:
+            return json.loads(self.state_path.read_text())
+        except (OSError, ValueError):
+            return {}
+
+    def _save_state(self) -> None:
+        self.state_path.parent.mkdir(mode=0o700, exist_ok=True)
+        partial = self.state_path.with_suffix(".tmp")
+        partial.write_text(json.dumps(self.state, indent=1))
+        os.replace(partial, self.state_path)
+
+    def _stop(self, signum, frame) -> None:
+        self.stopping = True
+        raise KeyboardInterrupt
+
+    def run(self, once: bool = False) -> int:
+        for sig in (signal.SIGINT, signal.SIGTERM):
+            signal.signal(sig, self._stop)
+        try:
+            missing = check_sandbox(self.batch, None)
+            for item in missing:
+                self.log(f"WARNING: partial sandbox: {item}")
+            self.pool = self.batch.make_pool(2)
+            self.pool.warm_up()
+            self.feedback = _Feedback(coursedir=self._coursedir_for("*"), config=self.config)
+            self.feedback.force = True
+            self.log(f"serving {self.assignment} from {self.inbound} "
+                     f"(feedback to {self.outbound})")
+            beat = time.monotonic()
+            while not self.stopping:
+                work = self.pending()
+                if work:
+                    self.round(work)
+                elif once:
+                    break
+                if time.monotonic() - beat >= self.settings.heartbeat:
+                    beat = time.monotonic()
+                    self.heartbeat()
+                if not work:
+                    time.sleep(self.settings.poll_interval)
+        except KeyboardInterrupt:
+            self.log("stopping: every submission whose feedback was released is done; the "
+                     "rest will be graded when the service starts again")
+        finally:
+            pool = getattr(self, "pool", None)
+            if pool is not None:
+                pool.close()
+        return 0
+
+    def heartbeat(self) -> None:
+        waiting = len(self.pending())
+        up = time.monotonic() - self.started
+        self.log(f"serving {self.assignment}: graded {self.counts['graded']}, failed "
+                 f"{self.counts['failed']}, waiting {waiting}, up {up / 60:.0f} min")
+
+    def round(self, work: list[Submission]) -> None:
+        """Grade and release feedback on one submission per student, all at once."""
+        started = time.monotonic()
+        taken: dict[str, str | None] = {}
+        for submission in work:
+            taken[submission.student] = self.collect(submission.student)
+        outcomes = self.batch.grade(list(taken), pool=self.pool)
+        for student, stamp in taken.items():
+            outcome = outcomes.get(student)
+            seconds = time.monotonic() - started
+            problem = "; ".join(outcome.notes) if outcome and outcome.notes else ""
+            try:
+                if outcome is None or outcome.status == "failed":
+                    raise RuntimeError(problem or "not graded")
+                self.release(student)
+            except Exception as err:  # noqa: BLE001 - one student's problem stays theirs
+                self.counts["failed"] += 1
+                self.state.setdefault("given_up", {})[student] = stamp
+                self._save_state()
+                self.log(f"{student:<16} failed   {seconds:5.1f} s  submitted {stamp}  "
+                         f"{str(err)[:200]}")
+                continue
+            self.counts["graded"] += 1
+            self.last_feedback[student] = time.monotonic()
+            score = (f"{outcome.score:g} / {outcome.max_score:g}"
+                     if outcome.score is not None else "-")
+            self.log(f"{student:<16} {score:>8}  {seconds:5.1f} s  submitted {stamp}  "
+                     f"{problem}".rstrip())
