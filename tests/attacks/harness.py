@@ -83,7 +83,14 @@ class UnixListener(threading.Thread):
     def __init__(self, path: str) -> None:
         super().__init__(daemon=True)
         if os.path.exists(path):
-            path = f"{path}.{os.getpid()}"  # another harness run holds it
+            probe = socket.socket(socket.AF_UNIX)
+            try:
+                probe.connect(path)
+                path = f"{path}.{os.getpid()}"  # another harness run holds it
+            except OSError:
+                os.remove(path)  # stale, from an earlier run
+            finally:
+                probe.close()
         self.path = path
         self.sock = socket.socket(socket.AF_UNIX)
         self.sock.bind(path)

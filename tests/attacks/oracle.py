@@ -46,9 +46,9 @@ def main() -> int:
     found = {}
     for name in ("h", "output"):
         m = re.search(rf"{name} is right on the lesson's data but not on new inputs:.*?instead "
-                      rf"of \[?([-0-9., ]+?)\]?\.", page)
+                      rf"of (\[[-0-9., ]+\]|-?\d+\.\d+)", page)
         if m:
-            found[name] = [[float(x) for x in m.group(1).split(",")]]
+            found[name] = [[float(x) for x in m.group(1).strip("[]").split(",")]]
     side = course / "submitted" / student / ASSIGNMENT / "answers.json"
     side.write_text(json.dumps(found))
     grade(course, args.stock)
