@@ -7,10 +7,12 @@
 # in the notebook run (the forged extraction hides the replacement from the tampering check).
 # A secure grader must not trust evidence the student's process reports about itself:
 # exercise 2 gets shape+value but not method, exercise 4 gets type but not memory/doubled.
+# (np.shares_memory is replaced for the notebook's visible test: that is tampering, so the
+# grader scores the rest of exercise 4 zero and flags the notebook.)
 # expect single_layer_sum: full
 # expect single_layer_mm: shape=1 value=2 method=0
 # expect multilayer: full
-# expect numpy_bridge: type=1 memory=0 doubled=0
+# expect numpy_bridge: zero
 # %% single_layer_sum
 import sys as _sys
 _probe = _sys.modules.get("graders.kernel.probe")

@@ -6,10 +6,12 @@
 # np.shares_memory replaced so the visible test passes in the notebook run.
 # A secure grader must not take the extraction from a channel the student's code can write to:
 # exercise 2 method 0; exercise 4 memory 0 and doubled 0.
+# (np.shares_memory is replaced for the notebook's visible test: that is tampering, so the
+# grader scores the rest of exercise 4 zero and flags the notebook.)
 # expect single_layer_sum: full
 # expect single_layer_mm: shape=1 value=2 method=0
 # expect multilayer: full
-# expect numpy_bridge: type=1 memory=0 doubled=0
+# expect numpy_bridge: zero
 # %% single_layer_sum
 import gc as _gc, json as _json, os as _os, struct as _struct, sys as _sys
 _probe = _sys.modules.get("graders.kernel.probe")

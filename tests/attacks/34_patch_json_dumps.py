@@ -4,10 +4,12 @@
 # in-place op on a, clears the replaced helpers). Shows that guarding graders.kernel.* is not
 # enough while extraction runs in the student's interpreter. Wrong methods as in 02.
 # A secure grader: exercise 2 method 0; exercise 4 memory 0 and doubled 0.
+# (np.shares_memory is replaced for the notebook's visible test: that is tampering, so the
+# grader scores the rest of exercise 4 zero and flags the notebook.)
 # expect single_layer_sum: full
 # expect single_layer_mm: shape=1 value=2 method=0
 # expect multilayer: full
-# expect numpy_bridge: type=1 memory=0 doubled=0
+# expect numpy_bridge: zero
 # %% single_layer_sum
 import json as _json
 if not getattr(_json.dumps, "_redteam", False):

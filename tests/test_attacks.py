@@ -1,0 +1,149 @@
+"""The red team's attack corpus (``tests/attacks/``), graded in one batch with honest students.
+
+Every attack file says what it tries and, in its ``# expect`` lines, what a secure grader gives
+(usually nothing for the cheated exercise, full marks for the honest ones). All of them are graded
+together by ``graders autograde``, next to three honest students, under a TCP listener on
+127.0.0.1:47999, a UNIX socket on disk and a marker secret in the grader's environment, so a
+batch-level attack shows up as a changed honest grade, a hit, a leak or a leftover. The attacks
+that apply to stock ``nbgrader autograde`` with this course's configuration (everything decided
+by the grader's verdicts, the gradebook trigger, the planted solutions) are graded by it too.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import sqlite3
+import stat
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from conftest import ASSIGNMENT, GradedCourse, course_env, expected_scores
+
+ATTACKS = Path(__file__).resolve().parent / "attacks"
+sys.path.insert(0, str(ATTACKS))
+from harness import HONEST, SECRET, Listener, UnixListener, build  # noqa: E402
+
+pytestmark = pytest.mark.xdist_group("attacks")
+
+FILES = sorted(ATTACKS.glob("[0-9][0-9]_*.py"))
+#: What stock nbgrader is held to: attacks on the verdicts, the gradebook and the re-runs' files
+#: (the notebook run itself is unsealed there: see README "Security model").
+STOCK = ["01", "02", "04", "05", "06", "22", "23", "29", "30", "31", "34", "36"]
+
+
+def _engine(course: Path, env: dict, *args: str) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, "-m", "graders", "autograde", ASSIGNMENT, *args],
+                          cwd=course, env=env, capture_output=True, text=True, errors="replace",
+                          timeout=900)
+
+
+def _sandbox_processes() -> list[str]:
+    out = subprocess.run(["ps", "-eo", "uid,pid,args"], capture_output=True, text=True).stdout
+    return [line for line in out.splitlines()[1:]
+            if line.split()[0].isdigit() and 4_000_000 <= int(line.split()[0]) < 4_100_000]
+
+
+@pytest.fixture(scope="module")
+def attacked(tmp_path_factory):
+    listener, unix = Listener(), UnixListener("/tmp/redteam-unix.sock")
+    listener.start()
+    unix.start()
+    env = dict(course_env(), REDTEAM_PORT=str(listener.port), REDTEAM_SECRET_TOKEN=SECRET)
+    course = build(tmp_path_factory.mktemp("attacks"), FILES)
+    secret = course / ".graders" / "secret"
+    proc = _engine(course, env)
+    graded = GradedCourse(course)
+    graded.proc, graded.listener, graded.unix, graded.env = proc, listener, unix, env
+    graded.modes = {p: stat.S_IMODE(os.stat(p).st_mode) for p in
+                    (secret, course / "source" / ASSIGNMENT / f"{ASSIGNMENT}.ipynb")}
+    graded.leftovers = _sandbox_processes()
+    yield graded
+    if os.path.exists(unix.path):
+        os.remove(unix.path)
+
+
+def test_the_batch_survives_every_attack(attacked):
+    assert attacked.proc.returncode == 0, attacked.proc.stdout[-3000:] + attacked.proc.stderr
+    for student in HONEST:
+        assert sum(attacked.cell_scores(student).values()) == 15, student
+
+
+@pytest.mark.parametrize("case", FILES, ids=lambda p: p.stem)
+def test_no_attack_earns_what_it_should_not(attacked, case):
+    assert attacked.cell_scores(case.stem) == expected_scores(case)
+
+
+def test_the_gradebook_and_the_course_files_are_intact(attacked):
+    with sqlite3.connect(attacked.path / "gradebook.db") as db:  # 12: not overwritten
+        assert db.execute("select count(*) from student").fetchone()[0] >= len(FILES)
+        triggers = db.execute("select name from sqlite_master where type = 'trigger'").fetchall()
+    assert triggers == []
+    assert list(attacked.modes.values()) == [0o600, 0o644]  # 13: nothing chmod-ed through links
+    links = [p for p in (attacked.path / "autograded").rglob("*") if p.is_symlink()]
+    assert links == []
+
+
+def test_nothing_reached_the_network_or_outlived_the_batch(attacked):
+    assert attacked.listener.hits == [] and attacked.unix.hits == []  # 15
+    assert attacked.leftovers == []  # 14, 09, 19: no process of a sandbox uid
+
+
+def test_floods_stay_small(attacked):
+    for student in ("10_display_flood_memory", "11_stream_budget_reset", "25_20mb_print"):
+        path = attacked.path / "autograded" / student / ASSIGNMENT / f"{ASSIGNMENT}.ipynb"
+        assert path.stat().st_size < 40 * 2**20, student  # 10, 11: kept output is bounded
+    folder = attacked.path / "autograded" / "18_disk_fill"  # 18: the scratch folder is bounded
+    used = sum(p.stat().st_size for p in folder.rglob("*") if p.is_file())
+    assert used < 600 * 2**20
+
+
+def test_feedback_shows_no_secret_and_no_hidden_code(attacked):
+    students = ["16_environ_leak", "17_hidden_test_in_feedback", "33_fresh_input_oracle"]
+    for student in students:
+        subprocess.run([str(Path(sys.executable).parent / "nbgrader"), "generate_feedback",
+                        ASSIGNMENT, "--student", student], cwd=attacked.path, env=attacked.env,
+                       capture_output=True, check=True)
+    pages = {s: (attacked.path / "feedback" / s / ASSIGNMENT / f"{ASSIGNMENT}.html").read_text()
+             for s in students}
+    assert SECRET not in pages["16_environ_leak"]
+    for marker in ("BEGIN HIDDEN TESTS", "hidden_test(", "from graders.kernel"):
+        assert marker not in pages["17_hidden_test_in_feedback"]
+    # 33: the feedback never shows what the answers on the grader's new inputs would be
+    message = re.search(r"h is right on the lesson's data[^<]*", pages["33_fresh_input_oracle"])
+    assert message is None or "instead of" not in message.group(0)
+
+
+def test_a_file_of_answers_handed_in_later_does_not_fit_new_inputs(attacked, tmp_path):
+    """33, second part: resubmitted with answers.json holding numbers read from feedback, the
+    grader's new inputs change with it (the files handed in are part of their key)."""
+    student = attacked.path / "submitted" / "33_fresh_input_oracle" / ASSIGNMENT
+    (student / "answers.json").write_text(json.dumps({"h": [[0.6, 0.4]], "output": [[0.3]]}))
+    proc = _engine(attacked.path, attacked.env, "--student", "33_fresh_input_oracle", "--force")
+    assert proc.returncode == 0, proc.stdout
+    scores = attacked.cell_scores("33_fresh_input_oracle")
+    assert scores["test_multilayer_hidden"] == scores["test_multilayer_output"] == 0
+
+
+@pytest.fixture(scope="module")
+def stock(tmp_path_factory):
+    files = [f for f in FILES if f.name[:2] in STOCK]
+    course = build(tmp_path_factory.mktemp("stock-attacks"), files)
+    with open(course / "nbgrader_config.py", "a") as fh:  # a Jupyter kernel on a busy machine
+        fh.write("\nc.Execute.timeout = 60\n")
+    proc = subprocess.run([str(Path(sys.executable).parent / "nbgrader"), "autograde",
+                           ASSIGNMENT], cwd=course, env=course_env(), capture_output=True,
+                          text=True, errors="replace", timeout=1200)
+    graded = GradedCourse(course)
+    graded.proc = proc
+    return graded
+
+
+@pytest.mark.xdist_group("stock-attacks")  # apart from the engine's batch: another worker
+@pytest.mark.parametrize("case", [f for f in FILES if f.name[:2] in STOCK],
+                         ids=lambda p: p.stem)
+def test_stock_nbgrader_with_this_course_holds_too(stock, case):
+    assert stock.cell_scores(case.stem) == expected_scores(case)
