@@ -81,8 +81,8 @@ class _Feedback(GenerateFeedback):
     """nbgrader's GenerateFeedback, keeping its exporter between students: building it compiles
     the HTML templates, which costs more than rendering one student's page."""
 
-    def start(self) -> None:
-        self.init_notebooks()
+    def warm_up(self) -> None:
+        """Build the exporter and compile its templates now, not on the first submission."""
         if getattr(self, "_ready", False) is False:
             from nbconvert.writers import FilesWriter
 
@@ -90,7 +90,12 @@ class _Feedback(GenerateFeedback):
             self.exporter = self.exporter_class(parent=self, config=self.config)
             for pp in self.preprocessors:
                 self.exporter.register_preprocessor(pp)
+            self.exporter.template  # noqa: B018 - loading it compiles the templates
             self._ready = True
+
+    def start(self) -> None:
+        self.init_notebooks()
+        self.warm_up()
         here = os.getcwd()
         os.chdir(self.coursedir.root)
         try:
@@ -235,6 +240,7 @@ class Service:
             self.pool.warm_up()
             self.feedback = _Feedback(coursedir=self._coursedir_for("*"), config=self.config)
             self.feedback.force = True
+            self.feedback.warm_up()
             self.log(f"serving {self.assignment} from {self.inbound} "
                      f"(feedback to {self.outbound})")
             beat = time.monotonic()
@@ -265,30 +271,39 @@ class Service:
                  f"{self.counts['failed']}, waiting {waiting}, up {up / 60:.0f} min")
 
     def round(self, work: list[Submission]) -> None:
-        """Grade and release feedback on one submission per student, all at once."""
+        """Grade one submission per student, all at once, releasing each student's feedback
+        as soon as that student is graded."""
         started = time.monotonic()
         taken: dict[str, str | None] = {}
         for submission in work:
             taken[submission.student] = self.collect(submission.student)
-        outcomes = self.batch.grade(list(taken), pool=self.pool)
-        for student, stamp in taken.items():
-            outcome = outcomes.get(student)
-            seconds = time.monotonic() - started
-            problem = "; ".join(outcome.notes) if outcome and outcome.notes else ""
-            try:
-                if outcome is None or outcome.status == "failed":
-                    raise RuntimeError(problem or "not graded")
-                self.release(student)
-            except Exception as err:  # noqa: BLE001 - one student's problem stays theirs
-                self.counts["failed"] += 1
-                self.state.setdefault("given_up", {})[student] = stamp
-                self._save_state()
-                self.log(f"{student:<16} failed   {seconds:5.1f} s  submitted {stamp}  "
-                         f"{str(err)[:200]}")
-                continue
-            self.counts["graded"] += 1
-            self.last_feedback[student] = time.monotonic()
-            score = (f"{outcome.score:g} / {outcome.max_score:g}"
-                     if outcome.score is not None else "-")
-            self.log(f"{student:<16} {score:>8}  {seconds:5.1f} s  submitted {stamp}  "
-                     f"{problem}".rstrip())
+        by_student = {s.student: s for s in work}
+        self.batch.grade(list(taken), report=lambda outcome: self.finish(
+            outcome, by_student[outcome.student], taken.get(outcome.student), started),
+            pool=self.pool)
+
+    def finish(self, outcome, submission: Submission, stamp: str | None,
+               started: float) -> None:
+        student = outcome.student
+        seconds = time.monotonic() - started
+        problem = "; ".join(outcome.notes) if outcome.notes else ""
+        try:
+            if outcome.status == "failed":
+                raise RuntimeError(problem or "not graded")
+            self.release(student)
+            if stamp == submission.timestamp and not self.released(submission,
+                                                                   self.notebook_ids()):
+                raise RuntimeError(f"no feedback to release ({problem or 'no notebook'})")
+        except Exception as err:  # noqa: BLE001 - one student's problem stays theirs
+            self.counts["failed"] += 1
+            self.state.setdefault("given_up", {})[student] = stamp
+            self._save_state()
+            self.log(f"{student:<16} failed   {seconds:5.1f} s  submitted {stamp}  "
+                     f"{str(err)[:200]}")
+            return
+        self.counts["graded"] += 1
+        self.last_feedback[student] = time.monotonic()
+        score = (f"{outcome.score:g} / {outcome.max_score:g}"
+                 if outcome.score is not None else "-")
+        self.log(f"{student:<16} {score:>8}  {seconds:5.1f} s  submitted {stamp}  "
+                 f"{problem}".rstrip())

@@ -1,0 +1,168 @@
+"""`graders serve`: feedback after `nbgrader submit`, through a real local exchange.
+
+A course and an nbgrader exchange in a temporary folder; students submit (and resubmit) with the
+real `nbgrader submit`, `graders serve` runs as a separate process, and each student's newest
+feedback is fetched with the real `nbgrader fetch_feedback`. The service is killed with SIGKILL
+between submissions and in the middle of a grading, then started again: no submission is missed
+and none is released twice.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import nbformat
+import pytest
+from conftest import ASSIGNMENT, BIN, CORPUS, course_env, make_course, run_nbgrader
+
+from graders.submission_builder import build_submission, read_cell_file
+
+pytestmark = pytest.mark.xdist_group("serve")
+
+COURSE_ID = "intro-to-pytorch"
+RELEASE = Path(__file__).resolve().parent.parent / "release" / ASSIGNMENT / f"{ASSIGNMENT}.ipynb"
+
+
+class Exchange:
+    """A course folder, an exchange and student folders, all in one temporary folder."""
+
+    def __init__(self, base: Path) -> None:
+        self.base = base
+        self.root = base / "exchange"
+        self.root.mkdir()
+        self.course = make_course(base)
+        with open(self.course / "nbgrader_config.py", "a") as fh:
+            fh.write(f"\nc.Exchange.root = {str(self.root)!r}\nc.Execute.timeout = 20\n")
+        run_nbgrader(self.course, "generate_assignment", ASSIGNMENT)
+        run_nbgrader(self.course, "release_assignment", ASSIGNMENT)
+        self.services: list[subprocess.Popen] = []
+        self.logs: list[Path] = []
+
+    def submit(self, student: str, cell_file: str) -> None:
+        folder = self.base / "students" / student
+        (folder / ASSIGNMENT).mkdir(parents=True, exist_ok=True)
+        (folder / "nbgrader_config.py").write_text(
+            f"c = get_config()\nc.Exchange.root = {str(self.root)!r}\n"
+            f"c.Exchange.cache = {str(self.base / 'cache' / student)!r}\n"
+            f"c.CourseDirectory.course_id = {COURSE_ID!r}\n")
+        nb = build_submission(RELEASE, read_cell_file(CORPUS / f"{cell_file}.py"))
+        nbformat.write(nb, folder / ASSIGNMENT / f"{ASSIGNMENT}.ipynb")
+        subprocess.run([str(BIN / "nbgrader"), "submit", ASSIGNMENT, "--student", student],
+                       cwd=folder, env=course_env(), capture_output=True, check=True)
+
+    def fetch(self, student: str) -> list[str]:
+        """The scores of the feedback pages the student gets, newest submission last."""
+        folder = self.base / "students" / student
+        subprocess.run([str(BIN / "nbgrader"), "fetch_feedback", ASSIGNMENT, "--student",
+                        student], cwd=folder, env=course_env(), capture_output=True, check=True)
+        pages = sorted((folder / ASSIGNMENT / "feedback").glob(f"*/{ASSIGNMENT}.html"))
+        return [re.search(r"Score: ([\d.]+) / 15", p.read_text()).group(1) for p in pages]
+
+    def start(self) -> subprocess.Popen:
+        log = self.base / f"serve-{len(self.logs)}.log"
+        self.logs.append(log)
+        proc = subprocess.Popen([sys.executable, "-m", "graders", "serve", ASSIGNMENT],
+                                cwd=self.course, env=course_env(), stdout=open(log, "w"),
+                                stderr=subprocess.STDOUT, start_new_session=True)
+        self.services.append(proc)
+        self.wait_for(lambda: "serving tensors from" in log.read_text(), "the service start")
+        return proc
+
+    def released(self) -> list[tuple[str, str, str]]:
+        """(student, score, submission timestamp) for every release logged by any service."""
+        out = []
+        for log in self.logs:
+            for m in re.finditer(r"  (\S+)\s+([\d.]+) / 15\s.*submitted (.+ UTC)",
+                                 log.read_text()):
+                out.append(m.groups())
+        return out
+
+    def wait_for(self, condition, what: str, timeout: float = 180) -> None:
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if condition():
+                return
+            time.sleep(0.1)
+        logs = "\n".join(log.read_text()[-2000:] for log in self.logs)
+        raise AssertionError(f"timed out waiting for {what}\n{logs}")
+
+    def wait_released(self, count: int) -> None:
+        self.wait_for(lambda: len(self.released()) >= count, f"{count} releases")
+
+    def kill(self, proc: subprocess.Popen) -> None:
+        os.killpg(proc.pid, signal.SIGKILL)
+        proc.wait(timeout=30)
+
+    def stop_all(self) -> None:
+        for proc in self.services:
+            if proc.poll() is None:
+                proc.send_signal(signal.SIGTERM)
+                try:
+                    proc.wait(timeout=30)
+                except subprocess.TimeoutExpired:
+                    self.kill(proc)
+
+
+@pytest.fixture
+def exchange(tmp_path):
+    ex = Exchange(tmp_path)
+    yield ex
+    ex.stop_all()
+
+
+def test_each_student_fetches_the_feedback_on_their_newest_submission(exchange):
+    service = exchange.start()
+    exchange.submit("ada", "01_reference")
+    exchange.submit("ben", "07_missing_bias_ex1")
+    exchange.wait_released(2)
+    exchange.submit("ben", "01_reference")  # fixed it
+    exchange.wait_released(3)
+    assert exchange.fetch("ada") == ["15.0"]
+    assert exchange.fetch("ben") == ["13.0", "15.0"]
+    service.send_signal(signal.SIGTERM)  # a clean stop
+    assert service.wait(timeout=30) == 0
+    assert "stopping" in exchange.logs[0].read_text()
+
+
+def test_a_killed_service_misses_nothing_and_releases_nothing_twice(exchange):
+    service = exchange.start()
+    exchange.submit("s1", "01_reference")
+    exchange.wait_released(1)
+    exchange.kill(service)  # between submissions
+    exchange.submit("s2", "07_missing_bias_ex1")
+    service = exchange.start()
+    exchange.wait_released(2)
+    # In the middle of a grading: the submission is being prepared or run when the kill lands.
+    exchange.submit("s3", "24_multilayer_missing_bias")
+    partial = exchange.course / "autograded" / "s3" / f".{ASSIGNMENT}.partial"
+    exchange.wait_for(partial.exists, "s3's grading to start")
+    exchange.kill(service)
+    exchange.start()
+    exchange.wait_released(3)
+    released = exchange.released()
+    assert sorted(r[0] for r in released) == ["s1", "s2", "s3"], released  # each exactly once
+    assert exchange.fetch("s1") == ["15.0"]
+    assert exchange.fetch("s2") == ["13.0"]
+    assert exchange.fetch("s3") == ["12.0"]
+    assert not list((exchange.root / COURSE_ID / "feedback").glob("*-tmp.html"))
+
+
+def test_a_submission_without_a_notebook_is_logged_and_not_retried(exchange):
+    exchange.start()
+    folder = exchange.base / "students" / "cy"
+    exchange.submit("cy", "01_reference")
+    exchange.wait_released(1)
+    (folder / ASSIGNMENT / f"{ASSIGNMENT}.ipynb").rename(folder / ASSIGNMENT / "draft.ipynb")
+    subprocess.run([str(BIN / "nbgrader"), "submit", ASSIGNMENT, "--student", "cy"],
+                   cwd=folder, env=course_env(), capture_output=True, check=True)
+    exchange.wait_for(lambda: "cy" in exchange.logs[0].read_text().split("15 / 15")[-1],
+                      "the second submission to be handled")
+    time.sleep(2)  # a few more polls: it must not be graded again and again
+    text = exchange.logs[0].read_text()
+    assert text.count("  cy ") == 2, text
