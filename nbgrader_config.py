@@ -9,7 +9,6 @@ from nbgrader.preprocessors import (
     AssignLatePenalties,
     CheckCellMetadata,
     ClearOutput,
-    Execute,
     GetGrades,
     IgnorePattern,
     LimitOutput,
@@ -26,6 +25,7 @@ from graders.preprocessors import (
     RedactHiddenTests,
     ReviewCode,
     SaveFindings,
+    SealedExecute,
     SnapshotFiles,
     VerifyAnswers,
 )
@@ -39,7 +39,9 @@ c.Execute.timeout = 30
 c.OverwriteCells.add_missing_cells = True
 
 # nbgrader's stages, with this course's in their places (graders/preprocessors/):
-# DeduplicateCells keeps copy-pasted cells from losing the submission; SnapshotFiles keeps the
+# DeduplicateCells keeps copy-pasted cells from losing the submission; SealedExecute is nbgrader's
+# Execute (c.Execute settings apply) with the notebook's kernel sealed as the engine's runs are
+# (c.GradingEngine.sandbox and the limits below apply to it too); SnapshotFiles keeps the
 # files handed in as they were before the notebook ran (for the grader's re-runs); GuardGradebook
 # undoes what a notebook did to gradebook.db while it ran; VerifyAnswers decides every test cell
 # outside the student's kernel, from the grader's own sealed re-runs; ReviewCode lists code worth
@@ -48,7 +50,7 @@ c.Autograde.sanitize_preprocessors = [
     ClearOutput, DeduplicateCells, OverwriteKernelspec, OverwriteCells, CheckCellMetadata,
 ]
 c.Autograde.autograde_preprocessors = [
-    SnapshotFiles, Execute, GuardGradebook, IgnorePattern, ClearMetadataPreprocessor,
+    SnapshotFiles, SealedExecute, GuardGradebook, IgnorePattern, ClearMetadataPreprocessor,
     VerifyAnswers, ReviewCode, LimitOutput, SaveAutoGrades, SaveFindings, AssignLatePenalties,
     CheckCellMetadata,
 ]

@@ -51,6 +51,7 @@ import errno
 import os
 import resource
 import signal
+import socket
 import time
 
 _libc = ctypes.CDLL(None, use_errno=True)
@@ -58,7 +59,7 @@ _libc.syscall.restype = ctypes.c_long
 
 # Landlock system calls (the same numbers on x86_64 and aarch64) and constants.
 _SYS_CREATE_RULESET, _SYS_ADD_RULE, _SYS_RESTRICT_SELF = 444, 445, 446
-_RULE_PATH_BENEATH = 1
+_RULE_PATH_BENEATH, _RULE_NET_PORT = 1, 2
 _FS_EXECUTE, _FS_WRITE_FILE, _FS_READ_FILE, _FS_READ_DIR = 1 << 0, 1 << 1, 1 << 2, 1 << 3
 _FS_REFER, _FS_TRUNCATE, _FS_IOCTL_DEV = 1 << 13, 1 << 14, 1 << 15
 _NET_BIND_TCP, _NET_CONNECT_TCP = 1 << 0, 1 << 1
@@ -81,6 +82,11 @@ class _PathBeneath(ctypes.Structure):
     _fields_ = [("allowed", ctypes.c_uint64), ("fd", ctypes.c_int32)]
 
 
+class _NetPort(ctypes.Structure):
+    _pack_ = 1
+    _fields_ = [("allowed", ctypes.c_uint64), ("port", ctypes.c_uint64)]
+
+
 class _CapHeader(ctypes.Structure):
     _fields_ = [("version", ctypes.c_uint32), ("pid", ctypes.c_int)]
 
@@ -101,8 +107,10 @@ _FILTER = None
 _FILTER_ERROR = ""
 
 
-def prepare() -> None:
-    """Build the seccomp filter once, in the template: each child then only loads it."""
+def prepare(inet: bool = False) -> None:
+    """Build the seccomp filter once, in the template: each child then only loads it. With
+    ``inet``, ``socket()`` is allowed for IPv4 and IPv6 only (a sealed Jupyter kernel binds its
+    ZeroMQ ports; Landlock then allows binding those ports and nothing else over TCP)."""
     global _FILTER, _FILTER_ERROR
     try:
         import pyseccomp as sc
@@ -110,7 +118,30 @@ def prepare() -> None:
         _FILTER_ERROR = f"libseccomp is not available ({err})"
         return
     flt = sc.SyscallFilter(sc.ALLOW)
-    flt.add_rule(sc.ERRNO(errno.EACCES), "socket")
+    if inet:  # TCP over IPv4/IPv6, which Landlock then restricts, and interface lookups only
+        deny = sc.ERRNO(errno.EACCES)
+        # libseccomp takes one comparison per argument and rule: "not in" is spelled out.
+        # ZeroMQ reads the interfaces (getifaddrs: a NETLINK_ROUTE socket, read-only without
+        # CAP_NET_ADMIN) before it binds; UDP, raw, SCTP and MPTCP, which Landlock cannot see,
+        # stay refused.
+        allowed = (socket.AF_INET, socket.AF_INET6, socket.AF_NETLINK)
+        flt.add_rule(deny, "socket", sc.Arg(0, sc.GT, max(allowed)))
+        for family in range(max(allowed)):
+            if family not in allowed:
+                flt.add_rule(deny, "socket", sc.Arg(0, sc.EQ, family))
+        flt.add_rule(deny, "socket", sc.Arg(0, sc.EQ, socket.AF_NETLINK), sc.Arg(2, sc.NE, 0))
+        for family in (socket.AF_INET, socket.AF_INET6):
+            for kind in range(16):
+                if kind != socket.SOCK_STREAM:
+                    flt.add_rule(deny, "socket", sc.Arg(0, sc.EQ, family),
+                                 sc.Arg(1, sc.MASKED_EQ, 0xF, kind))
+            flt.add_rule(deny, "socket", sc.Arg(0, sc.EQ, family),
+                         sc.Arg(2, sc.GT, socket.IPPROTO_TCP))
+            for protocol in range(1, socket.IPPROTO_TCP):
+                flt.add_rule(deny, "socket", sc.Arg(0, sc.EQ, family),
+                             sc.Arg(2, sc.EQ, protocol))
+    else:
+        flt.add_rule(sc.ERRNO(errno.EACCES), "socket")
     for name in ("setsid", "setpgid", "unshare", "setns", "mount", "umount2", "pivot_root",
                  "chroot", "ptrace", "process_vm_readv", "process_vm_writev", "io_uring_setup",
                  "io_uring_enter", "io_uring_register", "open_by_handle_at",
@@ -137,20 +168,24 @@ def apply(policy: dict) -> dict:
     ``policy`` keys: ``read`` (hierarchies readable), ``write`` (hierarchies read-write),
     ``devices`` (device files read-write), ``uid``/``gid`` (identity to take when running as
     root), ``memory_cap``, ``max_processes``, ``max_file_bytes``, ``max_open_files``; with
-    ``isolate`` false (``--no-sandbox``), only the session and the limits.
+    ``isolate`` false (``--no-sandbox``), only the session and the limits; ``bind_ports`` (TCP
+    ports it may bind, and then no network namespace: a sealed Jupyter kernel); ``session``
+    false when the process leads its session already.
     """
     start, cpu = time.perf_counter(), time.process_time()
     report: dict = {"applied": [], "missing": []}
-    os.setsid()
+    if policy.get("session", True):
+        os.setsid()
     report["applied"].append("session")
     _limits(policy)
     if policy.get("isolate") is False:  # --no-sandbox: session and memory cap only
         report["off"] = True
         return report
+    network = not policy.get("bind_ports")
     if os.geteuid() == 0:
-        _drop_root(policy, report)
+        _drop_root(policy, report, network)
     else:
-        _enter_user_namespace(report)
+        _enter_user_namespace(report, network)
     # After the namespace: a user namespace records its creator's limit as its own ceiling.
     processes = policy.get("max_processes") or 0
     if processes > 0:
@@ -181,10 +216,12 @@ def _limits(policy: dict) -> None:
         resource.setrlimit(resource.RLIMIT_AS, (current + memory, current + memory))
 
 
-def _drop_root(policy: dict, report: dict) -> None:
+def _drop_root(policy: dict, report: dict, network: bool = True) -> None:
     """Root: a network namespace of its own, then an unprivileged uid with only
     CAP_DAC_READ_SEARCH (ambient, so that commands it runs can read Python's files too)."""
-    if _libc.unshare(_CLONE_NEWNET) == 0:
+    if not network:
+        pass
+    elif _libc.unshare(_CLONE_NEWNET) == 0:
         report["applied"].append("network namespace")
     else:
         report["missing"].append(f"network namespace ({os.strerror(ctypes.get_errno())})")
@@ -202,10 +239,10 @@ def _drop_root(policy: dict, report: dict) -> None:
     report["applied"].append(f"uid {uid}")
 
 
-def _enter_user_namespace(report: dict) -> None:
+def _enter_user_namespace(report: dict, network: bool = True) -> None:
     """An ordinary user: new user and network namespaces, mapped to the same uid and gid."""
     uid, gid = os.geteuid(), os.getegid()
-    if _libc.unshare(_CLONE_NEWUSER | _CLONE_NEWNET) != 0:
+    if _libc.unshare(_CLONE_NEWUSER | (_CLONE_NEWNET if network else 0)) != 0:
         report["missing"].append(
             f"user and network namespaces ({os.strerror(ctypes.get_errno())}): the network is "
             f"closed by seccomp and Landlock only, and the process limit counts all of the "
@@ -216,7 +253,7 @@ def _enter_user_namespace(report: dict) -> None:
         with open(f"/proc/self/{name}", "w") as fh:
             fh.write(text)
     _capset(0, 0, 0)  # no capabilities inside the new namespace either
-    report["applied"] += ["user namespace", "network namespace"]
+    report["applied"] += ["user namespace"] + (["network namespace"] if network else [])
 
 
 def _capset(effective: int, permitted: int, inheritable: int) -> None:
@@ -263,16 +300,23 @@ def _landlock(policy: dict, report: dict) -> None:
         rules += [(p, _FS_READ_FILE | _FS_WRITE_FILE) for p in policy.get("devices", ())]
         for path, rights in rules:
             _add_rule(ruleset, path, rights, file_rights)
+        if abi >= 4:
+            for port in policy.get("bind_ports", ()):
+                rule = _NetPort(_NET_BIND_TCP, int(port))
+                _libc.syscall(_SYS_ADD_RULE, ruleset, _RULE_NET_PORT, ctypes.byref(rule), 0)
         if _libc.syscall(_SYS_RESTRICT_SELF, ruleset, 0) != 0:
             report["missing"].append(f"Landlock ({os.strerror(ctypes.get_errno())})")
             return
     finally:
         os.close(ruleset)
     report["applied"].append(f"Landlock ABI {abi}: files")
+    ports = policy.get("bind_ports")
     if abi >= 4:
-        report["applied"].append("Landlock: no TCP")
+        report["applied"].append(f"Landlock: TCP binds on ports {', '.join(map(str, ports))} "
+                                 "only, no connections" if ports else "Landlock: no TCP")
     else:
-        report["missing"].append("Landlock TCP rules (ABI < 4)")
+        report["missing"].append("Landlock TCP rules (ABI < 4)" + (
+            ": the kernel, outside a network namespace, can reach the network" if ports else ""))
     if abi >= 6:
         report["applied"].append("Landlock: signals and abstract sockets scoped")
     else:

@@ -4,6 +4,8 @@
   cells keep the submission gradable;
 * :class:`SnapshotFiles` (before ``Execute``): the files handed in, as handed in, for the
   grader's re-runs;
+* :class:`SealedExecute` (in place of nbgrader's ``Execute``): the notebook's kernel sealed like
+  the engine's children;
 * :class:`GuardGradebook` (right after ``Execute``): what a notebook did to the gradebook while
   it ran is undone and flagged;
 * :class:`VerifyAnswers`: every test cell is decided outside the student's kernel, from the
@@ -21,8 +23,9 @@ from .readable_feedback import ReadableFeedback
 from .redact_hidden_tests import RedactHiddenTests
 from .review_code import ReviewCode
 from .save_findings import SaveFindings
+from .sealed_execute import SealedExecute
 from .snapshot_files import SnapshotFiles
 from .verify_answers import VerifyAnswers
 
 __all__ = ["DeduplicateCells", "GuardGradebook", "ReadableFeedback", "RedactHiddenTests",
-           "ReviewCode", "SaveFindings", "SnapshotFiles", "VerifyAnswers"]
+           "ReviewCode", "SaveFindings", "SealedExecute", "SnapshotFiles", "VerifyAnswers"]

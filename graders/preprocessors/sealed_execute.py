@@ -1,0 +1,160 @@
+"""SealedExecute: nbgrader's ``Execute`` stage with the notebook's kernel sealed.
+
+Stock ``nbgrader autograde`` runs a submission in an ordinary Jupyter kernel, with the grader's
+rights: the student's code could read ``source/``, rewrite ``gradebook.db`` or other students'
+folders. This stage is nbgrader's ``Execute`` (every ``c.Execute`` setting applies) with one
+change: the kernel is :mod:`graders.kernel.sealed_kernel`, started with a clean environment and
+the policy the engine gives its own children (:mod:`graders.engine.sandbox`, from
+``c.GradingEngine``): it may read Python and the system, write only the submission's folder
+under ``autograded/`` and a private temporary folder, bind its own five ports and connect
+nowhere. With ``c.GradingEngine.sandbox = False`` it is nbgrader's ``Execute`` unchanged.
+
+What is written here by hand: jupyter_client starts kernels from kernelspecs found on disk;
+:class:`SealedKernelManager` gives it the sealed kernel's command in code instead, so nothing
+needs installing into a Jupyter data folder and no kernel shows up in the instructor's launcher.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import signal
+import sys
+import tempfile
+from pathlib import Path
+
+from jupyter_client.kernelspec import KernelSpec
+from jupyter_client.manager import AsyncKernelManager
+from jupyter_core.utils import run_sync
+from nbgrader.preprocessors import Execute
+
+from ..engine.sandbox import Limits, child_environment, make_policy, sandbox_check
+from ..engine.settings import GradingEngine
+from ..kernel.sealed_kernel import POLICY_VARIABLE
+from .verify_answers import course_root
+
+REPORT_NAME = ".graders-sandbox.json"
+
+
+class SealedKernelManager(AsyncKernelManager):
+    """jupyter_client's kernel manager, launching the sealed kernel whatever the notebook's
+    kernelspec says (the course's notebooks are Python 3 notebooks)."""
+
+    @property
+    def kernel_spec(self) -> KernelSpec:
+        if self._kernel_spec is None:
+            self._kernel_spec = KernelSpec(
+                argv=[sys.executable, "-m", "graders.kernel.sealed_kernel",
+                      "-f", "{connection_file}"],
+                display_name="Python 3 (sealed by graders)", language="python",
+                interrupt_mode="signal", resource_dir="")
+        return self._kernel_spec
+
+    @property
+    def ipykernel(self) -> bool:
+        return True  # so nbclient passes its in-memory history option, as for python3
+
+
+class SealedExecute(Execute):
+    _checked: dict = {}  # course root -> what the sandbox lacks on this machine (checked once)
+
+    def _settings(self) -> GradingEngine:
+        return GradingEngine(config=self.config)
+
+    def create_kernel_manager(self):
+        if self._settings().sandbox:
+            self.kernel_manager_class = SealedKernelManager
+        return super().create_kernel_manager()
+
+    def preprocess(self, nb, resources, km=None):
+        self._private = self._group = None
+        try:
+            return super().preprocess(nb, resources, km=km)
+        finally:
+            self._restore()
+
+    async def async_start_new_kernel(self, **kwargs):
+        settings = self._settings()
+        if not settings.sandbox or not isinstance(self.km, SealedKernelManager):
+            return await super().async_start_new_kernel(**kwargs)
+        root = course_root(self)[0]
+        cwd = kwargs.get("cwd") or self.resources.get("metadata", {}).get("path") or "."
+        cwd = str(Path(cwd).resolve())
+        limits = Limits(max_processes=settings.max_processes,
+                        max_file_bytes=settings.max_file_mib * 2**20,
+                        max_open_files=settings.max_open_files,
+                        memory_cap=int(settings.memory_cap_gib * 2**30))
+        sandbox = make_policy(root, limits, settings.sandbox_uid_base)
+        self._check(str(root), sandbox, settings.require_sandbox)
+        self._private = tempfile.mkdtemp(prefix="graders-kernel-")
+        # One uid per grading process (the engine's slots count up from the base).
+        policy = sandbox.for_job(cwd, self._private, slot=100_000 + os.getpid() % 100_000)
+        policy["require"] = settings.require_sandbox
+        self._owner = None
+        if os.geteuid() == 0:  # the sandbox's uid must be able to write its two folders
+            stat = os.stat(cwd)
+            self._owner = (cwd, stat.st_uid, stat.st_gid)
+            for folder in (cwd, self._private):
+                os.chown(folder, policy["uid"], policy["gid"])
+        env = child_environment(self._private)
+        for name in ("NBGRADER_EXECUTION", "NBGRADER_VALIDATING", "PYTHONPATH"):
+            if name in os.environ:
+                env[name] = os.environ[name]
+            elif name != "NBGRADER_EXECUTION":
+                env.pop(name, None)
+        env[POLICY_VARIABLE] = json.dumps(policy)
+        env["GRADERS_KERNEL_REPORT"] = os.path.join(self._private, REPORT_NAME)
+        kwargs.update(cwd=cwd, env=env)
+        await super().async_start_new_kernel(**kwargs)
+        self._group = getattr(self.km.provisioner, "pgid", None)
+
+    # nbclient binds its synchronous wrappers to its own coroutines: bind them to these.
+    start_new_kernel = run_sync(async_start_new_kernel)
+
+    async def async_start_new_kernel_client(self):
+        kc = await super().async_start_new_kernel_client()
+        if self._private is not None:  # ready, and no cell has run: the kernel's own report
+            try:
+                with open(os.path.join(self._private, REPORT_NAME)) as fh:
+                    missing = json.load(fh).get("missing", [])
+            except (OSError, ValueError):
+                missing = ["the kernel did not report its sandbox"]
+            if missing:
+                self.log.warning("The notebook's kernel runs without: %s", "; ".join(missing))
+        return kc
+
+    start_new_kernel_client = run_sync(async_start_new_kernel_client)
+
+    def _check(self, root: str, sandbox, required: bool) -> None:
+        """Once per course and process: refuse (required) or warn about a partial sandbox."""
+        if root not in self._checked:
+            self._checked[root] = missing = sandbox_check(sandbox)
+            if missing and not required:
+                self.log.warning("The sandbox is incomplete on this machine; notebooks run "
+                                 "without: %s", "; ".join(missing))
+        missing = self._checked[root]
+        if missing and required:
+            raise RuntimeError(
+                "The sandbox is required (c.GradingEngine.require_sandbox) but this kernel "
+                "lacks: " + "; ".join(missing) + ". Grade on a machine with Landlock and "
+                "seccomp, or set require_sandbox = False to grade with what there is.")
+
+    def _restore(self) -> None:
+        """After the notebook: what the kernel left running, its folders, its private folder."""
+        if getattr(self, "_group", None):  # the kernel led its own session and process group
+            try:
+                os.killpg(self._group, signal.SIGKILL)
+            except OSError:
+                pass  # nothing left running
+            self._group = None
+        if getattr(self, "_owner", None):
+            folder, uid, gid = self._owner
+            try:
+                os.chown(folder, uid, gid)
+            except OSError:
+                pass
+            self._owner = None
+        if self._private:
+            shutil.rmtree(self._private, ignore_errors=True)
+            self._private = None
