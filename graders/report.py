@@ -51,7 +51,7 @@ from .checks.exercises import EXERCISES, TESTS
 
 CONFIG_FILE = "nbgrader_config.py"
 SHOWN_IDS = 20  # student ids shown per mistake before "and N more"
-SHOWN_ROWS = 100  # rows of the flagged, review and submissions tables before the CSV takes over
+SHOWN_ROWS = 50  # rows of the flagged, review and submissions tables before the CSV takes over
 ALL_SUBMISSIONS_UP_TO = 50  # the page lists every submission up to this many
 
 #: What the general codes mean (the catalogued mistakes say it in :mod:`graders.checks.exercises`).
@@ -591,8 +591,9 @@ body { font-family: system-ui, -apple-system, "Segoe UI", Roboto, "DejaVu Sans",
 h1 { font-size: 1.5em; margin: 0.8em 0 0.2em; }
 h2 { font-size: 1.2em; margin-top: 1.8em; border-bottom: 1px solid #d9dee3;
      padding-bottom: 0.2em; }
-.sub { color: #52606d; margin: 0 0 0.8em; font-size: 0.92em; }
-nav a { margin-right: 1em; font-size: 0.92em; }
+.sub { color: #52606d; margin: 0 0 0.8em; font-size: 0.92em; overflow-wrap: anywhere; }
+.scroll { overflow-x: auto; }
+nav a { margin-right: 1em; font-size: 0.92em; white-space: nowrap; }
 .cards { display: flex; flex-wrap: wrap; gap: 10px; margin: 1em 0; }
 .card { border: 1px solid #d9dee3; border-radius: 6px; padding: 6px 12px; min-width: 100px; }
 .card b { display: block; font-size: 1.35em; }
@@ -617,6 +618,10 @@ details summary { cursor: pointer; }
 """
 
 
+class Markup(str):
+    """HTML made here, inserted as is by :func:`_td`."""
+
+
 def _e(text) -> str:
     return html.escape(str(text), quote=True)
 
@@ -628,15 +633,15 @@ def _img(png: bytes | None, alt: str) -> str:
     return f'<img class="chart" src="data:image/png;base64,{data}" alt="{_e(alt)}">'
 
 
-def _ids(students: list[str], csv_name: str) -> str:
+def _ids(students: list[str], csv_name: str) -> Markup:
     shown = ", ".join(_e(s) for s in students[:SHOWN_IDS])
     more = len(students) - SHOWN_IDS
     if more > 0:
         shown += f' and {more} more (all in <a href="{csv_name}">{csv_name}</a>)'
     if len(students) <= 5:
-        return f'<span class="ids">{shown}</span>'
-    return (f'<details><summary>{len(students)} students</summary>'
-            f'<span class="ids">{shown}</span></details>')
+        return Markup(f'<span class="ids">{shown}</span>')
+    return Markup(f'<details><summary>{len(students)} students</summary>'
+                  f'<span class="ids">{shown}</span></details>')
 
 
 def _cut(total: int, shown: int, csv_name: str, what: str) -> str:
@@ -655,19 +660,15 @@ def _card(value, label: str, warn: bool = False) -> str:
             f'<span>{_e(label)}</span></div>')
 
 
-class Markup(str):
-    """HTML made here, inserted as is by :func:`_td`."""
-
-
 def _table(table_id: str, header: list[str], rows: list[str], cls: str = "") -> str:
     """A table; ``header`` cells starting with "#" are numeric (right-aligned), with "@" ids."""
     def th(label: str) -> str:
         kind = {"#": ' class="num"', "@": ' class="id"'}.get(label[:1], "")
         return f"<th{kind}>{_e(label.lstrip('#@'))}</th>"
 
-    return (f'<table id="{table_id}"{f" class={cls!r}" if cls else ""}><thead><tr>'
-            + "".join(th(h) for h in header) + "</tr></thead><tbody>\n"
-            + "\n".join(rows) + "\n</tbody></table>")
+    return (f'<div class="scroll"><table id="{table_id}"{f" class={cls!r}" if cls else ""}>'
+            "<thead><tr>" + "".join(th(h) for h in header) + "</tr></thead><tbody>\n"
+            + "\n".join(rows) + "\n</tbody></table></div>")
 
 
 def _td(value, kind: str = "") -> str:
@@ -882,9 +883,8 @@ def write_csvs(num: dict, out: Path) -> None:
                                    "pass_rate", "mean_points"],
                ([r["test"], r["exercise"], f"{r['points']:g}", r["passed"], r["partial"],
                  r["failed"], r["pass_rate"], r["mean_points"]] for r in num["tests"]))
-    _write_csv(out / "mistakes.csv", ["code", "kind", "student", "what the student did"],
-               ([m["code"], m["kind"], s, m["says"]] for m in num["mistakes"]
-                for s in m["students"]))
+    _write_csv(out / "mistakes.csv", ["code", "kind", "student"],
+               ([m["code"], m["kind"], s] for m in num["mistakes"] for s in m["students"]))
     _write_csv(out / "flagged.csv", ["student", "flagged", "reason", "detail"],
                ([f["student"], "yes" if f["flagged"] else "no", "; ".join(f["reasons"]), d]
                 for f in num["flagged"]["submissions"] for d in (f["details"] or [""])))
