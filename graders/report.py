@@ -593,7 +593,7 @@ h2 { font-size: 1.2em; margin-top: 1.8em; border-bottom: 1px solid #d9dee3;
      padding-bottom: 0.2em; }
 .sub { color: #52606d; margin: 0 0 0.8em; font-size: 0.92em; overflow-wrap: anywhere; }
 .scroll { overflow-x: auto; }
-nav a { margin-right: 1em; font-size: 0.92em; white-space: nowrap; }
+nav a { margin-right: 0.8em; font-size: 0.92em; white-space: nowrap; display: inline-block; }
 .cards { display: flex; flex-wrap: wrap; gap: 10px; margin: 1em 0; }
 .card { border: 1px solid #d9dee3; border-radius: 6px; padding: 6px 12px; min-width: 100px; }
 .card b { display: block; font-size: 1.35em; }
@@ -690,7 +690,7 @@ def _header(num: dict, title: str, generated: str) -> list[str]:
         f"<h1>{_e(title)}</h1>",
         f'<p class="sub">{_n(n, "submission")} in {_e(where)}; made {_e(generated)} by '
         f"<code>graders report {_e(num['assignment'])}</code>.</p>",
-        "<nav>" + "".join(f'<a href="#{anchor}">{label}</a>' for anchor, label in (
+        "<nav>" + " ".join(f'<a href="#{anchor}">{label}</a>' for anchor, label in (
             ("scores", "Scores"), ("tests", "Exercises and tests"), ("mistakes", "Mistakes"),
             ("flagged", "Flagged"), ("review", "Review list"), ("time", "Time"),
             ("submissions", "Submissions"))) + "</nav>",
