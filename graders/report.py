@@ -274,7 +274,12 @@ def read(root: Path, assignment: str, db: str | None = None) -> Gradebook:
                 elif kind != "diagnosis":
                     sub.problems.append(_problem(kind, message))
         everyone = {s for (s,) in session.query(Student.id)}
-        source = coursedir.db_url
+    source = coursedir.db_url  # shown relative to the course folder when it is in it
+    if source.startswith("sqlite:///"):
+        db_path = Path(source.removeprefix("sqlite:///")).resolve()
+        root_path = Path(coursedir.root).resolve()
+        source = str(db_path.relative_to(root_path) if db_path.is_relative_to(root_path)
+                     else db_path)
     notebooks = sorted({t.notebook for t in tests})
     for sub in by_student.values():
         _read_notebooks(coursedir, assignment, notebooks, sub)
@@ -458,6 +463,7 @@ def numbers(book: Gradebook) -> dict:
 
 # --------------------------------------------------------------------------- the charts
 BLUE, GREY, RED = "#3b6ea8", "#9aa5b1", "#c0504d"
+CHART_WIDTH = 10.4  # inches at 100 dpi: the page's column
 EXERCISE_COLOURS = ["#3b6ea8", "#5b9a5b", "#c07a2c", "#8a5aa8", "#4a9aa8", "#a85a6a"]
 
 
@@ -487,7 +493,7 @@ def _style(ax) -> None:
 def chart_scores(num: dict) -> bytes:
     dist = {float(k): v for k, v in num["scores"]["distribution"].items()}
     max_score = num["max_score"]
-    fig = _figure(7.5, 3.0)
+    fig = _figure(CHART_WIDTH, 2.8)
     ax = fig.add_subplot()
     if all(k.is_integer() for k in dist) and max_score <= 60:
         xs = list(range(int(max_score) + 1))
@@ -521,7 +527,7 @@ def chart_pass_rates(num: dict) -> bytes:
             rates.append(row["pass_rate"])
             colours.append(colour + "99")
             weights.append("normal")
-    fig = _figure(7.5, 0.6 + 0.26 * len(labels))
+    fig = _figure(CHART_WIDTH, 0.6 + 0.24 * len(labels))
     ax = fig.add_subplot()
     ys = list(range(len(labels)))[::-1]
     bars = ax.barh(ys, rates, color=colours, height=0.72)
@@ -540,7 +546,7 @@ def chart_mistakes(num: dict, top: int = 15) -> bytes | None:
     rows = num["mistakes"][:top]
     if not rows:
         return None
-    fig = _figure(7.5, 0.7 + 0.26 * len(rows))
+    fig = _figure(CHART_WIDTH, 0.8 + 0.24 * len(rows))
     ax = fig.add_subplot()
     ys = list(range(len(rows)))[::-1]
     colours = [BLUE if r["kind"] == "mistake" else GREY for r in rows]
@@ -566,7 +572,7 @@ def chart_mistakes(num: dict, top: int = 15) -> bytes | None:
 def chart_times(seconds: list[float]) -> bytes | None:
     if not seconds:
         return None
-    fig = _figure(7.5, 2.8)
+    fig = _figure(CHART_WIDTH, 2.6)
     ax = fig.add_subplot()
     bins = max(5, min(40, len(seconds)))
     ax.hist(seconds, bins=bins, color=BLUE)
@@ -685,7 +691,7 @@ def _tags(items, css: str = "") -> Markup:
 def _header(num: dict, title: str, generated: str) -> list[str]:
     n, sc, tm = num["submissions"], num["scores"], num["time"]
     fl, rv = num["flagged"], num["review"]
-    where = num["gradebook"].removeprefix("sqlite:///")
+    where = num["gradebook"]
     parts = [
         f"<h1>{_e(title)}</h1>",
         f'<p class="sub">{_n(n, "submission")} in {_e(where)}; made {_e(generated)} by '
@@ -700,10 +706,9 @@ def _header(num: dict, title: str, generated: str) -> list[str]:
         _card(f"{sc['median']:g}" if n else "-", "median score"),
         _card(sc["full_marks"], "full marks"),
         _card(fl["count"], "flagged", warn=fl["count"] > 0),
-        _card(rv["hits"], f"review hits in {_n(rv['submissions'], 'submission')}",
-              warn=rv["hits"] > 0),
+        _card(rv["hits"], "review hits", warn=rv["hits"] > 0),
         _card(f"{tm['median']:.2f} s" if tm["recorded"] else "not recorded",
-              "median time per submission"),
+              "median grading time"),
         "</div>",
     ]
     missing = num["without_submission"]
