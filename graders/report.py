@@ -113,7 +113,6 @@ class Submission:
     problems: list[Problem] = field(default_factory=list)
     review: list[ReviewHit] = field(default_factory=list)
     seconds: float | None = None  # grading time, when graders autograde recorded it
-    autograded: bool = False  # an autograded notebook exists
 
     @property
     def score(self) -> float:
@@ -297,7 +296,6 @@ def _read_notebooks(coursedir, assignment: str, notebooks: list[str], sub: Submi
                 nb = json.load(fh)
         except (OSError, ValueError):
             continue
-        sub.autograded = True
         for cell in nb.get("cells", []):
             grade_id = cell.get("metadata", {}).get("nbgrader", {}).get("grade_id")
             verdict = cell.get("metadata", {}).get("graders") or {}
