@@ -22,7 +22,8 @@ release: $(STAMP)
 	$(NBGRADER) generate_assignment $(ASSIGNMENT) --force --log-level=WARN
 
 ## grade: build the release, grade everything in submitted/ (demo set if there is none) with
-## the graders engine, write autograded/, feedback/ and grades.csv, print the score table
+## the graders engine, write autograded/, feedback/ and grades.csv, print the score table, then
+## write the instructor's report (reports/<assignment>/index.html) and print its summary
 grade: release
 	@test -d submitted || (echo "submitted/ is empty: copying in the demo submissions (demo/)"; \
 	  $(PY) -m graders demo)
@@ -31,7 +32,8 @@ grade: release
 	$(PY) -m graders autograde $(ASSIGNMENT); status=$$?; \
 	$(NBGRADER) generate_feedback $(ASSIGNMENT) --log-level=WARN && \
 	$(NBGRADER) export --to grades.csv --log-level=WARN && \
-	echo && $(PY) -m graders table --assignment $(ASSIGNMENT) && exit $$status
+	echo && $(PY) -m graders table --assignment $(ASSIGNMENT) && \
+	echo && $(PY) -m graders report $(ASSIGNMENT) && exit $$status
 
 ## reference: rerun the source solution and store its values in graders/reference_values.json
 reference: $(STAMP)
@@ -46,4 +48,4 @@ lint: $(STAMP)
 
 ## clean-grades: remove what `make grade` writes (never submitted/)
 clean-grades:
-	rm -rf autograded feedback grades.csv gradebook.db
+	rm -rf autograded feedback grades.csv gradebook.db reports

@@ -8,7 +8,9 @@ nbgrader does generate/autograde/feedback/export; these subcommands do what it d
   :mod:`graders.engine.batch`;
 * ``graders serve``: grade each submission as it arrives in the nbgrader exchange and release its
   feedback (:mod:`graders.serve`);
-* ``graders table``: print each student's score from the gradebook, the last step of ``make grade``.
+* ``graders table``: print each student's score from the gradebook, after grading in ``make grade``;
+* ``graders report``: the instructor's report (:mod:`graders.report`): ``reports/<assignment>/``,
+  the last step of ``make grade``.
 """
 
 from __future__ import annotations
@@ -104,6 +106,12 @@ def _cmd_table(args) -> int:
     return print_table(args.db, args.assignment)
 
 
+def _cmd_report(args) -> int:
+    from .report import main as report
+
+    return report(args.root, args.assignment, out=args.out, db=args.db)
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="graders", description=__doc__.splitlines()[0])
     sub = parser.add_subparsers(dest="command", required=True)
@@ -152,6 +160,15 @@ def main(argv: list[str] | None = None) -> int:
     table.add_argument("--db", default="gradebook.db")
     table.add_argument("--assignment", default=ASSIGNMENT)
     table.set_defaults(func=_cmd_table)
+
+    report = sub.add_parser("report", help="write the instructor's report: "
+                                           "reports/<assignment>/index.html")
+    report.add_argument("assignment", nargs="?", default=ASSIGNMENT)
+    report.add_argument("--root", default=".", help="the course folder (default: here)")
+    report.add_argument("--db", help="the gradebook: a file or a database URL (default: the "
+                                     "course's, from nbgrader_config.py)")
+    report.add_argument("--out", help="folder to write (default: <root>/reports/<assignment>)")
+    report.set_defaults(func=_cmd_report)
 
     args = parser.parse_args(argv)
     return args.func(args)

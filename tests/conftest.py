@@ -138,3 +138,37 @@ def graded_course(tmp_path_factory) -> GradedCourse:
     add_submissions(course, sorted(CORPUS.glob("*.py")))
     run_nbgrader(course, "autograde", ASSIGNMENT)
     return GradedCourse(course)
+
+
+# --- a small course graded by the engine, for the instructor's report (test_report*.py) ----------
+REPORT_CASES = [CORPUS / f"{name}.py" for name in (
+    "01_reference", "07_missing_bias_ex1", "12_blank_ex2", "16_patched_torch_allclose",
+    "19_torch_tensor_copy", "24_multilayer_missing_bias", "30_patched_grader_module")] + [
+    MISTAKES / f"{name}.py" for name in (
+        "60_activation_before_bias_ex1", "62_wrong_order_ex2", "69_clone_copy")] + [
+    ROOT / "tests" / "faults" / "40_kernel_exit_ex2.py"]
+
+
+def add_report_hand_ins(course: Path) -> None:
+    """Three hand-ins the engine flags or notes: a renamed notebook, invalid JSON, none at all."""
+    submitted = course / "submitted"
+    reference = submitted / "01_reference" / ASSIGNMENT / f"{ASSIGNMENT}.ipynb"
+    for name in ("50_renamed_notebook", "51_invalid_json", "52_no_notebook"):
+        (submitted / name / ASSIGNMENT).mkdir(parents=True)
+    shutil.copy(reference, submitted / "50_renamed_notebook" / ASSIGNMENT / "tensors (1).ipynb")
+    (submitted / "51_invalid_json" / ASSIGNMENT / "tensors.ipynb").write_text('{"cells": [')
+    (submitted / "52_no_notebook" / ASSIGNMENT / "notes.txt").write_text("no notebook\n")
+
+
+@pytest.fixture(scope="session")
+def report_course(tmp_path_factory) -> GradedCourse:
+    """A dozen submissions graded by ``graders autograde`` (about 15 s)."""
+    course = make_course(tmp_path_factory.mktemp("report"))
+    run_nbgrader(course, "generate_assignment", ASSIGNMENT)
+    add_submissions(course, REPORT_CASES)
+    add_report_hand_ins(course)
+    proc = subprocess.run([sys.executable, "-m", "graders", "autograde", ASSIGNMENT],
+                          cwd=course, env=course_env(), capture_output=True, text=True,
+                          timeout=600)
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    return GradedCourse(course)
