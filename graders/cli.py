@@ -6,7 +6,9 @@ nbgrader does generate/autograde/feedback/export; these subcommands do what it d
 * ``graders demo``: copy the bundled demo submissions into ``submitted/`` (a fresh clone's set);
 * ``graders autograde``: nbgrader's autograde, run by the fast, sealed, fault-proof engine of
   :mod:`graders.engine.batch`;
-* ``graders table``: print each student's score from the gradebook, the last step of ``make grade``.
+* ``graders table``: print each student's score from the gradebook, the last step of ``make grade``;
+* ``graders gradescope``: write the autograder zip for a Gradescope programming assignment
+  (:mod:`graders.gradescope`).
 """
 
 from __future__ import annotations
@@ -94,6 +96,22 @@ def _cmd_table(args) -> int:
     return print_table(args.db, args.assignment)
 
 
+def _cmd_gradescope(args) -> int:
+    from .gradescope.build import BuildError, build, describe
+
+    try:
+        path = build(Path(args.root), args.assignment, Path(args.out) if args.out else None,
+                     visibility=args.visibility)
+    except BuildError as err:
+        print(f"{err}\nNothing was written.", file=sys.stderr)
+        return 2
+    print(describe(path))
+    print(f"\nUpload it on Gradescope: the programming assignment's Configure Autograder page, "
+          f"Zip file upload (see README, \"Using Gradescope\"). Students submit "
+          f"{args.assignment}.ipynb.")
+    return 0
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="graders", description=__doc__.splitlines()[0])
     sub = parser.add_subparsers(dest="command", required=True)
@@ -132,6 +150,19 @@ def main(argv: list[str] | None = None) -> int:
     table.add_argument("--db", default="gradebook.db")
     table.add_argument("--assignment", default=ASSIGNMENT)
     table.set_defaults(func=_cmd_table)
+
+    gradescope = sub.add_parser("gradescope", help="write the Gradescope autograder zip "
+                                "(dist/<assignment>-gradescope.zip)")
+    gradescope.add_argument("assignment", nargs="?", default=ASSIGNMENT)
+    gradescope.add_argument("--out", help="where to write the zip "
+                                          "(default: dist/<assignment>-gradescope.zip)")
+    gradescope.add_argument("--visibility", choices=("split", "after_published", "visible"),
+                            default="split",
+                            help="when students see each test on Gradescope: split (default: "
+                                 "type and shape tests at once, the others after the grades "
+                                 "are published), or one setting for all")
+    gradescope.add_argument("--root", default=".", help="the course folder (default: here)")
+    gradescope.set_defaults(func=_cmd_gradescope)
 
     args = parser.parse_args(argv)
     return args.func(args)
