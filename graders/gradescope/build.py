@@ -135,19 +135,14 @@ def _generate(root: Path, course: Path, assignment: str) -> None:
 
 
 def _test_cells(course: Path, assignment: str, visibility: str):
-    """The notebooks and their test cells in notebook order, read from the release notebooks
-    (their test cells hold only the visible tests) and the gradebook's points."""
-    from nbgrader.api import Gradebook
-
-    with Gradebook(f"sqlite:///{course / 'gradebook.db'}") as gb:
-        found = gb.find_assignment(assignment)
-        notebooks = sorted(nb.name for nb in found.notebooks)
-        points = {(nb.name, cell.name): cell.max_score
-                  for nb in found.notebooks for cell in nb.grade_cells}
+    """The notebooks and their test cells in notebook order, with their points, read from the
+    release that ``generate_assignment`` wrote (its test cells hold only the visible tests;
+    nbgrader took the gradebook's points from the same metadata)."""
+    release = course / "release" / assignment
+    notebooks = sorted(p.stem for p in release.glob("*.ipynb"))
     tests: list[TestCell] = []
     for notebook in notebooks:
-        release = course / "release" / assignment / f"{notebook}.ipynb"
-        nb = nbformat.read(release, as_version=4)
+        nb = nbformat.read(release / f"{notebook}.ipynb", as_version=4)
         count: dict[int, int] = {}
         for cell in nb.cells:
             meta = cell.metadata.get("nbgrader", {})
@@ -161,7 +156,7 @@ def _test_cells(course: Path, assignment: str, visibility: str):
             tests.append(TestCell(
                 notebook=notebook, grade_id=grade_id,
                 name=_name(grade_id, cell.source, exercise),
-                number=number, max_score=points[(notebook, grade_id)],
+                number=number, max_score=float(meta.get("points", 0)),
                 visibility=_visibility(grade_id, visibility)))
     if not tests:
         raise BuildError(f"The release of {assignment} has no test cells: nothing to grade.")

@@ -337,7 +337,8 @@ def _summary(config: dict, tests: list[dict], not_graded: dict[str, str], graded
     lines = []
     if not_graded:
         for notebook, reason in not_graded.items():
-            lines.append(f"{notebook}.ipynb could not be graded: {reason}. It scores 0.")
+            lines.append(f"{notebook}.ipynb could not be graded, so every test scores 0: "
+                         f"{reason}.")
             lines += [hint.format(names=names) for key, hint in HINTS if key in reason][:1]
     later = [t for t in tests if t["visibility"] != "visible"]
     shown = [t for t in tests if t["visibility"] == "visible"]
