@@ -194,14 +194,16 @@ def _template(name: str, values: dict[str, str]) -> str:
 
 
 def fallback_results(max_score: float) -> dict:
-    """What run_autograder writes when Python could not even start the grader."""
+    """What run_autograder writes when the grader wrote nothing: Python could not start it, or
+    it was killed (out of memory, say)."""
     return {
         "score": 0,
-        "output": ("The autograder could not run: its grading environment is broken. This is "
-                   "not a problem with your submission; please tell your instructor."),
+        "output": ("The autograder stopped before it could write your results: its grading "
+                   "environment is broken, or it ran out of memory. This is not a grade: please "
+                   "tell your instructor, who can rerun it."),
         "tests": [{"name": "Autograder", "score": 0, "max_score": max_score,
                    "status": "failed", "visibility": "visible",
-                   "output": "The grader did not start (see the autograder's log)."}],
+                   "output": "The grader stopped without results (see the autograder's log)."}],
     }
 
 

@@ -73,8 +73,12 @@ def main() -> int:
         results = failure(root, err)
         status = 1
     results["execution_time"] = round(time.monotonic() - started)
-    results_path.write_text(json.dumps(results, indent=2, ensure_ascii=False) + "\n",
-                            encoding="utf-8")
+    try:  # ASCII escapes: whatever a student's output held, the file is valid JSON
+        results_path.write_text(json.dumps(results, indent=2) + "\n", encoding="utf-8")
+    except Exception as err:  # noqa: BLE001 - e.g. a value json cannot encode
+        traceback.print_exc()
+        results, status = failure(root, err), 1
+        results_path.write_text(json.dumps(results, indent=2) + "\n", encoding="utf-8")
     print(f"\nresults.json: score {results.get('score')}, {len(results.get('tests', []))} "
           f"tests, {results['execution_time']} s\n{results.get('output', '')}")
     return status
