@@ -49,8 +49,9 @@ MAX_TEST_OUTPUT = 4000  # characters of one test's output
 MAX_LINE = 1500  # characters of one message line
 
 
-class Stopped(Exception):
-    """SIGTERM: Gradescope's time limit, or the container stopping."""
+class Stopped(BaseException):
+    """SIGTERM: a time limit, or the container stopping. A BaseException, as KeyboardInterrupt
+    is, so that no ``except Exception`` of the engine's records it as one submission's fault."""
 
 
 def _stop(signum, frame):
