@@ -20,6 +20,7 @@ import re
 import shutil
 import subprocess
 import sys
+import time
 import zipfile
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
@@ -460,6 +461,40 @@ def test_a_broken_environment_gets_the_fallback_results(zip_path, tmp_path):
     assert not gradescope_problems(results)
     assert results["score"] == 0 and "not a grade" in results["output"]
     assert "wrote no results.json" in proc.stderr
+
+
+def test_a_stop_mid_grading_still_writes_results(zip_path, tmp_path):
+    """SIGTERM (a time limit, the container stopping) while the engine grades: results.json
+    says the autograder was stopped, the exit status is 1, and no grading process is left."""
+    folder = unpack(zip_path, tmp_path / "autograder")
+    reference(folder)
+    env = dict(os.environ, AUTOGRADER_ROOT=str(folder), PYTHONUNBUFFERED="1",
+               PATH=f"{BIN}{os.pathsep}{os.environ.get('PATH', '')}")
+    proc = subprocess.Popen([str(BIN / "python3"), "-P", "-m", "graders.gradescope.run"],
+                            cwd=folder, env=env, stdout=subprocess.PIPE,
+                            stderr=subprocess.STDOUT, text=True)
+    seen = ""
+    while "0/1" not in seen:  # the engine's progress bar: grading has started
+        line = proc.stdout.readline()
+        assert line, seen
+        seen += line
+    proc.terminate()
+    rest, _ = proc.communicate(timeout=60)
+    assert proc.returncode == 1, seen + rest
+    results = json.loads((folder / "results" / "results.json").read_text())
+    assert not gradescope_problems(results) and results["score"] == 0
+    assert "Stopped: the autograder was stopped" in results["output"]
+    time.sleep(1)
+    templates = subprocess.run(["pgrep", "-f", "graders.kernel.template"],
+                               capture_output=True, text=True).stdout.split()
+    assert not [pid for pid in templates if str(folder).encode() in _environ(pid)]
+
+
+def _environ(pid: str) -> bytes:
+    try:
+        return Path(f"/proc/{pid}/environ").read_bytes()
+    except OSError:  # gone meanwhile, or not ours to read
+        return b""
 
 
 # --------------------------------------------------------------------------- results.json itself
