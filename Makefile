@@ -8,7 +8,7 @@ PYTHON     ?= python3.11
 # nbgrader runs `alembic` (gradebook migrations) as a subprocess: it must be on PATH.
 export PATH := $(CURDIR)/$(VENV)/bin:$(PATH)
 
-.PHONY: grade test release reference lint clean-grades
+.PHONY: grade test release reference lint clean-grades gradescope
 
 $(STAMP): pyproject.toml
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -38,6 +38,10 @@ grade: release
 ## reference: rerun the source solution and store its values in graders/reference_values.json
 reference: $(STAMP)
 	$(PY) -m graders reference
+
+## gradescope: write dist/$(ASSIGNMENT)-gradescope.zip, the autograder to upload to Gradescope
+gradescope: $(STAMP)
+	$(PY) -m graders gradescope $(ASSIGNMENT)
 
 test: $(STAMP)
 	$(PY) -m ruff check .

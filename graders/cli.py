@@ -11,6 +11,8 @@ nbgrader does generate/autograde/feedback/export; these subcommands do what it d
 * ``graders table``: print each student's score from the gradebook, after grading in ``make grade``;
 * ``graders report``: the instructor's report (:mod:`graders.report`): ``reports/<assignment>/``,
   the last step of ``make grade``.
+* ``graders gradescope``: write the autograder zip for a Gradescope programming assignment
+  (:mod:`graders.gradescope`).
 """
 
 from __future__ import annotations
@@ -112,6 +114,22 @@ def _cmd_report(args) -> int:
     return report(args.root, args.assignment, out=args.out, db=args.db)
 
 
+def _cmd_gradescope(args) -> int:
+    from .gradescope.build import BuildError, build, describe
+
+    try:
+        path = build(Path(args.root), args.assignment, Path(args.out) if args.out else None,
+                     visibility=args.visibility)
+    except BuildError as err:
+        print(f"{err}\nNothing was written.", file=sys.stderr)
+        return 2
+    print(describe(path))
+    print(f"\nUpload it on Gradescope: the programming assignment's Configure Autograder page, "
+          f"Zip file upload (see README, \"Using Gradescope\"). Students submit "
+          f"{args.assignment}.ipynb.")
+    return 0
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="graders", description=__doc__.splitlines()[0])
     sub = parser.add_subparsers(dest="command", required=True)
@@ -169,6 +187,19 @@ def main(argv: list[str] | None = None) -> int:
                                      "course's, from nbgrader_config.py)")
     report.add_argument("--out", help="folder to write (default: <root>/reports/<assignment>)")
     report.set_defaults(func=_cmd_report)
+
+    gradescope = sub.add_parser("gradescope", help="write the Gradescope autograder zip "
+                                "(dist/<assignment>-gradescope.zip)")
+    gradescope.add_argument("assignment", nargs="?", default=ASSIGNMENT)
+    gradescope.add_argument("--out", help="where to write the zip "
+                                          "(default: dist/<assignment>-gradescope.zip)")
+    gradescope.add_argument("--visibility", choices=("split", "after_published", "visible"),
+                            default="split",
+                            help="when students see each test on Gradescope: split (default: "
+                                 "type and shape tests at once, the others after the grades "
+                                 "are published), or one setting for all")
+    gradescope.add_argument("--root", default=".", help="the course folder (default: here)")
+    gradescope.set_defaults(func=_cmd_gradescope)
 
     args = parser.parse_args(argv)
     return args.func(args)
