@@ -5,8 +5,9 @@ Every attack file says what it tries and, in its ``# expect`` lines, what a secu
 together by ``graders autograde``, next to three honest students, under a TCP listener on
 127.0.0.1:47999, a UNIX socket on disk and a marker secret in the grader's environment, so a
 batch-level attack shows up as a changed honest grade, a hit, a leak or a leftover. The attacks
-that apply to stock ``nbgrader autograde`` with this course's configuration (everything decided
-by the grader's verdicts, the gradebook trigger, the planted solutions) are graded by it too.
+that apply to stock ``nbgrader autograde`` with this course's configuration (the verdicts, the
+gradebook, the planted solutions, and the sandbox of its SealedExecute kernel) are graded by it
+too, under the same listeners, and the batch-level checks run on both.
 """
 
 from __future__ import annotations
@@ -30,9 +31,12 @@ from harness import HONEST, SECRET, Listener, UnixListener, build  # noqa: E402
 pytestmark = pytest.mark.xdist_group("attacks")
 
 FILES = sorted(ATTACKS.glob("[0-9][0-9]_*.py"))
-#: What stock nbgrader is held to: attacks on the verdicts, the gradebook and the re-runs' files
-#: (the notebook run itself is unsealed there: see README "Security model").
-STOCK = ["01", "02", "04", "05", "06", "22", "23", "29", "30", "31", "34", "36"]
+#: What stock nbgrader is held to: attacks on the verdicts, the gradebook and the re-runs' files,
+#: and on the sandbox (its notebook runs in graders.preprocessors.SealedExecute's sealed kernel).
+#: Not held there: the output floods (09, 11: nbgrader's own Execute reads all output) and the
+#: disk (18: only the file size is capped). See README "Security model".
+STOCK = ["01", "02", "04", "05", "06", "12", "13", "14", "15", "16", "17", "19", "20", "22",
+         "23", "29", "30", "31", "32", "34", "36"]
 
 
 def _engine(course: Path, env: dict, *args: str) -> subprocess.CompletedProcess:
@@ -44,26 +48,51 @@ def _engine(course: Path, env: dict, *args: str) -> subprocess.CompletedProcess:
 def _sandbox_processes() -> list[str]:
     out = subprocess.run(["ps", "-eo", "uid,pid,args"], capture_output=True, text=True).stdout
     return [line for line in out.splitlines()[1:]
-            if line.split()[0].isdigit() and 4_000_000 <= int(line.split()[0]) < 4_100_000]
+            if line.split()[0].isdigit() and 4_000_000 <= int(line.split()[0]) < 4_200_000]
 
 
-@pytest.fixture(scope="module")
-def attacked(tmp_path_factory):
+def _grade_under_attack(course: Path, command: list[str], timeout: float) -> GradedCourse:
+    """Grade ``course`` with ``command`` under the harness's listeners and secret; the result
+    keeps what the checks below read (the process, hits, file modes, leftover processes)."""
     listener, unix = Listener(), UnixListener("/tmp/redteam-unix.sock")
     listener.start()
     unix.start()
     env = dict(course_env(), REDTEAM_PORT=str(listener.port), REDTEAM_SECRET_TOKEN=SECRET)
-    course = build(tmp_path_factory.mktemp("attacks"), FILES)
     secret = course / ".graders" / "secret"
-    proc = _engine(course, env)
+    try:
+        proc = subprocess.run(command, cwd=course, env=env, capture_output=True, text=True,
+                              errors="replace", timeout=timeout)
+    finally:
+        if os.path.exists(unix.path):
+            os.remove(unix.path)
     graded = GradedCourse(course)
     graded.proc, graded.listener, graded.unix, graded.env = proc, listener, unix, env
     graded.modes = {p: stat.S_IMODE(os.stat(p).st_mode) for p in
                     (secret, course / "source" / ASSIGNMENT / f"{ASSIGNMENT}.ipynb")}
     graded.leftovers = _sandbox_processes()
-    yield graded
-    if os.path.exists(unix.path):
-        os.remove(unix.path)
+    return graded
+
+
+@pytest.fixture(scope="module")
+def attacked(tmp_path_factory):
+    course = build(tmp_path_factory.mktemp("attacks"), FILES)
+    return _grade_under_attack(course, [sys.executable, "-m", "graders", "autograde",
+                                        ASSIGNMENT], timeout=900)
+
+
+@pytest.fixture(scope="module")
+def stock(tmp_path_factory):
+    course = build(tmp_path_factory.mktemp("stock-attacks"), [f for f in FILES
+                                                              if f.name[:2] in STOCK])
+    with open(course / "nbgrader_config.py", "a") as fh:  # a Jupyter kernel on a busy machine
+        fh.write("\nc.Execute.timeout = 60\n")
+    return _grade_under_attack(course, [str(Path(sys.executable).parent / "nbgrader"),
+                                        "autograde", ASSIGNMENT], timeout=1200)
+
+
+#: The checks below run on both graders: the engine's batch, and stock nbgrader (its own worker).
+BOTH = [pytest.param("attacked", id="engine"),
+        pytest.param("stock", id="stock", marks=pytest.mark.xdist_group("stock-attacks"))]
 
 
 def test_the_batch_survives_every_attack(attacked):
@@ -77,17 +106,24 @@ def test_no_attack_earns_what_it_should_not(attacked, case):
     assert attacked.cell_scores(case.stem) == expected_scores(case)
 
 
-def test_the_gradebook_and_the_course_files_are_intact(attacked):
+@pytest.mark.parametrize("grader", BOTH)
+def test_the_gradebook_and_the_course_files_are_intact(grader, request):
+    attacked = request.getfixturevalue(grader)
     with sqlite3.connect(attacked.path / "gradebook.db") as db:  # 12: not overwritten
-        assert db.execute("select count(*) from student").fetchone()[0] >= len(FILES)
+        students = len(list((attacked.path / "submitted").iterdir()))
+        assert db.execute("select count(*) from student").fetchone()[0] >= students
         triggers = db.execute("select name from sqlite_master where type = 'trigger'").fetchall()
     assert triggers == []
     assert list(attacked.modes.values()) == [0o600, 0o644]  # 13: nothing chmod-ed through links
     links = [p for p in (attacked.path / "autograded").rglob("*") if p.is_symlink()]
     assert links == []
+    for folder in (attacked.path, Path("/tmp")):  # 32: nothing written outside its folders
+        assert not (folder / "REDTEAM_WAS_HERE").exists(), folder
 
 
-def test_nothing_reached_the_network_or_outlived_the_batch(attacked):
+@pytest.mark.parametrize("grader", BOTH)
+def test_nothing_reached_the_network_or_outlived_the_batch(grader, request):
+    attacked = request.getfixturevalue(grader)
     assert attacked.listener.hits == [] and attacked.unix.hits == []  # 15
     assert attacked.leftovers == []  # 14, 09, 19: no process of a sandbox uid
 
@@ -101,8 +137,11 @@ def test_floods_stay_small(attacked):
     assert used < 600 * 2**20
 
 
-def test_feedback_shows_no_secret_and_no_hidden_code(attacked):
+@pytest.mark.parametrize("grader", BOTH)
+def test_feedback_shows_no_secret_and_no_hidden_code(grader, request):
+    attacked = request.getfixturevalue(grader)
     students = ["16_environ_leak", "17_hidden_test_in_feedback", "33_fresh_input_oracle"]
+    students = [s for s in students if (attacked.path / "submitted" / s).exists()]
     for student in students:
         subprocess.run([str(Path(sys.executable).parent / "nbgrader"), "generate_feedback",
                         ASSIGNMENT, "--student", student], cwd=attacked.path, env=attacked.env,
@@ -113,8 +152,10 @@ def test_feedback_shows_no_secret_and_no_hidden_code(attacked):
     for marker in ("BEGIN HIDDEN TESTS", "hidden_test(", "from graders.kernel"):
         assert marker not in pages["17_hidden_test_in_feedback"]
     # 33: the feedback never shows what the answers on the grader's new inputs would be
-    message = re.search(r"h is right on the lesson's data[^<]*", pages["33_fresh_input_oracle"])
-    assert message is None or "instead of" not in message.group(0)
+    if "33_fresh_input_oracle" in pages:
+        message = re.search(r"h is right on the lesson's data[^<]*",
+                            pages["33_fresh_input_oracle"])
+        assert message is None or "instead of" not in message.group(0)
 
 
 def test_a_file_of_answers_handed_in_later_does_not_fit_new_inputs(attacked, tmp_path):
@@ -126,20 +167,6 @@ def test_a_file_of_answers_handed_in_later_does_not_fit_new_inputs(attacked, tmp
     assert proc.returncode == 0, proc.stdout
     scores = attacked.cell_scores("33_fresh_input_oracle")
     assert scores["test_multilayer_hidden"] == scores["test_multilayer_output"] == 0
-
-
-@pytest.fixture(scope="module")
-def stock(tmp_path_factory):
-    files = [f for f in FILES if f.name[:2] in STOCK]
-    course = build(tmp_path_factory.mktemp("stock-attacks"), files)
-    with open(course / "nbgrader_config.py", "a") as fh:  # a Jupyter kernel on a busy machine
-        fh.write("\nc.Execute.timeout = 60\n")
-    proc = subprocess.run([str(Path(sys.executable).parent / "nbgrader"), "autograde",
-                           ASSIGNMENT], cwd=course, env=course_env(), capture_output=True,
-                          text=True, errors="replace", timeout=1200)
-    graded = GradedCourse(course)
-    graded.proc = proc
-    return graded
 
 
 @pytest.mark.xdist_group("stock-attacks")  # apart from the engine's batch: another worker
