@@ -602,7 +602,10 @@ class KernelPool:
         self._record_death(result, step, reason)
         result.faults.append(f"{_describe(step)}: kernel died ({reason})")
         killers = child.killers | ({died_at} if step[0] == "cell" else set())
-        rest = [(pos, s, False) for pos, s in enumerate(child.job.steps) if pos > died_at]
+        stand_ins = {child.job.steps[pos][1]: _stand_in(child.job.steps[pos], reason)[2]
+                     for pos in killers}
+        rest = [(pos, _recheck_without(s, stand_ins), False)
+                for pos, s in enumerate(child.job.steps) if pos > died_at]
         if not any(s[0] in ("cell", "extract") for _, s, _ in rest):
             return None
         if child.deaths + 1 > self.max_restarts:
@@ -657,6 +660,15 @@ def _stand_in(step, reason: str):
     replayed: code that fails at once, so the grader's re-runs report it instead of dying too."""
     message = f"this cell stopped the kernel when it ran ({reason}), so it was not run again"
     return ["cell", step[1], f"raise RuntimeError({message!r})", step[3]]
+
+
+def _recheck_without(step, stand_ins: dict):
+    """An extract whose recheck re-runs an exercise's cells runs a killer cell's stand-in too
+    (the cell that stopped the kernel would stop it again in the middle of the extract)."""
+    if step[0] != "extract" or len(step) < 4 or not step[3].get("recheck"):
+        return step
+    cells = [[index, stand_ins.get(index, source)] for index, source in step[3]["recheck"]]
+    return [*step[:3], dict(step[3], recheck=cells)]
 
 
 def _files_in(path: str) -> set[str]:

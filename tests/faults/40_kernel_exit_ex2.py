@@ -3,6 +3,7 @@
 # expect single_layer_mm: zero
 # expect multilayer: full
 # expect numpy_bridge: full
+# expect-code test_single_layer_mm_value: single_layer_mm.stopped_kernel
 # %% single_layer_sum
 y = activation(torch.sum(features * weights) + bias)
 # %% single_layer_mm
