@@ -45,13 +45,19 @@ def _engine(course: Path, env: dict, *args: str) -> subprocess.CompletedProcess:
                           timeout=900)
 
 
-def _sandbox_processes() -> list[str]:
+#: The sandbox's uids: the engine's children (base + slot), stock nbgrader's sealed kernels
+#: (base + 100,000 + pid); the two fixtures run at the same time on two workers.
+ENGINE_UIDS, STOCK_UIDS = range(4_000_000, 4_100_000), range(4_100_000, 4_200_000)
+
+
+def _sandbox_processes(uids: range) -> list[str]:
     out = subprocess.run(["ps", "-eo", "uid,pid,args"], capture_output=True, text=True).stdout
     return [line for line in out.splitlines()[1:]
-            if line.split()[0].isdigit() and 4_000_000 <= int(line.split()[0]) < 4_200_000]
+            if line.split()[0].isdigit() and int(line.split()[0]) in uids]
 
 
-def _grade_under_attack(course: Path, command: list[str], timeout: float) -> GradedCourse:
+def _grade_under_attack(course: Path, command: list[str], timeout: float,
+                        uids: range) -> GradedCourse:
     """Grade ``course`` with ``command`` under the harness's listeners and secret; the result
     keeps what the checks below read (the process, hits, file modes, leftover processes)."""
     listener, unix = Listener(), UnixListener("/tmp/redteam-unix.sock")
@@ -69,7 +75,7 @@ def _grade_under_attack(course: Path, command: list[str], timeout: float) -> Gra
     graded.proc, graded.listener, graded.unix, graded.env = proc, listener, unix, env
     graded.modes = {p: stat.S_IMODE(os.stat(p).st_mode) for p in
                     (secret, course / "source" / ASSIGNMENT / f"{ASSIGNMENT}.ipynb")}
-    graded.leftovers = _sandbox_processes()
+    graded.leftovers = _sandbox_processes(uids)
     return graded
 
 
@@ -77,7 +83,7 @@ def _grade_under_attack(course: Path, command: list[str], timeout: float) -> Gra
 def attacked(tmp_path_factory):
     course = build(tmp_path_factory.mktemp("attacks"), FILES)
     return _grade_under_attack(course, [sys.executable, "-m", "graders", "autograde",
-                                        ASSIGNMENT], timeout=900)
+                                        ASSIGNMENT], timeout=900, uids=ENGINE_UIDS)
 
 
 @pytest.fixture(scope="module")
@@ -87,7 +93,8 @@ def stock(tmp_path_factory):
     with open(course / "nbgrader_config.py", "a") as fh:  # a Jupyter kernel on a busy machine
         fh.write("\nc.Execute.timeout = 60\n")
     return _grade_under_attack(course, [str(Path(sys.executable).parent / "nbgrader"),
-                                        "autograde", ASSIGNMENT], timeout=1200)
+                                        "autograde", ASSIGNMENT], timeout=1200,
+                              uids=STOCK_UIDS)
 
 
 #: The checks below run on both graders: the engine's batch, and stock nbgrader (its own worker).

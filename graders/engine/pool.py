@@ -493,14 +493,15 @@ class KernelPool:
                     message["text"], str):
                 raise ValueError("stream")
             if child.current is None:
-                raise ValueError("stream outside a cell")
+                # Between cells: what a process the submission left running (or one of its
+                # threads) writes after its cell ended. Dropped, as after a cell's output limit.
+                return
             self._stream(child, message["stream"], message["text"])
         elif "output" in message:
             output = message["output"]
-            if child.current is None or not isinstance(output, dict) or output.get(
-                    "output_type") not in OUTPUT_TYPES:
-                raise ValueError("output outside a cell")
-            if child.silent:
+            if not isinstance(output, dict) or output.get("output_type") not in OUTPUT_TYPES:
+                raise ValueError("output")
+            if child.current is None or child.silent:  # between cells: a thread's, dropped
                 return
             index = child.steps_by_pos[child.current][1]
             if output["output_type"] == "clear_output":
