@@ -133,7 +133,6 @@ def _tensor(values, marks=("features", "weights", "matmul")):
 def _judge(answers: dict, exercise="single_layer_sum", errors=None, replaced=()):
     """A judge whose runs report ``answers(inputs)`` for every test of ``exercise``."""
     plan = probes.plan(_notebook(), b"k")
-    ex = EXERCISES[exercise]
     runs = []
     for name, inputs in (("seeded", REFERENCE[exercise]["inputs"]),
                          ("fresh", plan.fresh_inputs[exercise])):
