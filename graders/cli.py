@@ -79,6 +79,7 @@ def _cmd_autograde(args) -> int:
             workers=args.workers, memory_cap_gib=args.memory_cap,
             sandbox=False if args.no_sandbox else None,
             require_sandbox=True if args.require_sandbox else None, progress=Progress(),
+            scheduler=args.scheduler,
         )
     except KeyboardInterrupt:
         print("\nInterrupted. Every submission finished so far is recorded; run the same "
@@ -125,6 +126,11 @@ def main(argv: list[str] | None = None) -> int:
                        help="run submissions without the sandbox (to debug only)")
     grade.add_argument("--require-sandbox", action="store_true",
                        help="refuse to grade if this kernel lacks part of the sandbox")
+    grade.add_argument("--scheduler", metavar="ADDRESS",
+                       help="run the submissions on the workers of this Dask scheduler "
+                            "(tcp://host:8786; needs the 'dask' extra); the gradebook and "
+                            "autograded/ stay here (default: c.GradingEngine.scheduler, or "
+                            "this machine)")
     grade.add_argument("--root", default=".", help="the course folder (default: here)")
     grade.set_defaults(func=_cmd_autograde)
 

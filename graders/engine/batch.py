@@ -131,7 +131,7 @@ class BatchAutograde:
 
     def __init__(self, root: Path, assignment: str, students: list[str] | None = None,
                  force: bool = False, sandbox: bool | None = None,
-                 memory_cap_gib: float | None = None) -> None:
+                 memory_cap_gib: float | None = None, scheduler: str | None = None) -> None:
         nbgrader_caching.install()
         self.root = Path(root).resolve()
         self.assignment = assignment
@@ -146,6 +146,7 @@ class BatchAutograde:
         self.settings = GradingEngine(config=self.config)
         self.sandbox = self.settings.sandbox if sandbox is None else sandbox
         self.memory_cap_gib = memory_cap_gib
+        self.scheduler = self.settings.scheduler if scheduler is None else scheduler
         self.timeout = Execute(config=self.config).timeout or 0
         self.sanitizing_stages = _instantiate(self.converter.sanitize_preprocessors,
                                               self.converter)
@@ -208,7 +209,8 @@ class BatchAutograde:
         try:
             return make_pool(self.root, self.config, self.timeout,
                              workers=notebooks * RUNS_PER_NOTEBOOK, sandbox=self.sandbox,
-                             memory_cap_gib=self.memory_cap_gib, slot_offset=slot_offset)
+                             memory_cap_gib=self.memory_cap_gib, slot_offset=slot_offset,
+                             scheduler=self.scheduler)
         except SandboxLayoutError as err:
             raise SystemExit(str(err)) from None
 
@@ -228,7 +230,9 @@ class BatchAutograde:
         try:
             for result in self.pool.run(self._jobs(students, prepared, waiting, started)):
                 key, _, run = result.key.partition("#")
-                item = prepared[key]
+                item = prepared.get(key)
+                if item is None or (run or "main") in item.results:
+                    continue  # a result for a run already recorded: each notebook is saved once
                 item.results[run or "main"] = result
                 if len(item.results) < RUNS_PER_NOTEBOOK:
                     continue
@@ -472,19 +476,23 @@ class RunReport:
     wall: float
     sandbox: list[str] = field(default_factory=list)  # mechanisms the kernel lacks
     repaired: list[str] = field(default_factory=list)  # foreign objects removed from the gradebook
+    engine: list[str] = field(default_factory=list)  # where the runs went (a Dask cluster)
 
 
 def autograde(root: Path, assignment: str, students: list[str] | None = None,
               force: bool = False, workers: int | None = None,
               memory_cap_gib: float | None = None, sandbox: bool | None = None,
               require_sandbox: bool | None = None,
-              progress: Progress | None = None) -> RunReport:
-    """Grade a batch with ``workers`` grading processes."""
+              progress: Progress | None = None, scheduler: str | None = None) -> RunReport:
+    """Grade a batch with ``workers`` grading processes, or with ``scheduler`` (or
+    ``c.GradingEngine.scheduler``) in this process with the runs on a Dask cluster."""
     start = time.monotonic()
     progress = progress or Progress(0)
     planner = BatchAutograde(root, assignment, students=students, force=force, sandbox=sandbox,
-                             memory_cap_gib=memory_cap_gib)
+                             memory_cap_gib=memory_cap_gib, scheduler=scheduler)
     todo = planner.plan()
+    if planner.scheduler:
+        return _autograde_on_dask(planner, todo, require_sandbox, progress, start)
     missing = check_sandbox(planner, require_sandbox)
     outcomes = dict(planner.outcomes)
     shards = max(1, min(workers or planner.settings.workers or os.cpu_count() or 1, len(todo)))
@@ -501,13 +509,49 @@ def autograde(root: Path, assignment: str, students: list[str] | None = None,
     return RunReport(outcomes, time.monotonic() - start, missing, planner.gradebook_repaired)
 
 
-def check_sandbox(planner: BatchAutograde, require: bool | None) -> list[str]:
-    """What this kernel cannot do of the sandbox, found by sealing a throw-away child before
-    any submission runs; refuses to go on when the sandbox is required and incomplete."""
+def _autograde_on_dask(planner: BatchAutograde, todo: list[str], require_sandbox,
+                       progress: Progress, start: float) -> RunReport:
+    """The batch with its runs on a Dask cluster: one grading process (this one) prepares,
+    decides and records every notebook; the cluster's threads set how many runs go at once
+    (``--workers`` is for the local engine)."""
+    outcomes = dict(planner.outcomes)
+
+    def report(outcome: Outcome) -> None:
+        outcomes[outcome.student] = outcome
+        progress.advance(outcome.student)
+
+    from .dask_pool import DaskPoolError
+
+    required = planner.settings.require_sandbox if require_sandbox is None else require_sandbox
+    pool = planner.make_pool(NOTEBOOKS_PER_SHARD)
+    pool.require_sandbox = bool(required)
+    try:
+        missing = check_sandbox(planner, required, pool)
+        progress.start(len(todo))
+        if todo:
+            planner.grade(todo, report, pool=pool)
+        if planner.sandbox:
+            missing = pool.missing_summary()  # with the workers that joined during the batch
+        engine = pool.report()
+    except DaskPoolError as err:
+        raise SystemExit(f"{err}. Every submission finished so far is recorded; run the same "
+                         f"command again to grade the rest.") from None
+    finally:
+        pool.close()
+    return RunReport(outcomes, time.monotonic() - start, missing, planner.gradebook_repaired,
+                     engine)
+
+
+def check_sandbox(planner: BatchAutograde, require: bool | None, pool=None) -> list[str]:
+    """What this kernel (or with a Dask pool, each worker's) cannot do of the sandbox, found
+    by sealing a throw-away child before any submission runs; refuses to go on when the
+    sandbox is required and incomplete."""
     if not planner.sandbox:
         return ["the sandbox is off (--no-sandbox): submissions run with the grader's rights"]
-    pool = planner.make_pool(1)
-    missing = sandbox_check(pool.sandbox)
+    if pool is not None and hasattr(pool, "sandbox_check"):
+        missing = pool.sandbox_check()
+    else:
+        missing = sandbox_check(planner.make_pool(1).sandbox)
     required = planner.settings.require_sandbox if require is None else require
     if missing and required:
         raise SystemExit("The sandbox is required (c.GradingEngine.require_sandbox or "
