@@ -12,7 +12,8 @@ skip-or-regrade rule and its file permissions. What is replaced:
 * how cells run: :mod:`graders.engine.pool` forks a warm template per run and seals the child
   (:mod:`graders.kernel.confine`); each notebook's run and the grader's two re-runs of it
   (:mod:`graders.checks.probes`) run side by side, instead of one fresh Jupyter kernel after
-  another;
+  another; with ``--scheduler`` the runs go to a Dask cluster instead
+  (:mod:`graders.engine.dask_pool`) and this process does everything else;
 * the loop over students: preparation, execution and saving are pipelined over grading
   processes, and every failure is kept to its submission. A notebook that is missing, renamed
   (``tensors (1).ipynb``), not valid JSON or not preparable, extra files, kernels that died and
@@ -131,7 +132,7 @@ class BatchAutograde:
 
     def __init__(self, root: Path, assignment: str, students: list[str] | None = None,
                  force: bool = False, sandbox: bool | None = None,
-                 memory_cap_gib: float | None = None, scheduler: str | None = None) -> None:
+                 memory_cap_gib: float | None = None, scheduler=None) -> None:
         nbgrader_caching.install()
         self.root = Path(root).resolve()
         self.assignment = assignment
@@ -146,7 +147,10 @@ class BatchAutograde:
         self.settings = GradingEngine(config=self.config)
         self.sandbox = self.settings.sandbox if sandbox is None else sandbox
         self.memory_cap_gib = memory_cap_gib
+        # A Dask scheduler's address, Client or cluster object; "" or None: this machine.
         self.scheduler = self.settings.scheduler if scheduler is None else scheduler
+        if isinstance(self.scheduler, str) and not self.scheduler:
+            self.scheduler = None
         self.timeout = Execute(config=self.config).timeout or 0
         self.sanitizing_stages = _instantiate(self.converter.sanitize_preprocessors,
                                               self.converter)
@@ -483,15 +487,16 @@ def autograde(root: Path, assignment: str, students: list[str] | None = None,
               force: bool = False, workers: int | None = None,
               memory_cap_gib: float | None = None, sandbox: bool | None = None,
               require_sandbox: bool | None = None,
-              progress: Progress | None = None, scheduler: str | None = None) -> RunReport:
+              progress: Progress | None = None, scheduler=None) -> RunReport:
     """Grade a batch with ``workers`` grading processes, or with ``scheduler`` (or
-    ``c.GradingEngine.scheduler``) in this process with the runs on a Dask cluster."""
+    ``c.GradingEngine.scheduler``: a Dask scheduler's address, or from Python a
+    ``distributed.Client`` or cluster object) in this process with the runs on Dask."""
     start = time.monotonic()
     progress = progress or Progress(0)
     planner = BatchAutograde(root, assignment, students=students, force=force, sandbox=sandbox,
                              memory_cap_gib=memory_cap_gib, scheduler=scheduler)
     todo = planner.plan()
-    if planner.scheduler:
+    if planner.scheduler is not None:
         return _autograde_on_dask(planner, todo, require_sandbox, progress, start)
     missing = check_sandbox(planner, require_sandbox)
     outcomes = dict(planner.outcomes)

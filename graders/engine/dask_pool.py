@@ -49,18 +49,25 @@ What is by hand, and why:
   command again grades the rest.
 
 The sandbox is checked on every worker before any submission runs (:meth:`DaskPool.sandbox_check`:
-a throw-away sealed run on each) and travels with every result, so a worker that joins later
-is reported too; with ``require_sandbox`` a worker lacking part of it refuses to run jobs.
+a throw-away sealed process on each, as the local engine checks its own), and each result says
+what its worker lacks, so a worker that joins later is reported too; with ``require_sandbox`` a
+worker lacking part of it refuses to run jobs.
+
+A worker that dies leaves its scratch folders (``graders-job-*`` in its temporary folder)
+behind; its template and sealed children die with it.
 """
 
 from __future__ import annotations
 
 import concurrent.futures
 import itertools
+import json
 import os
 import queue
 import shutil
 import stat
+import subprocess
+import sys
 import tempfile
 import threading
 import time
@@ -201,7 +208,8 @@ class KernelPoolPlugin(WorkerPlugin):
             self.service = None
 
     def check(self) -> list[str]:
-        """What this worker's kernel lacks of the sandbox, found once by a throw-away run."""
+        """What this worker's kernel lacks of the sandbox, found once by sealing a throw-away
+        process."""
         if self.service is None:
             raise RuntimeError(f"worker {self.address} could not start its kernel pool: "
                                f"{self.setup_error or 'stopped'}")
@@ -211,15 +219,7 @@ class KernelPoolPlugin(WorkerPlugin):
                     self.missing = ["the sandbox is off (--no-sandbox): submissions run with "
                                     "the grader's rights"]
                 else:
-                    folder = tempfile.mkdtemp(prefix="graders-check-")
-                    try:
-                        result = self.service.submit(Job("check", [], folder)).result()
-                    finally:
-                        shutil.rmtree(folder, ignore_errors=True)
-                    if result.sandbox is None:
-                        raise RuntimeError("the sandbox check could not run on this worker: "
-                                           + "; ".join(result.faults))
-                    self.missing = list(result.sandbox.get("missing", []))
+                    self.missing = _check_sandbox(self.root, self.settings)
         return self.missing
 
     def run(self, job: dict, files: dict[str, bytes], folders: list[str]) -> dict:
@@ -244,6 +244,31 @@ class KernelPoolPlugin(WorkerPlugin):
                     "removed": removed, "worker": self.address, "missing": missing}
         finally:
             shutil.rmtree(folder, ignore_errors=True)
+
+
+_CHECK = """
+import json, sys
+from graders.engine.pool import local_pool
+from graders.engine.sandbox import sandbox_check
+root, settings = json.load(sys.stdin)
+print(json.dumps(sandbox_check(local_pool(root, settings).sandbox)))
+"""
+
+
+def _check_sandbox(root: str, settings: dict) -> list[str]:
+    """:func:`graders.engine.sandbox.sandbox_check` with this worker's policy, in a new
+    process of this worker's Python: the check forks, and a worker has threads (a fork of it
+    could inherit a held lock); the template would do, but only once it has imported torch."""
+    try:
+        proc = subprocess.run([sys.executable, "-c", _CHECK], input=json.dumps([root, settings]),
+                              capture_output=True, text=True, timeout=120)
+    except (OSError, subprocess.SubprocessError) as err:
+        return [f"the sandbox could not be tested on this worker ({err})"]
+    try:
+        return list(json.loads(proc.stdout.strip().splitlines()[-1]))
+    except (ValueError, IndexError):
+        last = (proc.stderr.strip().splitlines() or ["no output"])[-1]
+        return [f"the sandbox could not be tested on this worker ({last[:200]})"]
 
 
 def _plugin(name: str) -> KernelPoolPlugin:
@@ -353,12 +378,15 @@ class DaskPool:
     """Runs :class:`Job` s on a Dask cluster; the same interface as :class:`KernelPool`
     (``warm_up``, ``run(jobs)`` yielding each :class:`JobResult` as it completes, ``close``).
 
+    ``scheduler`` is a scheduler's address (``tcp://host:8786``), a connected
+    ``distributed.Client`` (used as it is, left open), or a cluster object with
+    ``get_client()`` (``SLURMCluster``, ``KubeCluster``, ``GatewayCluster``, ``LocalCluster``...).
     ``root`` is the course folder (kept out of the workers' sandbox in case they share this
     file system), ``settings`` the plain dict of :func:`graders.engine.runs.pool_settings`.
     With ``keep_warm`` the workers' templates stay up after :meth:`close` (for a long-running
     service); otherwise the plugin is removed and they stop."""
 
-    def __init__(self, scheduler: str, root: str, settings: dict, in_flight: int | None = None,
+    def __init__(self, scheduler, root: str, settings: dict, in_flight: int | None = None,
                  require_sandbox: bool = False, keep_warm: bool = False,
                  connect_timeout: float = CONNECT_TIMEOUT) -> None:
         self.scheduler, self.root, self.settings = scheduler, root, settings
@@ -366,6 +394,8 @@ class DaskPool:
         self.keep_warm, self.connect_timeout = keep_warm, connect_timeout
         self.name = f"graders-kernel-pool-{uuid.uuid4().hex[:12]}"
         self.client: Client | None = None
+        self.own_client = True
+        self.address = scheduler if isinstance(scheduler, str) else repr(scheduler)
         self.sandbox = None  # the policy is made on each worker (see KernelPoolPlugin)
         self.runs: Counter[str] = Counter()  # worker address -> runs it returned
         self.missing: dict[str, list[str]] = {}  # worker address -> what its sandbox lacks
@@ -380,22 +410,28 @@ class DaskPool:
         if self.client is not None:
             return
         try:
-            self.client = Client(self.scheduler, timeout=self.connect_timeout,
-                                 set_as_default=False, name="graders")
+            if isinstance(self.scheduler, Client):
+                self.client, self.own_client = self.scheduler, False
+            elif isinstance(self.scheduler, str):
+                self.client = Client(self.scheduler, timeout=self.connect_timeout,
+                                     set_as_default=False, name="graders")
+            else:  # a cluster object (dask-jobqueue, dask-kubernetes, dask-gateway...)
+                self.client = self.scheduler.get_client()
+            self.address = self.client.scheduler.address
         except (OSError, TimeoutError) as err:
-            raise DaskPoolError(f"could not reach the Dask scheduler at {self.scheduler}: "
-                               f"{err}") from None
+            raise DaskPoolError(f"could not reach the Dask scheduler at {self.address}: "
+                                f"{err}") from None
         try:
             self.client.wait_for_workers(1, timeout=self.connect_timeout)
         except TimeoutError:
-            raise DaskPoolError(f"no Dask worker joined the scheduler at {self.scheduler} "
-                               f"within {self.connect_timeout:g} s") from None
+            raise DaskPoolError(f"no Dask worker joined the scheduler at {self.address} "
+                                f"within {self.connect_timeout:g} s") from None
         self.client.register_plugin(
             KernelPoolPlugin(self.root, self.settings, self.require_sandbox), name=self.name)
         self.workers_seen.update(self.client.scheduler_info(n_workers=-1)["workers"])
 
     def sandbox_check(self) -> list[str]:
-        """What the sandbox lacks on the workers (one throw-away sealed run on each); the
+        """What the sandbox lacks on the workers (a throw-away sealed process on each); the
         same list as the local check when all workers agree, else each line names its worker."""
         self.warm_up()
         workers = list(self.client.scheduler_info(n_workers=-1)["workers"])
@@ -427,14 +463,15 @@ class DaskPool:
                 self.client.unregister_worker_plugin(self.name)
         except Exception:  # noqa: BLE001 - the cluster may be gone already
             pass
-        self.client.close()
+        if self.own_client:
+            self.client.close()
         self.client = None
 
     def report(self) -> list[str]:
         """Lines for the run's summary: where the runs went, what Dask had to redo."""
         if not self.runs:
             return []
-        lines = [f"Dask cluster {self.scheduler}: {sum(self.runs.values())} runs on "
+        lines = [f"Dask cluster {self.address}: {sum(self.runs.values())} runs on "
                  f"{len(self.runs)} worker(s) ("
                  + ", ".join(f"{w} {n}" for w, n in sorted(self.runs.items())) + ")"]
         try:
