@@ -119,7 +119,8 @@ def main(argv: list[str] | None = None) -> int:
     grade.add_argument("--workers", type=int,
                        help="grading processes (default: one per core); each keeps two "
                             "notebooks (and the grader's re-runs of them) running, so its own "
-                            "work overlaps theirs; not used with --scheduler")
+                            "work overlaps theirs (with --scheduler, the runs go to Dask and "
+                            "these processes do the rest)")
     grade.add_argument("--memory-cap", type=float, metavar="GIB",
                        help="memory a submission may allocate (default 4 GiB)")
     grade.add_argument("--no-sandbox", action="store_true",

@@ -2,13 +2,15 @@
 
 ``graders autograde --scheduler tcp://host:8786`` (or ``c.GradingEngine.scheduler``) grades with
 a :class:`DaskPool` in place of the local :class:`~graders.engine.pool.KernelPool`. Only the work
-moves: the grading process (the *client*) still prepares every notebook with nbgrader's stages,
-decides the tests (:mod:`graders.checks`), and writes the gradebook and ``autograded/``; a
-worker only runs jobs (a notebook run or one of the grader's re-runs) and returns what its
-sealed child reported. Both ways travel plain data only: a job is its key, its steps (lists of
-strings and numbers), its trace flag and the bytes of the files in its folder; a result is the
-:class:`~graders.engine.pool.JobResult`'s fields as dicts and lists, plus the bytes of the files
-the run left in its folder. No course path, no gradebook, no secret reaches a worker.
+moves: the grading processes (each a Dask *client*, one per core as for the local engine) still
+prepare every notebook with nbgrader's stages, decide the tests (:mod:`graders.checks`), and
+write the gradebook and ``autograded/``; a worker only runs jobs (a notebook run or one of the
+grader's re-runs) and returns what its sealed child reported. Both ways travel plain data only:
+a job is its key, its steps (lists of strings and numbers), its trace flag and the bytes of the
+files in its folder; a result is the :class:`~graders.engine.pool.JobResult`'s fields as dicts
+and lists, plus the bytes of the files the run left in its folder. No course file, gradebook or
+secret reaches a worker; only the course folder's path does, so that a worker that sees the same
+file system keeps it out of the sandbox's reach.
 
 What Dask does (nothing of it is re-done here):
 
@@ -19,7 +21,7 @@ What Dask does (nothing of it is re-done here):
   ``allowed-failures``); nothing is lost, and a new worker that joins gets the plugin;
 * **set-up on every worker**: :class:`KernelPoolPlugin` (a ``distributed.WorkerPlugin``)
   starts a warm template on each worker, now and on workers that join later, and stops it
-  when the batch ends;
+  when the batch ends (the grading processes of a batch share it by name);
 * **results as they finish**: ``distributed.as_completed``.
 
 What is by hand, and why:
@@ -38,9 +40,9 @@ What is by hand, and why:
   and the local engine do. Only regular files travel (the pool removes links, FIFOs and the
   like), at most :data:`MAX_RETURN_BYTES` per run; past that, files are left out and the run
   gets a fault saying which (the notebook is flagged);
-* **a bounded number of tasks in flight**: twice the cluster's threads (at least
-  :data:`MIN_IN_FLIGHT`), refilled as each result arrives, so the workers never wait for the
-  client while the client never prepares far ahead of them;
+* **a bounded number of tasks in flight**: twice the cluster's threads, shared among the
+  grading processes (at least :data:`MIN_IN_FLIGHT` each), refilled as each result arrives, so
+  the workers never wait for the clients while no client prepares far ahead of them;
 * **exactly once**: each job's result is yielded once; a second result for the same job (a
   task that somehow completed twice) is ignored and counted;
 * **errors**: a task that raises is retried by Dask (``retries``); one that still fails, or
@@ -86,7 +88,7 @@ MAX_RETURN_BYTES = 64 * 2**20
 MIN_IN_FLIGHT = 6
 #: Dask retries a task that raised this many times (a worker dying is Dask's allowed-failures).
 TASK_RETRIES = 2
-CONNECT_TIMEOUT = 60.0
+CONNECT_TIMEOUT = 30.0
 #: Each worker's sandbox uids start at ``uid_base + pid * UID_STRIDE`` (when it runs as root), so
 #: two workers on one machine never share a uid (the local engine's grading processes use the
 #: range below ``UID_STRIDE``).
@@ -388,11 +390,14 @@ class DaskPool:
 
     def __init__(self, scheduler, root: str, settings: dict, in_flight: int | None = None,
                  require_sandbox: bool = False, keep_warm: bool = False,
-                 connect_timeout: float = CONNECT_TIMEOUT) -> None:
+                 connect_timeout: float = CONNECT_TIMEOUT, name: str | None = None,
+                 shards: int = 1) -> None:
         self.scheduler, self.root, self.settings = scheduler, root, settings
         self.in_flight, self.require_sandbox = in_flight, require_sandbox
         self.keep_warm, self.connect_timeout = keep_warm, connect_timeout
-        self.name = f"graders-kernel-pool-{uuid.uuid4().hex[:12]}"
+        # Grading processes sharing one plugin (and so one template per worker) pass its name.
+        self.name = name or plugin_name()
+        self.shards = max(1, shards)  # grading processes sharing the cluster: each fills its share
         self.client: Client | None = None
         self.own_client = True
         self.address = scheduler if isinstance(scheduler, str) else repr(scheduler)
@@ -449,11 +454,7 @@ class DaskPool:
         return self.missing_summary()
 
     def missing_summary(self) -> list[str]:
-        kinds = {tuple(m) for m in self.missing.values()}
-        if len(kinds) == 1:
-            return list(next(iter(kinds)))
-        return [f"{worker}: {item}" for worker, items in sorted(self.missing.items())
-                for item in items]
+        return missing_lines(self.missing)
 
     def close(self) -> None:
         if self.client is None:
@@ -467,26 +468,20 @@ class DaskPool:
             self.client.close()
         self.client = None
 
-    def report(self) -> list[str]:
-        """Lines for the run's summary: where the runs went, what Dask had to redo."""
-        if not self.runs:
-            return []
-        lines = [f"Dask cluster {self.address}: {sum(self.runs.values())} runs on "
-                 f"{len(self.runs)} worker(s) ("
-                 + ", ".join(f"{w} {n}" for w, n in sorted(self.runs.items())) + ")"]
+    def stats(self) -> dict:
+        """Where the runs went and what Dask had to redo, as plain data (a grading process
+        sends it to the coordinator; :func:`merge_stats` and :func:`report_lines` read it)."""
         try:
             now = set(self.client.scheduler_info(n_workers=-1)["workers"])
-        except Exception:  # noqa: BLE001
-            now = self.workers_seen
-        lost = sorted(self.workers_seen - now)
-        if lost:
-            lines.append(f"Dask: {len(lost)} worker(s) left during the batch ({', '.join(lost)});"
-                         f" Dask re-ran their unfinished runs elsewhere")
-        if self.resubmitted:
-            lines.append(f"Dask: {self.resubmitted} run(s) submitted again after an error")
-        if self.duplicates:
-            lines.append(f"Dask: {self.duplicates} duplicate result(s) ignored")
-        return lines
+        except Exception:  # noqa: BLE001 - the cluster may be gone
+            now = set(self.workers_seen)
+        return {"address": self.address, "runs": dict(self.runs),
+                "lost": sorted(self.workers_seen - now), "missing": dict(self.missing),
+                "resubmitted": self.resubmitted, "duplicates": self.duplicates}
+
+    def report(self) -> list[str]:
+        """Lines for the run's summary."""
+        return report_lines(self.stats())
 
     def _limit(self) -> int:
         if self.in_flight:
@@ -497,7 +492,7 @@ class DaskPool:
             self.workers_seen.update(info)
             threads = sum(w.get("nthreads", 1) for w in info.values())
             self._threads = (threads, time.monotonic())
-        return max(MIN_IN_FLIGHT, 2 * threads)
+        return max(MIN_IN_FLIGHT, -(-2 * threads // self.shards))
 
     # ------------------------------------------------------------------ running
     def _submit(self, job: Job):
@@ -567,3 +562,57 @@ class DaskPool:
         finally:
             for future in inflight:
                 future.cancel()
+
+
+# --------------------------------------------------------------------------- several processes
+def plugin_name() -> str:
+    return f"graders-kernel-pool-{uuid.uuid4().hex[:12]}"
+
+
+def merge_stats(parts: list[dict]) -> dict:
+    """The :meth:`DaskPool.stats` of several grading processes as one."""
+    merged = {"address": "", "runs": Counter(), "lost": set(), "missing": {},
+              "resubmitted": 0, "duplicates": 0}
+    for part in parts:
+        merged["address"] = merged["address"] or part["address"]
+        merged["runs"].update(part["runs"])
+        merged["lost"].update(part["lost"])
+        merged["missing"].update(part["missing"])
+        merged["resubmitted"] += part["resubmitted"]
+        merged["duplicates"] += part["duplicates"]
+    merged["lost"] = sorted(merged["lost"])
+    return merged
+
+
+def report_lines(stats: dict) -> list[str]:
+    """Lines for the run's summary: where the runs went, what Dask had to redo."""
+    runs = stats["runs"]
+    if not runs:
+        return []
+    lines = [f"Dask cluster {stats['address']}: {sum(runs.values())} runs on {len(runs)} "
+             f"worker(s) (" + ", ".join(f"{w} {n}" for w, n in sorted(runs.items())) + ")"]
+    if stats["lost"]:
+        lines.append(f"Dask: {len(stats['lost'])} worker(s) left during the batch "
+                     f"({', '.join(stats['lost'])}); Dask re-ran their unfinished runs elsewhere")
+    if stats["resubmitted"]:
+        lines.append(f"Dask: {stats['resubmitted']} run(s) submitted again after an error")
+    if stats["duplicates"]:
+        lines.append(f"Dask: {stats['duplicates']} duplicate result(s) ignored")
+    return lines
+
+
+def missing_lines(missing: dict[str, list[str]]) -> list[str]:
+    """What the sandbox lacks, from each worker's report: one list when all agree."""
+    kinds = {tuple(m) for m in missing.values()}
+    if len(kinds) == 1:
+        return list(next(iter(kinds)))
+    return [f"{worker}: {item}" for worker, items in sorted(missing.items()) for item in items]
+
+
+def remove_plugin(scheduler: str, name: str) -> None:
+    """Stop the workers' templates of a batch whose grading processes kept them warm."""
+    try:
+        with Client(scheduler, timeout=CONNECT_TIMEOUT, set_as_default=False) as client:
+            client.unregister_worker_plugin(name)
+    except Exception:  # noqa: BLE001 - the cluster may be gone already: nothing to stop
+        pass

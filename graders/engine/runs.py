@@ -29,18 +29,18 @@ PROBES = ("seeded", "fresh")
 
 def make_pool(root: Path, config, timeout: float, workers: int | None = None,
               sandbox: bool | None = None, memory_cap_gib: float | None = None,
-              slot_offset: int = 0, scheduler=None):
+              slot_offset: int = 0, scheduler=None, **dask_options):
     """The pool the sealed runs go to, configured from ``c.GradingEngine`` (flags given here
     win): a local :class:`KernelPool`, or with ``scheduler`` (a Dask scheduler's address, a
     ``distributed.Client`` or a Dask cluster object; pass ``GradingEngine(config=config)
     .scheduler`` to follow the course's setting) a :class:`~graders.engine.dask_pool.DaskPool`
     with the same interface, whose workers each make the same local pool from the same
-    settings. Dask is imported only then."""
+    settings (``dask_options`` go to it). Dask is imported only then."""
     settings = pool_settings(config, timeout, sandbox, memory_cap_gib)
     if scheduler is not None and not (isinstance(scheduler, str) and not scheduler):
         from .dask_pool import DaskPool
 
-        return DaskPool(scheduler, str(root), settings)
+        return DaskPool(scheduler, str(root), settings, **dask_options)
     return local_pool(str(root), settings,
                       workers or GradingEngine(config=config).workers or None, slot_offset)
 
