@@ -1,17 +1,21 @@
 """Benchmark: a batch on the local engine against the same batch on a Dask cluster, side by side.
 
-    .venv/bin/python benchmarks/dask_throughput.py [--n 200] [--threads 6] [--rounds 1] [--keep DIR]
+    .venv/bin/python benchmarks/dask_throughput.py [--n 200] [--threads 6] [--rounds 1]
+                                                   [--dask-defaults] [--keep DIR]
 
 Builds N submissions by cycling through the test corpus, twice, starts a Dask scheduler and two
 workers on this machine (127.0.0.1, ``--nthreads`` each: how many sealed runs a worker keeps
 going; the local engine keeps 6 per grading process, one grading process per core), then grades
 one copy with ``graders autograde`` and the other with ``graders autograde --scheduler`` and
 prints both wall times, the throughput, the ratio and the peak memory of each command's own
-processes (for Dask the grading process; the workers' process trees are sampled apart). The
+processes (for Dask the grading processes; the workers' process trees are sampled apart). The
 cluster's start is not timed (it is long-lived infrastructure); each batch's own warm-up is (the
 local engine's templates, the Dask workers' plugin and their templates). With ``--rounds R``
 the batches run R times in alternating order (``--force`` after the first) and the medians are
-compared. Exits 1 if any test cell's score differs between the two.
+compared. It also prints the CPU time each batch used in all (the grading processes and their
+children, and for Dask the cluster's processes), which a shared machine's load disturbs less
+than wall time. The cluster runs with :data:`LEAN` settings unless ``--dask-defaults``. Exits
+1 if any test cell's score differs between the two.
 
 Same machine, same two cores: this measures what Dask's way of moving the work costs, not a
 speed-up (that takes more machines). A benchmark, not a test: nothing here asserts a speed.
@@ -21,6 +25,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import resource
 import shutil
 import signal
 import socket
@@ -41,6 +46,15 @@ from autograde_speed import BIN, cell_scores, make_course, run  # noqa: E402
 
 ASSIGNMENT = "tensors"
 GOAL = 0.10  # Dask should cost under 10 % more wall time than the local engine
+#: Dask settings for grading workers (README "Scaling out"): their threads only wait for sealed
+#: children, so Dask's own sampling need not run every 10-20 ms. Stock Dask otherwise
+#: (--dask-defaults): an idle scheduler and two workers use about 0.14 CPU s per s here.
+LEAN = {
+    "DASK_DISTRIBUTED__WORKER__PROFILE__ENABLED": "False",
+    "DASK_DISTRIBUTED__ADMIN__TICK__INTERVAL": "500ms",
+    "DASK_DISTRIBUTED__ADMIN__SYSTEM_MONITOR__INTERVAL": "2s",
+    "DASK_DISTRIBUTED__WORKER__MEMORY__MONITOR_INTERVAL": "1s",
+}
 
 
 def _free_port() -> int:
@@ -50,10 +64,11 @@ def _free_port() -> int:
 
 
 class Cluster:
-    def __init__(self, folder: Path, workers: int, threads: int) -> None:
+    def __init__(self, folder: Path, workers: int, threads: int, lean: bool = True) -> None:
         self.folder, self.procs = folder, []
         self.address = f"tcp://127.0.0.1:{_free_port()}"
-        env = dict(os.environ, PATH=f"{BIN}{os.pathsep}{os.environ.get('PATH', '')}")
+        env = dict(os.environ, PATH=f"{BIN}{os.pathsep}{os.environ.get('PATH', '')}",
+                   **(LEAN if lean else {}))
         port = self.address.rsplit(":", 1)[1]
         commands = [["scheduler", "--host", "127.0.0.1", "--port", port, "--no-dashboard"]]
         commands += [["worker", self.address, "--nworkers", "1", "--nthreads", str(threads),
@@ -84,6 +99,20 @@ class Cluster:
         finally:
             client.close()
 
+    def cpu_seconds(self) -> float:
+        """CPU time used so far by the cluster: scheduler, nannies, workers, and (through the
+        reaping parents' children times) the templates and sealed children that ended."""
+        total = 0.0
+        for proc in self.procs:
+            try:
+                root = psutil.Process(proc.pid)
+                for p in [root, *root.children(recursive=True)]:
+                    t = p.cpu_times()
+                    total += t.user + t.system + t.children_user + t.children_system
+            except psutil.Error:
+                pass
+        return total
+
     def worker_memory(self) -> float:
         """RSS in MiB of the workers' process trees (nannies, workers, templates, children)."""
         total = 0
@@ -110,6 +139,12 @@ class Cluster:
                 proc.wait()
 
 
+def _reaped_cpu() -> float:
+    """CPU seconds of this process's children (and theirs) that have ended."""
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return usage.ru_utime + usage.ru_stime
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--n", type=int, default=200, help="submissions (default 200)")
@@ -117,6 +152,8 @@ def main() -> int:
     parser.add_argument("--threads", type=int, default=6,
                         help="threads (concurrent sealed runs) per Dask worker (default 6)")
     parser.add_argument("--rounds", type=int, default=1, help="batches of each (default 1)")
+    parser.add_argument("--dask-defaults", action="store_true",
+                        help="start the cluster with Dask's stock settings, not LEAN's")
     parser.add_argument("--keep", help="build the courses in this folder and keep them")
     args = parser.parse_args()
 
@@ -128,12 +165,16 @@ def main() -> int:
         on_dask = make_course(base / "dask", args.n)
         (base / "cluster").mkdir()
         print(f"Starting a Dask scheduler and {args.workers} workers ({args.threads} threads "
-              f"each) on 127.0.0.1 ...", flush=True)
-        cluster = Cluster(base / "cluster", args.workers, args.threads)
+              f"each) on 127.0.0.1, {'stock' if args.dask_defaults else 'lean'} Dask "
+              f"settings ...", flush=True)
+        cluster = Cluster(base / "cluster", args.workers, args.threads,
+                          lean=not args.dask_defaults)
         cluster.wait(args.workers)
 
         command = [sys.executable, "-m", "graders", "autograde", ASSIGNMENT]
         walls = {"local": [], "dask": []}
+        cpu = {"local": [], "dask": []}
+        idle = {"local": [], "dask": []}
         peaks = {"local": [], "dask": []}
         worker_peak = 0.0
         dask_line = ""
@@ -154,9 +195,18 @@ def main() -> int:
                 sampler = threading.Thread(target=sample, daemon=True)
                 if name == "dask":
                     sampler.start()
+                before = _reaped_cpu(), cluster.cpu_seconds()
                 wall, peak, summary = run(local if name == "local" else on_dask,
                                           command + extra)
                 stop.set()
+                # CPU time of everything the batch made busy: its own processes (reaped when
+                # they end) and, for Dask, the cluster's (idle cost included; for the local
+                # batch the idle cluster's cost is subtracted). Less noisy than wall time on a
+                # shared machine.
+                used = _reaped_cpu() - before[0]
+                cluster_cpu = cluster.cpu_seconds() - before[1]
+                cpu[name].append(used + cluster_cpu if name == "dask" else used)
+                idle[name].append(cluster_cpu / wall)
                 walls[name].append(wall)
                 peaks[name].append(peak)
                 if name == "dask":
@@ -179,11 +229,17 @@ def main() -> int:
               f"({', '.join(f'{w:.1f}' for w in walls['local'])} s)")
         print(f"Dask, {args.workers} workers x {args.threads} "
               f"{wall_dask:8.1f} s   {args.n / wall_dask:6.2f}/s   "
-              f"peak {max(peaks['dask']):6.0f} MiB (grading process) + "
+              f"peak {max(peaks['dask']):6.0f} MiB (grading processes) + "
               f"{worker_peak:.0f} MiB (workers)   "
               f"({', '.join(f'{w:.1f}' for w in walls['dask'])} s)")
         print(f"ratio                  Dask takes {100 * more:+.1f} % wall time "
               f"({'within' if more < GOAL else 'over'} the {100 * GOAL:.0f} % goal)")
+        cpu_local, cpu_dask = statistics.median(cpu["local"]), statistics.median(cpu["dask"])
+        print(f"CPU time               local {cpu_local:.1f} s, Dask {cpu_dask:.1f} s "
+              f"({100 * (cpu_dask / cpu_local - 1):+.1f} %; the idle cluster alone uses "
+              f"{statistics.median(idle['local']):.2f} CPU s per s)  "
+              f"(local {', '.join(f'{c:.1f}' for c in cpu['local'])}; "
+              f"Dask {', '.join(f'{c:.1f}' for c in cpu['dask'])})")
         if dask_line:
             print(dask_line)
         print(f"scores per test cell   {len(a) - len(differ)} of {len(a)} identical")

@@ -34,6 +34,7 @@ import multiprocessing
 import os
 import shutil
 import signal
+import threading
 import time
 import warnings
 from collections.abc import Iterator
@@ -525,7 +526,8 @@ def _autograde_on_dask(planner: BatchAutograde, todo: list[str], require_sandbox
     one worker plugin (one warm template per worker), registered and the sandbox checked by a
     forked helper first, so that this process holds no Dask connection (no thread) when it
     forks, and removed by this process at the end. A ``Client`` or cluster object cannot cross
-    a fork: then this process grades alone."""
+    a fork, nor should a process with threads (a cluster running in it) fork: then this process
+    grades alone."""
     from .dask_pool import merge_stats, missing_lines, plugin_name, remove_plugin
     from .dask_pool import report_lines as dask_lines
 
@@ -537,7 +539,7 @@ def _autograde_on_dask(planner: BatchAutograde, todo: list[str], require_sandbox
         outcomes[outcome.student] = outcome
         progress.advance(outcome.student)
 
-    if shards == 1 or not isinstance(planner.scheduler, str):
+    if shards == 1 or not isinstance(planner.scheduler, str) or threading.active_count() > 1:
         return _dask_in_process(planner, todo, required, progress, start, outcomes, report)
     name = plugin_name()
     planner.dask_options = {"name": name, "keep_warm": True, "require_sandbox": required,

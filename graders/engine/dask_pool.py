@@ -89,6 +89,8 @@ MIN_IN_FLIGHT = 6
 #: Dask retries a task that raised this many times (a worker dying is Dask's allowed-failures).
 TASK_RETRIES = 2
 CONNECT_TIMEOUT = 30.0
+#: How long a batch waits for a first worker (a batch system may take minutes to start one).
+WORKER_WAIT = 300.0
 #: Each worker's sandbox uids start at ``uid_base + pid * UID_STRIDE`` (when it runs as root), so
 #: two workers on one machine never share a uid (the local engine's grading processes use the
 #: range below ``UID_STRIDE``).
@@ -427,10 +429,10 @@ class DaskPool:
             raise DaskPoolError(f"could not reach the Dask scheduler at {self.address}: "
                                 f"{err}") from None
         try:
-            self.client.wait_for_workers(1, timeout=self.connect_timeout)
+            self.client.wait_for_workers(1, timeout=WORKER_WAIT)
         except TimeoutError:
             raise DaskPoolError(f"no Dask worker joined the scheduler at {self.address} "
-                                f"within {self.connect_timeout:g} s") from None
+                                f"within {WORKER_WAIT:g} s") from None
         self.client.register_plugin(
             KernelPoolPlugin(self.root, self.settings, self.require_sandbox), name=self.name)
         self.workers_seen.update(self.client.scheduler_info(n_workers=-1)["workers"])
