@@ -21,6 +21,7 @@ import sys
 import time
 from pathlib import Path
 
+import distributed  # the dev extra installs it: a missing Dask fails here instead of skipping
 import pytest
 from conftest import (
     ASSIGNMENT,
@@ -36,8 +37,6 @@ from conftest import (
     run_nbgrader,
 )
 from nbgrader.api import Gradebook
-
-distributed = pytest.importorskip("distributed")
 
 pytestmark = pytest.mark.xdist_group("dask")
 

@@ -384,7 +384,8 @@ class DaskPool:
 
     ``scheduler`` is a scheduler's address (``tcp://host:8786``), a connected
     ``distributed.Client`` (used as it is, left open), or a cluster object with
-    ``get_client()`` (``SLURMCluster``, ``KubeCluster``, ``GatewayCluster``, ``LocalCluster``...).
+    ``get_client()`` (``SLURMCluster``, ``KubeCluster``, ``GatewayCluster``, ``LocalCluster``...;
+    its client is left open too).
     ``root`` is the course folder (kept out of the workers' sandbox in case they share this
     file system), ``settings`` the plain dict of :func:`graders.engine.runs.pool_settings`.
     With ``keep_warm`` the workers' templates stay up after :meth:`close` (for a long-running
@@ -422,8 +423,9 @@ class DaskPool:
             elif isinstance(self.scheduler, str):
                 self.client = Client(self.scheduler, timeout=self.connect_timeout,
                                      set_as_default=False, name="graders")
-            else:  # a cluster object (dask-jobqueue, dask-kubernetes, dask-gateway...)
-                self.client = self.scheduler.get_client()
+            else:  # a cluster object (dask-jobqueue, dask-kubernetes, dask-gateway...): its
+                # client may be the one its owner uses too, so it is left open
+                self.client, self.own_client = self.scheduler.get_client(), False
             self.address = self.client.scheduler.address
         except (OSError, TimeoutError) as err:
             raise DaskPoolError(f"could not reach the Dask scheduler at {self.address}: "
