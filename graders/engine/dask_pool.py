@@ -55,8 +55,9 @@ a throw-away sealed process on each, as the local engine checks its own), and ea
 what its worker lacks, so a worker that joins later is reported too; with ``require_sandbox`` a
 worker lacking part of it refuses to run jobs.
 
-A worker that dies leaves its scratch folders (``graders-job-*`` in its temporary folder)
-behind; its template and sealed children die with it.
+A worker that dies leaves its scratch folders (``graders-job-<pid>-*`` in its temporary
+folder) behind; the next worker set up on that machine removes them. Its template and sealed
+children die with it.
 """
 
 from __future__ import annotations
@@ -95,6 +96,7 @@ WORKER_WAIT = 300.0
 #: two workers on one machine never share a uid (the local engine's grading processes use the
 #: range below ``UID_STRIDE``).
 UID_STRIDE = 256
+JOB_PREFIX = "graders-job-"  # a run's scratch folder on a worker: graders-job-<worker pid>-...
 
 
 class DaskPoolError(RuntimeError):
@@ -197,6 +199,7 @@ class KernelPoolPlugin(WorkerPlugin):
         self.address = worker.address
         self.checked = threading.Lock()
         self.setup_error = ""
+        _remove_stale_folders()
         try:
             slots = max(1, int(worker.state.nthreads))
             pool = local_pool(self.root, self.settings, workers=slots,
@@ -231,7 +234,7 @@ class KernelPoolPlugin(WorkerPlugin):
         if missing and self.require_sandbox and self.settings["sandbox"]:
             raise SandboxRefused(f"the sandbox is required but worker {self.address} lacks: "
                                  + "; ".join(missing))
-        folder = tempfile.mkdtemp(prefix="graders-job-")
+        folder = tempfile.mkdtemp(prefix=f"{JOB_PREFIX}{os.getpid()}-")
         try:
             _write_files(Path(folder), files, folders)
             run = Job(job["key"], job["steps"], folder, bool(job["trace"]))
@@ -248,6 +251,20 @@ class KernelPoolPlugin(WorkerPlugin):
                     "removed": removed, "worker": self.address, "missing": missing}
         finally:
             shutil.rmtree(folder, ignore_errors=True)
+
+
+def _remove_stale_folders() -> None:
+    """Remove the scratch folders of workers of this machine that died (killed, the node's
+    memory...) before they could: their names carry the worker's pid."""
+    for path in Path(tempfile.gettempdir()).glob(f"{JOB_PREFIX}*-*"):
+        pid = path.name[len(JOB_PREFIX):].split("-", 1)[0]
+        try:
+            if pid.isdigit() and path.stat().st_uid == os.getuid():
+                os.kill(int(pid), 0)  # alive: its folder
+        except ProcessLookupError:
+            shutil.rmtree(path, ignore_errors=True)
+        except OSError:
+            pass
 
 
 _CHECK = """
