@@ -85,6 +85,7 @@ def _cmd_autograde(args) -> int:
             workers=args.workers, memory_cap_gib=args.memory_cap,
             sandbox=False if args.no_sandbox else None,
             require_sandbox=True if args.require_sandbox else None, progress=Progress(),
+            scheduler=args.scheduler,
         )
     except KeyboardInterrupt:
         print("\nInterrupted. Every submission finished so far is recorded; run the same "
@@ -154,13 +155,19 @@ def main(argv: list[str] | None = None) -> int:
     grade.add_argument("--workers", type=int,
                        help="grading processes (default: one per core); each keeps two "
                             "notebooks (and the grader's re-runs of them) running, so its own "
-                            "work overlaps theirs")
+                            "work overlaps theirs (with --scheduler, the runs go to Dask and "
+                            "these processes do the rest)")
     grade.add_argument("--memory-cap", type=float, metavar="GIB",
                        help="memory a submission may allocate (default 4 GiB)")
     grade.add_argument("--no-sandbox", action="store_true",
                        help="run submissions without the sandbox (to debug only)")
     grade.add_argument("--require-sandbox", action="store_true",
                        help="refuse to grade if this kernel lacks part of the sandbox")
+    grade.add_argument("--scheduler", metavar="ADDRESS",
+                       help="run the submissions on the workers of this Dask scheduler "
+                            "(tcp://host:8786; needs the 'dask' extra); the gradebook and "
+                            "autograded/ stay here (default: c.GradingEngine.scheduler, or "
+                            "this machine)")
     grade.add_argument("--root", default=".", help="the course folder (default: here)")
     grade.set_defaults(func=_cmd_autograde)
 

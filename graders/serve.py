@@ -108,7 +108,7 @@ class Service:
     def __init__(self, root: Path, assignment: str, scheduler: str | None = None,
                  out=None) -> None:
         self.out = out or sys.stdout
-        self.batch = BatchAutograde(root, assignment, force=True)
+        self.batch = BatchAutograde(root, assignment, force=True, scheduler=scheduler)
         self.root, self.assignment = self.batch.root, assignment
         self.config = self.batch.config
         self.settings = GradingService(config=self.config)
@@ -122,10 +122,10 @@ class Service:
                                   config=self.config)
         self.inbound = Path(collect.root) / coursedir.course_id / "inbound"
         self.outbound = Path(collect.root) / coursedir.course_id / "feedback"
-        if scheduler:
-            raise SystemExit("graders serve --scheduler needs the Dask engine, which this "
-                             "installation does not have.")
-        self.scheduler = scheduler
+        self.scheduler = self.batch.scheduler  # --scheduler, or c.GradingEngine.scheduler
+        if self.scheduler is not None:  # the workers' warm templates outlive each round
+            self.batch.dask_options = {"keep_warm": True,
+                                       "require_sandbox": self.batch.settings.require_sandbox}
         self.state_path = self.root / STATE_FILE
         self.state = self._load_state()
         self.last_feedback: dict[str, float] = {}
@@ -233,11 +233,11 @@ class Service:
         for sig in (signal.SIGINT, signal.SIGTERM):
             signal.signal(sig, self._stop)
         try:
-            missing = check_sandbox(self.batch, None)
-            for item in missing:
-                self.log(f"WARNING: partial sandbox: {item}")
             self.pool = self.batch.make_pool(2)
             self.pool.warm_up()
+            missing = check_sandbox(self.batch, None, pool=self.pool)
+            for item in missing:
+                self.log(f"WARNING: partial sandbox: {item}")
             self.feedback = _Feedback(coursedir=self._coursedir_for("*"), config=self.config)
             self.feedback.force = True
             self.feedback.warm_up()

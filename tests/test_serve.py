@@ -44,7 +44,9 @@ class Exchange:
         self.services: list[subprocess.Popen] = []
         self.logs: list[Path] = []
 
-    def submit(self, student: str, cell_file: str) -> None:
+    def submit(self, student: str, cell_file: str, slow: float = 0) -> None:
+        """``slow``: the last answer cell first sleeps this long, so that a test can act while
+        the submission is being graded (a correct grading takes well under a second)."""
         folder = self.base / "students" / student
         (folder / ASSIGNMENT).mkdir(parents=True, exist_ok=True)
         (folder / "nbgrader_config.py").write_text(
@@ -52,6 +54,10 @@ class Exchange:
             f"c.Exchange.cache = {str(self.base / 'cache' / student)!r}\n"
             f"c.CourseDirectory.course_id = {COURSE_ID!r}\n")
         nb = build_submission(RELEASE, read_cell_file(CORPUS / f"{cell_file}.py"))
+        if slow:
+            cell = next(c for c in nb.cells
+                        if c.metadata.get("nbgrader", {}).get("grade_id") == "numpy_bridge")
+            cell.source = f"import time\ntime.sleep({slow})\n" + cell.source
         nbformat.write(nb, folder / ASSIGNMENT / f"{ASSIGNMENT}.ipynb")
         subprocess.run([str(BIN / "nbgrader"), "submit", ASSIGNMENT, "--student", student],
                        cwd=folder, env=course_env(), capture_output=True, check=True)
@@ -64,10 +70,10 @@ class Exchange:
         pages = sorted((folder / ASSIGNMENT / "feedback").glob(f"*/{ASSIGNMENT}.html"))
         return [re.search(r"Score: ([\d.]+) / 15", p.read_text()).group(1) for p in pages]
 
-    def start(self) -> subprocess.Popen:
+    def start(self, *args: str) -> subprocess.Popen:
         log = self.base / f"serve-{len(self.logs)}.log"
         self.logs.append(log)
-        proc = subprocess.Popen([sys.executable, "-m", "graders", "serve", ASSIGNMENT],
+        proc = subprocess.Popen([sys.executable, "-m", "graders", "serve", ASSIGNMENT, *args],
                                 cwd=self.course, env=course_env(), stdout=open(log, "w"),
                                 stderr=subprocess.STDOUT, start_new_session=True)
         self.services.append(proc)
@@ -139,7 +145,7 @@ def test_a_killed_service_misses_nothing_and_releases_nothing_twice(exchange):
     service = exchange.start()
     exchange.wait_released(2)
     # In the middle of a grading: the submission is being prepared or run when the kill lands.
-    exchange.submit("s3", "24_multilayer_missing_bias")
+    exchange.submit("s3", "24_multilayer_missing_bias", slow=3)
     partial = exchange.course / "autograded" / "s3" / f".{ASSIGNMENT}.partial"
     exchange.wait_for(partial.exists, "s3's grading to start")
     exchange.kill(service)

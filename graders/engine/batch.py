@@ -12,7 +12,8 @@ skip-or-regrade rule and its file permissions. What is replaced:
 * how cells run: :mod:`graders.engine.pool` forks a warm template per run and seals the child
   (:mod:`graders.kernel.confine`); each notebook's run and the grader's two re-runs of it
   (:mod:`graders.checks.probes`) run side by side, instead of one fresh Jupyter kernel after
-  another;
+  another; with ``--scheduler`` the runs go to a Dask cluster instead
+  (:mod:`graders.engine.dask_pool`) and this process does everything else;
 * the loop over students: preparation, execution and saving are pipelined over grading
   processes, and every failure is kept to its submission. A notebook that is missing, renamed
   (``tensors (1).ipynb``), not valid JSON or not preparable, extra files, kernels that died and
@@ -33,6 +34,7 @@ import multiprocessing
 import os
 import shutil
 import signal
+import threading
 import time
 import warnings
 from collections.abc import Iterator
@@ -131,7 +133,7 @@ class BatchAutograde:
 
     def __init__(self, root: Path, assignment: str, students: list[str] | None = None,
                  force: bool = False, sandbox: bool | None = None,
-                 memory_cap_gib: float | None = None) -> None:
+                 memory_cap_gib: float | None = None, scheduler=None) -> None:
         nbgrader_caching.install()
         self.root = Path(root).resolve()
         self.assignment = assignment
@@ -146,6 +148,10 @@ class BatchAutograde:
         self.settings = GradingEngine(config=self.config)
         self.sandbox = self.settings.sandbox if sandbox is None else sandbox
         self.memory_cap_gib = memory_cap_gib
+        # A Dask scheduler's address, Client or cluster object; "" or None: this machine.
+        self.scheduler = self.settings.scheduler if scheduler is None else scheduler
+        if isinstance(self.scheduler, str) and not self.scheduler:
+            self.scheduler = None
         self.timeout = Execute(config=self.config).timeout or 0
         self.sanitizing_stages = _instantiate(self.converter.sanitize_preprocessors,
                                               self.converter)
@@ -157,6 +163,7 @@ class BatchAutograde:
                 "c.Autograde.autograde_preprocessors, so no hidden test could be decided. Add it "
                 "after Execute (see this course's nbgrader_config.py).")
         self.outcomes: dict[str, Outcome] = {}
+        self.dask_options: dict = {}  # for a DaskPool: see _autograde_on_dask
         self.pool = None
         self.key_root = self.root
         self.gradebook_repaired: list[str] = []
@@ -208,7 +215,8 @@ class BatchAutograde:
         try:
             return make_pool(self.root, self.config, self.timeout,
                              workers=notebooks * RUNS_PER_NOTEBOOK, sandbox=self.sandbox,
-                             memory_cap_gib=self.memory_cap_gib, slot_offset=slot_offset)
+                             memory_cap_gib=self.memory_cap_gib, slot_offset=slot_offset,
+                             scheduler=self.scheduler, **self.dask_options)
         except SandboxLayoutError as err:
             raise SystemExit(str(err)) from None
 
@@ -228,7 +236,9 @@ class BatchAutograde:
         try:
             for result in self.pool.run(self._jobs(students, prepared, waiting, started)):
                 key, _, run = result.key.partition("#")
-                item = prepared[key]
+                item = prepared.get(key)
+                if item is None or (run or "main") in item.results:
+                    continue  # a result for a run already recorded: each notebook is saved once
                 item.results[run or "main"] = result
                 if len(item.results) < RUNS_PER_NOTEBOOK:
                     continue
@@ -473,22 +483,27 @@ class RunReport:
     wall: float
     sandbox: list[str] = field(default_factory=list)  # mechanisms the kernel lacks
     repaired: list[str] = field(default_factory=list)  # foreign objects removed from the gradebook
+    engine: list[str] = field(default_factory=list)  # where the runs went (a Dask cluster)
 
 
 def autograde(root: Path, assignment: str, students: list[str] | None = None,
               force: bool = False, workers: int | None = None,
               memory_cap_gib: float | None = None, sandbox: bool | None = None,
               require_sandbox: bool | None = None,
-              progress: Progress | None = None) -> RunReport:
-    """Grade a batch with ``workers`` grading processes."""
+              progress: Progress | None = None, scheduler=None) -> RunReport:
+    """Grade a batch with ``workers`` grading processes; with ``scheduler`` (or
+    ``c.GradingEngine.scheduler``: a Dask scheduler's address, or from Python a
+    ``distributed.Client`` or cluster object) their runs go to Dask."""
     start = time.monotonic()
     progress = progress or Progress(0)
     planner = BatchAutograde(root, assignment, students=students, force=force, sandbox=sandbox,
-                             memory_cap_gib=memory_cap_gib)
+                             memory_cap_gib=memory_cap_gib, scheduler=scheduler)
     todo = planner.plan()
+    shards = max(1, min(workers or planner.settings.workers or os.cpu_count() or 1, len(todo)))
+    if planner.scheduler is not None:
+        return _autograde_on_dask(planner, todo, require_sandbox, progress, start, shards)
     missing = check_sandbox(planner, require_sandbox)
     outcomes = dict(planner.outcomes)
-    shards = max(1, min(workers or planner.settings.workers or os.cpu_count() or 1, len(todo)))
     progress.start(len(todo))
 
     def report(outcome: Outcome) -> None:
@@ -502,19 +517,146 @@ def autograde(root: Path, assignment: str, students: list[str] | None = None,
     return RunReport(outcomes, time.monotonic() - start, missing, planner.gradebook_repaired)
 
 
-def check_sandbox(planner: BatchAutograde, require: bool | None) -> list[str]:
-    """What this kernel cannot do of the sandbox, found by sealing a throw-away child before
-    any submission runs; refuses to go on when the sandbox is required and incomplete."""
+def _autograde_on_dask(planner: BatchAutograde, todo: list[str], require_sandbox,
+                       progress: Progress, start: float, shards: int) -> RunReport:
+    """The batch with its runs on a Dask cluster. The grading processes prepare, decide and
+    record every notebook as on one machine (their stage work is what limits a large cluster,
+    so there is one per core here too); the workers' threads set how many runs go at once.
+
+    With an address, the grading processes are forked as for the local engine; they share
+    one worker plugin (one warm template per worker), registered and the sandbox checked by a
+    forked helper first, so that this process holds no Dask connection (no thread) when it
+    forks, and removed by this process at the end. A ``Client`` or cluster object cannot cross
+    a fork, nor should a process with threads (a cluster running in it) fork: then this process
+    grades alone."""
+    from .dask_pool import merge_stats, missing_lines, plugin_name, remove_plugin
+    from .dask_pool import report_lines as dask_lines
+
+    required = bool(planner.settings.require_sandbox if require_sandbox is None
+                    else require_sandbox)
+    outcomes = dict(planner.outcomes)
+
+    def report(outcome: Outcome) -> None:
+        outcomes[outcome.student] = outcome
+        progress.advance(outcome.student)
+
+    if shards == 1 or not isinstance(planner.scheduler, str) or threading.active_count() > 1:
+        return _dask_in_process(planner, todo, required, progress, start, outcomes, report)
+    name = plugin_name()
+    planner.dask_options = {"name": name, "keep_warm": True, "require_sandbox": required,
+                            "shards": shards}
+    stats = []
+    status, checked = _forked(_dask_check, planner)
+    if status != "ok" or not checked["registered"]:  # nothing started on the cluster
+        raise SystemExit(f"{checked if status != 'ok' else checked['error']}. Nothing was "
+                         f"graded.")
+    try:
+        if checked["error"]:
+            raise SystemExit(f"{checked['error']}. Nothing was graded.")
+        missing = checked["missing"]
+        _refuse_partial_sandbox(missing, required)
+        progress.start(len(todo))
+        _run_shards(planner, [todo[i::shards] for i in range(shards)], report, stats.append)
+    finally:
+        remove_plugin(planner.scheduler, name)
+    merged = merge_stats(stats)
+    if planner.sandbox and merged["missing"]:
+        missing = missing_lines(merged["missing"])  # with the workers that joined meanwhile
+    return RunReport(outcomes, time.monotonic() - start, missing, planner.gradebook_repaired,
+                     dask_lines(merged))
+
+
+def _dask_check(planner: BatchAutograde) -> dict:
+    """In a forked helper: connect, start the shared plugin, check the workers' sandbox."""
+    from .dask_pool import DaskPoolError
+
+    pool = planner.make_pool(1)
+    out = {"registered": False, "error": "", "missing": []}
+    try:
+        pool.warm_up()
+        out["registered"] = True
+        if not planner.sandbox:
+            out["missing"] = ["the sandbox is off (--no-sandbox): submissions run with the "
+                              "grader's rights"]
+        else:
+            out["missing"] = pool.sandbox_check()
+    except DaskPoolError as err:
+        out["error"] = str(err)
+    finally:
+        pool.close()
+    return out
+
+
+def _forked(function, *args):
+    """``function(*args)`` in a forked process: ("ok", its result) or ("error", what went
+    wrong)."""
+    ctx = multiprocessing.get_context("fork")
+    queue = ctx.Queue()
+
+    def target() -> None:
+        try:
+            queue.put(("ok", function(*args)))
+        except BaseException as err:  # noqa: BLE001 - reported to the caller
+            queue.put(("error", str(err) if isinstance(err, SystemExit) else _short(err)))
+
+    proc = ctx.Process(target=target)
+    proc.start()
+    try:
+        while True:
+            try:
+                return queue.get(timeout=1.0)
+            except Empty:
+                if proc.exitcode is not None:
+                    return "error", f"the helper process exited ({proc.exitcode})"
+    finally:
+        proc.join(timeout=30)
+        if proc.is_alive():
+            proc.kill()
+
+
+def _dask_in_process(planner: BatchAutograde, todo, required: bool, progress: Progress,
+                     start: float, outcomes, report) -> RunReport:
+    from .dask_pool import DaskPoolError
+
+    pool = planner.make_pool(NOTEBOOKS_PER_SHARD)
+    pool.require_sandbox = required
+    try:
+        missing = check_sandbox(planner, required, pool)
+        progress.start(len(todo))
+        if todo:
+            planner.grade(todo, report, pool=pool)
+        if planner.sandbox:
+            missing = pool.missing_summary()  # with the workers that joined during the batch
+        engine = pool.report()
+    except DaskPoolError as err:
+        raise SystemExit(f"{err}. Every submission finished so far is recorded; run the same "
+                         f"command again to grade the rest.") from None
+    finally:
+        pool.close()
+    return RunReport(outcomes, time.monotonic() - start, missing, planner.gradebook_repaired,
+                     engine)
+
+
+def check_sandbox(planner: BatchAutograde, require: bool | None, pool=None) -> list[str]:
+    """What this kernel (or with a Dask pool, each worker's) cannot do of the sandbox, found
+    by sealing a throw-away child before any submission runs; refuses to go on when the
+    sandbox is required and incomplete."""
     if not planner.sandbox:
         return ["the sandbox is off (--no-sandbox): submissions run with the grader's rights"]
-    pool = planner.make_pool(1)
-    missing = sandbox_check(pool.sandbox)
-    required = planner.settings.require_sandbox if require is None else require
+    if pool is not None and hasattr(pool, "sandbox_check"):
+        missing = pool.sandbox_check()
+    else:
+        missing = sandbox_check(planner.make_pool(1).sandbox)
+    _refuse_partial_sandbox(missing, planner.settings.require_sandbox if require is None
+                            else require)
+    return missing
+
+
+def _refuse_partial_sandbox(missing: list[str], required: bool) -> None:
     if missing and required:
         raise SystemExit("The sandbox is required (c.GradingEngine.require_sandbox or "
                          "--require-sandbox) but this kernel lacks: " + "; ".join(missing)
                          + ". Nothing was graded.")
-    return missing
 
 
 def _shard(index: int, batch: BatchAutograde, students, queue) -> None:
@@ -529,14 +671,16 @@ def _shard(index: int, batch: BatchAutograde, students, queue) -> None:
                                slot_offset=index * NOTEBOOKS_PER_SHARD * RUNS_PER_NOTEBOOK)
         batch.grade(students, lambda outcome: queue.put(("outcome", index, asdict(outcome))),
                     pool=pool)
+        stats = pool.stats() if hasattr(pool, "stats") else None  # a DaskPool's, for the summary
         pool.close()
-        queue.put(("exit", index, None))
+        queue.put(("exit", index, stats))
     except BaseException as err:  # noqa: BLE001 - tell the coordinator, whatever happened
         queue.put(("crash", index, _short(err)))
 
 
-def _run_shards(planner: BatchAutograde, shares, report) -> None:
-    """Run one process per share of students, relaying each outcome to ``report``.
+def _run_shards(planner: BatchAutograde, shares, report, on_exit=None) -> None:
+    """Run one process per share of students, relaying each outcome to ``report`` (and what
+    a shard reports when it ends to ``on_exit``).
 
     The shards are forked from this process, which has imported nbgrader, read the config and
     built ``planner``'s stages already, so they start at once and share that work. Nothing here
@@ -552,7 +696,7 @@ def _run_shards(planner: BatchAutograde, shares, report) -> None:
     for proc in procs:
         proc.start()
     try:
-        _relay(procs, shares, queue, report)
+        _relay(procs, shares, queue, report, on_exit)
     finally:  # Ctrl-C, SIGTERM or an error here: stop the shards; finished students stay recorded
         for proc in procs:
             if proc.is_alive():
@@ -563,7 +707,7 @@ def _run_shards(planner: BatchAutograde, shares, report) -> None:
                 proc.kill()
 
 
-def _relay(procs, shares, queue, report) -> None:
+def _relay(procs, shares, queue, report, on_exit=None) -> None:
     pending = {student: i for i, share in enumerate(shares) for student in share}
     running = set(range(len(procs)))
     while running:
@@ -579,6 +723,8 @@ def _relay(procs, shares, queue, report) -> None:
             report(Outcome(**payload))
         else:
             running.discard(index)
+            if kind == "exit" and payload is not None and on_exit is not None:
+                on_exit(payload)
             _give_up(pending, index, f"grading process failed: {payload}", report)
 
 

@@ -42,8 +42,15 @@ import tempfile
 import time
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
+from pathlib import Path
 
-from .sandbox import SandboxPolicy, child_environment, template_environment
+from .sandbox import (
+    Limits,
+    SandboxPolicy,
+    child_environment,
+    make_policy,
+    template_environment,
+)
 
 START_TIMEOUT = 120.0  # seconds for the template to import torch, or a child to start
 #: Largest frame a child may send: the runner cuts each output to 2 MiB of JSON and sends stream
@@ -56,6 +63,7 @@ MAX_RUN_BYTES = 256 * 2**20
 DISK_CHECK_EVERY = 1.0  # seconds between looks at what a running child wrote to disk
 MAX_TEMPLATE_RESTARTS = 5
 OUTPUT_TYPES = {"display_data", "execute_result", "error", "clear_output"}
+_END = object()  # the end of the jobs
 
 
 @dataclass
@@ -252,7 +260,11 @@ class KernelPool:
             self.template = None
 
     # ------------------------------------------------------------------ scheduling
-    def run(self, jobs: Iterable[Job]) -> Iterator[JobResult]:
+    def run(self, jobs: Iterable[Job | None], wakeup: int | None = None) -> Iterator[JobResult]:
+        """Run ``jobs``, yielding each result as its job ends. ``jobs`` may be an open feed
+        (a Dask worker's, :mod:`graders.engine.dask_pool`): ``None`` from it means "nothing
+        yet, ask again later", and ``wakeup`` is a descriptor that becomes readable when it
+        has more (the pool reads it empty)."""
         self.warm_up()
         pending = iter(jobs)
         waiting: list[tuple[Job, JobResult, list, int, set]] = []  # restarts to launch
@@ -260,6 +272,8 @@ class KernelPool:
         free = list(range(self.workers))
         selector = selectors.DefaultSelector()
         selector.register(self.control, selectors.EVENT_READ, "template")
+        if wakeup is not None:
+            selector.register(wakeup, selectors.EVENT_READ, "wakeup")
         exhausted = False
         started = {}
         try:
@@ -268,8 +282,10 @@ class KernelPool:
                     if waiting:
                         job, result, steps, deaths, killers = waiting.pop(0)
                     else:
-                        job = next(pending, None)
-                        if job is None:
+                        job = next(pending, _END)
+                        if job is None:  # an open feed with nothing ready: poll, ask again
+                            break
+                        if job is _END:
                             exhausted = True
                             break
                         result = JobResult(job.key)
@@ -352,7 +368,10 @@ class KernelPool:
                 return self._template_died(children, selector)
         deadline = min([c.deadline for c in children.values()] + [now + 1.0])
         events = selector.select(timeout=max(0.0, min(deadline - now, 1.0)))
-        for child in {key.data for key, _ in events if key.data != "template"}:
+        for key, _ in events:
+            if key.data == "wakeup":
+                _drain(key.fd)
+        for child in {key.data for key, _ in events if key.data not in ("template", "wakeup")}:
             self._pump(child)
         if any(key.data == "template" for key, _ in events) or not self.ready:
             messages = self._template_messages() if self.control else None
@@ -643,6 +662,30 @@ class KernelPool:
         for index, outputs in result.outputs.items():
             result.outputs[index] = [o.output() if isinstance(o, _Stream) else o
                                      for o in outputs]
+
+
+def local_pool(root: str, settings: dict, workers: int | None = None,
+               slot_offset: int = 0) -> KernelPool:
+    """A :class:`KernelPool` from the plain settings of :func:`graders.engine.runs.pool_settings`
+    (also on a Dask worker: :mod:`graders.engine.dask_pool`); its sandbox policy is made here,
+    from this machine's Python, keeping ``root`` (the course) out of reach."""
+    policy = None
+    if settings["sandbox"]:
+        policy = make_policy(Path(root), Limits(**settings["limits"]), settings["uid_base"])
+    return KernelPool(workers=workers, timeout=settings["timeout"], grace=settings["grace"],
+                      max_restarts=settings["max_restarts"],
+                      traceback_mode=settings["traceback_mode"], sandbox=policy,
+                      memory_cap=settings["memory_cap"],
+                      max_stream_bytes=settings["max_stream_bytes"], slot_offset=slot_offset,
+                      max_disk_bytes=settings.get("max_disk_bytes", 512 * 2**20))
+
+
+def _drain(fd: int) -> None:
+    try:
+        while os.read(fd, 4096):
+            pass
+    except (BlockingIOError, OSError):
+        pass
 
 
 def _as_run(step, silent: bool) -> list:

@@ -95,6 +95,7 @@ def summary(report) -> str:
     if setup:
         lines.append(f"sandbox set-up: {sum(setup) / len(setup):.2f} ms of CPU per sealed "
                      f"process on average ({len(setup)} processes, max {max(setup):.2f} ms)")
+    lines += getattr(report, "engine", None) or []
     rate = len(graded) / wall if wall > 0 else 0.0
     lines.append(f"graded {len(graded)}, skipped {len(skipped)} (already graded; --force "
                  f"regrades), failed {len(failed)}; wall time {wall:.1f} s, "

@@ -14,13 +14,14 @@ import atexit
 import os
 import shutil
 import tempfile
+from dataclasses import asdict
 from pathlib import Path
 
 from nbgrader import utils
 
 from ..checks.probes import ProbePlan
-from .pool import Job, JobResult, KernelPool
-from .sandbox import Limits, make_policy
+from .pool import Job, JobResult, KernelPool, local_pool
+from .sandbox import Limits
 from .settings import GradingEngine
 
 PROBES = ("seeded", "fresh")
@@ -28,21 +29,36 @@ PROBES = ("seeded", "fresh")
 
 def make_pool(root: Path, config, timeout: float, workers: int | None = None,
               sandbox: bool | None = None, memory_cap_gib: float | None = None,
-              slot_offset: int = 0) -> KernelPool:
-    """A pool configured from ``c.GradingEngine`` (flags given here win)."""
+              slot_offset: int = 0, scheduler=None, **dask_options):
+    """The pool the sealed runs go to, configured from ``c.GradingEngine`` (flags given here
+    win): a local :class:`KernelPool`, or with ``scheduler`` (a Dask scheduler's address, a
+    ``distributed.Client`` or a Dask cluster object; pass ``GradingEngine(config=config)
+    .scheduler`` to follow the course's setting) a :class:`~graders.engine.dask_pool.DaskPool`
+    with the same interface, whose workers each make the same local pool from the same
+    settings (``dask_options`` go to it). Dask is imported only then."""
+    settings = pool_settings(config, timeout, sandbox, memory_cap_gib)
+    if scheduler is not None and not (isinstance(scheduler, str) and not scheduler):
+        from .dask_pool import DaskPool
+
+        return DaskPool(scheduler, str(root), settings, **dask_options)
+    return local_pool(str(root), settings,
+                      workers or GradingEngine(config=config).workers or None, slot_offset)
+
+
+def pool_settings(config, timeout: float, sandbox: bool | None = None,
+                  memory_cap_gib: float | None = None) -> dict:
+    """The course's pool settings as plain data (what a Dask worker receives)."""
     settings = GradingEngine(config=config)
     memory = int((memory_cap_gib or settings.memory_cap_gib) * 2**30)
-    policy = None
-    if settings.sandbox if sandbox is None else sandbox:
-        limits = Limits(max_processes=settings.max_processes,
-                        max_file_bytes=settings.max_file_mib * 2**20,
-                        max_open_files=settings.max_open_files, memory_cap=memory)
-        policy = make_policy(Path(root), limits, settings.sandbox_uid_base)
-    return KernelPool(workers=workers or settings.workers or None, timeout=timeout,
-                      grace=settings.kill_grace, max_restarts=settings.max_restarts,
-                      traceback_mode=settings.traceback_mode, sandbox=policy,
-                      memory_cap=memory, max_stream_bytes=int(settings.max_output_mib * 2**20),
-                      slot_offset=slot_offset, max_disk_bytes=settings.max_disk_mib * 2**20)
+    limits = Limits(max_processes=settings.max_processes,
+                    max_file_bytes=settings.max_file_mib * 2**20,
+                    max_open_files=settings.max_open_files, memory_cap=memory)
+    return {"timeout": timeout, "grace": settings.kill_grace,
+            "max_restarts": settings.max_restarts, "traceback_mode": settings.traceback_mode,
+            "sandbox": bool(settings.sandbox if sandbox is None else sandbox),
+            "limits": asdict(limits), "uid_base": settings.sandbox_uid_base,
+            "memory_cap": memory, "max_stream_bytes": int(settings.max_output_mib * 2**20),
+            "max_disk_bytes": settings.max_disk_mib * 2**20}
 
 
 def copy_files(files: dict[str, bytes], into: Path) -> None:

@@ -3,7 +3,7 @@
 
 from __future__ import annotations
 
-from traitlets import Bool, Enum, Float, Integer
+from traitlets import Bool, Enum, Float, Integer, Unicode
 from traitlets.config import LoggingConfigurable
 
 
@@ -43,3 +43,7 @@ class GradingEngine(LoggingConfigurable):
     sandbox_uid_base = Integer(4_000_000, help="When the grader runs as root, each concurrent "
                                                "submission runs as its own unprivileged uid "
                                                "from this base upwards.").tag(config=True)
+    scheduler = Unicode("", help="Address of a Dask scheduler (tcp://host:8786): the sealed runs "
+                                 "go to its workers (graders/engine/dask_pool.py; needs the "
+                                 "'dask' extra); the gradebook and all writing stay here. Empty: "
+                                 "everything runs on this machine (--scheduler).").tag(config=True)

@@ -1,0 +1,639 @@
+"""Dask pool: the sealed runs of a batch on a Dask cluster, behind :class:`KernelPool`'s interface.
+
+``graders autograde --scheduler tcp://host:8786`` (or ``c.GradingEngine.scheduler``) grades with
+a :class:`DaskPool` in place of the local :class:`~graders.engine.pool.KernelPool`. Only the work
+moves: the grading processes (each a Dask *client*, one per core as for the local engine) still
+prepare every notebook with nbgrader's stages, decide the tests (:mod:`graders.checks`), and
+write the gradebook and ``autograded/``; a worker only runs jobs (a notebook run or one of the
+grader's re-runs) and returns what its sealed child reported. Both ways travel plain data only:
+a job is its key, its steps (lists of strings and numbers), its trace flag and the bytes of the
+files in its folder; a result is the :class:`~graders.engine.pool.JobResult`'s fields as dicts
+and lists, plus the bytes of the files the run left in its folder. No course file, gradebook or
+secret reaches a worker; only the course folder's path does, so that a worker that sees the same
+file system keeps it out of the sandbox's reach.
+
+What Dask does (nothing of it is re-done here):
+
+* **placement and concurrency**: each job is one task (:func:`run_job`); the scheduler sends
+  tasks to workers with a free thread, so a worker runs as many sealed children at once as it
+  has threads (``dask worker ADDRESS --nthreads 6``);
+* **a worker that dies**: its tasks are re-run on another worker (up to the scheduler's
+  ``allowed-failures``); nothing is lost, and a new worker that joins gets the plugin;
+* **set-up on every worker**: :class:`KernelPoolPlugin` (a ``distributed.WorkerPlugin``)
+  starts a warm template on each worker, now and on workers that join later, and stops it
+  when the batch ends (the grading processes of a batch share it by name);
+* **results as they finish**: ``distributed.as_completed``.
+
+What is by hand, and why:
+
+* **the worker's pool** (:class:`KernelPoolPlugin`): one :class:`KernelPool` per worker,
+  made on the worker by :func:`graders.engine.pool.local_pool` from the course's settings sent
+  as a plain dict, so its sandbox policy comes from the worker's own Python (the client's
+  paths mean nothing there). The pool is driven by one thread of the worker; the task threads
+  hand it jobs through a queue and wait for their result;
+* **scratch folders**: a job's ``cwd`` is a folder on the client. The client sends the files
+  in it (the submission's other files and the assignment's files, see
+  :func:`graders.engine.runs.assignment_files`) as bytes with the task; the worker writes them
+  into a temporary folder of its own, runs the job there, and sends back every file the run
+  created or changed there (and the names of those it deleted), which the client writes into
+  the job's folder. So ``autograded/`` keeps what a notebook wrote in its folder, as nbgrader
+  and the local engine do. Only regular files travel (the pool removes links, FIFOs and the
+  like), at most :data:`MAX_RETURN_BYTES` per run; past that, files are left out and the run
+  gets a fault saying which (the notebook is flagged);
+* **a bounded number of tasks in flight**: twice the cluster's threads, shared among the
+  grading processes (at least :data:`MIN_IN_FLIGHT` each), refilled as each result arrives, so
+  the workers never wait for the clients while no client prepares far ahead of them;
+* **exactly once**: each job's result is yielded once; a second result for the same job (a
+  task that somehow completed twice) is ignored and counted;
+* **errors**: a task that raises is retried by Dask (``retries``); one that still fails, or
+  that Dask gives up on (``KilledWorker``), stops the batch with a message, as the local pool
+  does when its template keeps dying. The students recorded so far stay recorded; running the
+  command again grades the rest.
+
+The sandbox is checked on every worker before any submission runs (:meth:`DaskPool.sandbox_check`:
+a throw-away sealed process on each, as the local engine checks its own), and each result says
+what its worker lacks, so a worker that joins later is reported too; with ``require_sandbox`` a
+worker lacking part of it refuses to run jobs.
+
+A worker that dies leaves its scratch folders (``graders-job-<pid>-*`` in its temporary
+folder) behind; the next worker set up on that machine removes them. Its template and sealed
+children die with it.
+"""
+
+from __future__ import annotations
+
+import concurrent.futures
+import itertools
+import json
+import os
+import queue
+import shutil
+import stat
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+import uuid
+from collections import Counter
+from collections.abc import Iterable, Iterator
+from dataclasses import asdict
+from pathlib import Path
+
+from distributed import Client, WorkerPlugin, as_completed, get_worker
+
+from .pool import Job, JobResult, local_pool
+
+#: Bytes of files one run may send back to the client (what a notebook wrote in its folder).
+MAX_RETURN_BYTES = 64 * 2**20
+MIN_IN_FLIGHT = 6
+#: Dask retries a task that raised this many times (a worker dying is Dask's allowed-failures).
+TASK_RETRIES = 2
+CONNECT_TIMEOUT = 30.0
+#: How long a batch waits for a first worker (a batch system may take minutes to start one).
+WORKER_WAIT = 300.0
+#: Each worker's sandbox uids start at ``uid_base + pid * UID_STRIDE`` (when it runs as root), so
+#: two workers on one machine never share a uid (the local engine's grading processes use the
+#: range below ``UID_STRIDE``).
+UID_STRIDE = 256
+JOB_PREFIX = "graders-job-"  # a run's scratch folder on a worker: graders-job-<worker pid>-...
+
+
+class DaskPoolError(RuntimeError):
+    """The cluster could not run the batch's jobs (unreachable, no workers, a job it gave up
+    on, a worker that refuses): the batch stops; what was recorded stays recorded."""
+
+
+class SandboxRefused(RuntimeError):
+    """This worker lacks part of the sandbox and the course requires all of it."""
+
+
+# --------------------------------------------------------------------------- the worker side
+class _Service:
+    """The worker's :class:`KernelPool`, run by one thread; task threads :meth:`submit` jobs."""
+
+    def __init__(self, pool) -> None:
+        self.pool = pool
+        self.jobs: queue.Queue[Job] = queue.Queue()
+        self.waiting: dict[str, concurrent.futures.Future] = {}
+        self.lock = threading.Lock()
+        self.ids = itertools.count()
+        self.closing = False
+        self.error: BaseException | None = None
+        self.wake_r, self.wake_w = os.pipe()
+        os.set_blocking(self.wake_r, False)
+        os.set_blocking(self.wake_w, False)
+        self.thread = threading.Thread(target=self._serve, name="graders-kernel-pool",
+                                       daemon=True)
+        self.thread.start()
+
+    def submit(self, job: Job) -> concurrent.futures.Future:
+        future: concurrent.futures.Future = concurrent.futures.Future()
+        with self.lock:
+            if self.error is not None or self.closing:
+                raise RuntimeError(f"the worker's kernel pool has stopped ({self.error})")
+            internal = str(next(self.ids))
+            self.waiting[internal] = future
+        self.jobs.put(Job(internal, job.steps, job.cwd, job.trace))
+        self._wake()
+        return future
+
+    def _wake(self) -> None:
+        try:
+            os.write(self.wake_w, b"x")
+        except (BlockingIOError, OSError):
+            pass  # a wake-up is pending already (or we are closing)
+
+    def _feed(self) -> Iterator[Job | None]:
+        while True:
+            if self.closing:
+                raise _Closed
+            try:
+                yield self.jobs.get_nowait()
+            except queue.Empty:
+                yield None
+
+    def _serve(self) -> None:
+        try:
+            for result in self.pool.run(self._feed(), wakeup=self.wake_r):
+                with self.lock:
+                    future = self.waiting.pop(result.key, None)
+                if future is not None:
+                    future.set_result(result)
+        except BaseException as err:  # noqa: BLE001 - every waiting task is told
+            with self.lock:
+                self.error = err if not isinstance(err, _Closed) else RuntimeError("closed")
+                waiting, self.waiting = self.waiting, {}
+            for future in waiting.values():
+                future.set_exception(RuntimeError(f"the worker's kernel pool stopped: "
+                                                  f"{type(err).__name__}: {err}"))
+        finally:
+            self.pool.close()
+
+    def close(self) -> None:
+        self.closing = True
+        self._wake()
+        self.thread.join(timeout=30)
+        for fd in (self.wake_r, self.wake_w):
+            os.close(fd)
+
+
+class _Closed(Exception):
+    pass
+
+
+class KernelPoolPlugin(WorkerPlugin):
+    """On each worker: a warm :class:`KernelPool` made there from ``settings`` (plain data, see
+    :func:`graders.engine.runs.pool_settings`), ``root`` being the client's course folder, kept
+    out of the sandbox's reach in case the worker sees the same file system."""
+
+    idempotent = True  # registering it again (same name) keeps the running one
+
+    def __init__(self, root: str, settings: dict, require_sandbox: bool = False) -> None:
+        self.root, self.settings, self.require_sandbox = root, settings, require_sandbox
+        self.service: _Service | None = None
+        self.missing: list[str] | None = None
+        self.address = ""
+
+    def setup(self, worker) -> None:
+        self.address = worker.address
+        self.checked = threading.Lock()
+        self.setup_error = ""
+        _remove_stale_folders()
+        try:
+            slots = max(1, int(worker.state.nthreads))
+            pool = local_pool(self.root, self.settings, workers=slots,
+                              slot_offset=os.getpid() * UID_STRIDE)
+            pool.warm_up()  # the template imports torch while the worker takes its first tasks
+            self.service = _Service(pool)
+        except Exception as err:  # noqa: BLE001 - said by every task sent here
+            self.setup_error = f"{type(err).__name__}: {err}"
+
+    def teardown(self, worker) -> None:
+        if self.service is not None:
+            self.service.close()
+            self.service = None
+
+    def check(self) -> list[str]:
+        """What this worker's kernel lacks of the sandbox, found once by sealing a throw-away
+        process."""
+        if self.service is None:
+            raise RuntimeError(f"worker {self.address} could not start its kernel pool: "
+                               f"{self.setup_error or 'stopped'}")
+        with self.checked:
+            if self.missing is None:
+                if not self.settings["sandbox"]:
+                    self.missing = ["the sandbox is off (--no-sandbox): submissions run with "
+                                    "the grader's rights"]
+                else:
+                    self.missing = _check_sandbox(self.root, self.settings)
+        return self.missing
+
+    def run(self, job: dict, files: dict[str, bytes], folders: list[str]) -> dict:
+        missing = self.check()
+        if missing and self.require_sandbox and self.settings["sandbox"]:
+            raise SandboxRefused(f"the sandbox is required but worker {self.address} lacks: "
+                                 + "; ".join(missing))
+        folder = tempfile.mkdtemp(prefix=f"{JOB_PREFIX}{os.getpid()}-")
+        try:
+            _write_files(Path(folder), files, folders)
+            run = Job(job["key"], job["steps"], folder, bool(job["trace"]))
+            result = self.service.submit(run).result()
+            result.key = job["key"]
+            result.budgets = {}
+            back, made, removed, left_out = _changes(Path(folder), files, folders)
+            if left_out:
+                result.faults.append(
+                    f"files the notebook wrote were not brought back from the Dask worker "
+                    f"(over {MAX_RETURN_BYTES // 2**20} MiB in all): {', '.join(left_out[:5])}"
+                    + (f" and {len(left_out) - 5} more" if len(left_out) > 5 else ""))
+            return {"result": asdict(result), "files": back, "folders": made,
+                    "removed": removed, "worker": self.address, "missing": missing}
+        finally:
+            shutil.rmtree(folder, ignore_errors=True)
+
+
+def _remove_stale_folders() -> None:
+    """Remove the scratch folders of workers of this machine that died (killed, the node's
+    memory...) before they could: their names carry the worker's pid."""
+    for path in Path(tempfile.gettempdir()).glob(f"{JOB_PREFIX}*-*"):
+        pid = path.name[len(JOB_PREFIX):].split("-", 1)[0]
+        try:
+            if pid.isdigit() and path.stat().st_uid == os.getuid():
+                os.kill(int(pid), 0)  # alive: its folder
+        except ProcessLookupError:
+            shutil.rmtree(path, ignore_errors=True)
+        except OSError:
+            pass
+
+
+_CHECK = """
+import json, sys
+from graders.engine.pool import local_pool
+from graders.engine.sandbox import sandbox_check
+root, settings = json.load(sys.stdin)
+print(json.dumps(sandbox_check(local_pool(root, settings).sandbox)))
+"""
+
+
+def _check_sandbox(root: str, settings: dict) -> list[str]:
+    """:func:`graders.engine.sandbox.sandbox_check` with this worker's policy, in a new
+    process of this worker's Python: the check forks, and a worker has threads (a fork of it
+    could inherit a held lock); the template would do, but only once it has imported torch."""
+    try:
+        proc = subprocess.run([sys.executable, "-c", _CHECK], input=json.dumps([root, settings]),
+                              capture_output=True, text=True, timeout=120)
+    except (OSError, subprocess.SubprocessError) as err:
+        return [f"the sandbox could not be tested on this worker ({err})"]
+    try:
+        return list(json.loads(proc.stdout.strip().splitlines()[-1]))
+    except (ValueError, IndexError):
+        last = (proc.stderr.strip().splitlines() or ["no output"])[-1]
+        return [f"the sandbox could not be tested on this worker ({last[:200]})"]
+
+
+def _plugin(name: str) -> KernelPoolPlugin:
+    plugin = get_worker().plugins.get(name)
+    if plugin is None:
+        raise RuntimeError(f"worker plugin {name} is not on this worker")
+    return plugin
+
+
+def run_job(name: str, job: dict, files: dict[str, bytes], folders: list[str]) -> dict:
+    """The task: run one job (plain data) in this worker's pool; returns plain data."""
+    return _plugin(name).run(job, files, folders)
+
+
+def check_sandbox(name: str) -> tuple[str, list[str]]:
+    """The task that checks one worker's sandbox."""
+    plugin = _plugin(name)
+    return plugin.address, plugin.check()
+
+
+# --------------------------------------------------------------------------- files
+def _read_files(folder: str) -> tuple[dict[str, bytes], list[str]]:
+    """The regular files under ``folder`` (relative path -> bytes) and its sub-folders."""
+    files, folders = {}, []
+    for root, dirs, names in os.walk(folder):
+        for name in dirs:
+            path = os.path.join(root, name)
+            if not os.path.islink(path):
+                folders.append(os.path.relpath(path, folder))
+        for name in names:
+            path = os.path.join(root, name)
+            if stat.S_ISREG(os.lstat(path).st_mode):
+                with open(path, "rb") as fh:
+                    files[os.path.relpath(path, folder)] = fh.read()
+        dirs[:] = [d for d in dirs if not os.path.islink(os.path.join(root, d))]
+    return files, sorted(folders)
+
+
+def _safe(folder: Path, relative: str) -> Path:
+    """``folder / relative`` when ``relative`` is a plain relative path; ValueError otherwise."""
+    parts = Path(relative).parts
+    if (not parts or Path(relative).is_absolute() or "\0" in relative
+            or any(p in ("", ".", "..") for p in parts)):
+        raise ValueError(f"not a relative path: {relative!r}")
+    return folder.joinpath(*parts)
+
+
+def _write_files(folder: Path, files: dict[str, bytes], folders: Iterable[str]) -> list[str]:
+    """Write ``files`` under ``folder`` as new regular files, never through a link; returns
+    the paths that could not be written."""
+    failed = []
+    for relative in folders:
+        try:
+            path = _safe(folder, relative)
+            if not path.is_symlink():
+                path.mkdir(parents=True, exist_ok=True)
+        except (OSError, ValueError):
+            failed.append(relative)
+    for relative, data in files.items():
+        try:
+            path = _safe(folder, relative)
+            path.parent.mkdir(parents=True, exist_ok=True)
+            if path.is_symlink() or (path.exists() and not path.is_file()):
+                raise ValueError(f"{relative} is not a regular file here")
+            fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC | os.O_NOFOLLOW, 0o644)
+            with os.fdopen(fd, "wb") as fh:
+                fh.write(data)
+        except (OSError, ValueError):
+            failed.append(relative)
+    return failed
+
+
+def _changes(folder: Path, sent: dict[str, bytes], sent_folders: list[str]):
+    """What a run changed in its folder: files created or changed (path -> bytes, up to
+    :data:`MAX_RETURN_BYTES`), folders created, files deleted, and files left out."""
+    now, folders = _read_files(str(folder))
+    back, left_out, size = {}, [], 0
+    for relative in sorted(now):
+        data = now[relative]
+        if sent.get(relative) == data:
+            continue
+        if size + len(data) > MAX_RETURN_BYTES:
+            left_out.append(relative)
+            continue
+        size += len(data)
+        back[relative] = data
+    made = sorted(set(folders) - set(sent_folders))
+    removed = sorted(set(sent) - set(now))
+    return back, made, removed, left_out
+
+
+def _apply_changes(folder: Path, payload: dict) -> list[str]:
+    """Bring what a run changed in the worker's folder into the job's folder here."""
+    problems = _write_files(folder, payload["files"], payload["folders"])
+    for relative in payload["removed"]:
+        try:
+            path = _safe(folder, relative)
+            if path.is_file() and not path.is_symlink():
+                path.unlink()
+        except (OSError, ValueError):
+            problems.append(relative)
+    return problems
+
+
+# --------------------------------------------------------------------------- the client side
+class DaskPool:
+    """Runs :class:`Job` s on a Dask cluster; the same interface as :class:`KernelPool`
+    (``warm_up``, ``run(jobs)`` yielding each :class:`JobResult` as it completes, ``close``).
+
+    ``scheduler`` is a scheduler's address (``tcp://host:8786``), a connected
+    ``distributed.Client`` (used as it is, left open), or a cluster object with
+    ``get_client()`` (``SLURMCluster``, ``KubeCluster``, ``GatewayCluster``, ``LocalCluster``...;
+    its client is left open too).
+    ``root`` is the course folder (kept out of the workers' sandbox in case they share this
+    file system), ``settings`` the plain dict of :func:`graders.engine.runs.pool_settings`.
+    With ``keep_warm`` the workers' templates stay up after :meth:`close` (for a long-running
+    service); otherwise the plugin is removed and they stop."""
+
+    def __init__(self, scheduler, root: str, settings: dict, in_flight: int | None = None,
+                 require_sandbox: bool = False, keep_warm: bool = False,
+                 connect_timeout: float = CONNECT_TIMEOUT, name: str | None = None,
+                 shards: int = 1) -> None:
+        self.scheduler, self.root, self.settings = scheduler, root, settings
+        self.in_flight, self.require_sandbox = in_flight, require_sandbox
+        self.keep_warm, self.connect_timeout = keep_warm, connect_timeout
+        # Grading processes sharing one plugin (and so one template per worker) pass its name.
+        self.name = name or plugin_name()
+        self.shards = max(1, shards)  # grading processes sharing the cluster: each fills its share
+        self.client: Client | None = None
+        self.own_client = True
+        self.address = scheduler if isinstance(scheduler, str) else repr(scheduler)
+        self.sandbox = None  # the policy is made on each worker (see KernelPoolPlugin)
+        self.runs: Counter[str] = Counter()  # worker address -> runs it returned
+        self.missing: dict[str, list[str]] = {}  # worker address -> what its sandbox lacks
+        self.duplicates = 0
+        self.resubmitted = 0
+        self.workers_seen: set[str] = set()
+        self._threads = (0, 0.0)  # cluster threads, when last asked
+
+    # ------------------------------------------------------------------ set-up
+    def warm_up(self) -> None:
+        """Connect, wait for a worker, and start a warm template on every worker."""
+        if self.client is not None:
+            return
+        try:
+            if isinstance(self.scheduler, Client):
+                self.client, self.own_client = self.scheduler, False
+            elif isinstance(self.scheduler, str):
+                self.client = Client(self.scheduler, timeout=self.connect_timeout,
+                                     set_as_default=False, name="graders")
+            else:  # a cluster object (dask-jobqueue, dask-kubernetes, dask-gateway...): its
+                # client may be the one its owner uses too, so it is left open
+                self.client, self.own_client = self.scheduler.get_client(), False
+            self.address = self.client.scheduler.address
+        except (OSError, TimeoutError) as err:
+            raise DaskPoolError(f"could not reach the Dask scheduler at {self.address}: "
+                                f"{err}") from None
+        try:
+            self.client.wait_for_workers(1, timeout=WORKER_WAIT)
+        except TimeoutError:
+            raise DaskPoolError(f"no Dask worker joined the scheduler at {self.address} "
+                                f"within {WORKER_WAIT:g} s") from None
+        self.client.register_plugin(
+            KernelPoolPlugin(self.root, self.settings, self.require_sandbox), name=self.name)
+        self.workers_seen.update(self.client.scheduler_info(n_workers=-1)["workers"])
+
+    def sandbox_check(self) -> list[str]:
+        """What the sandbox lacks on the workers (a throw-away sealed process on each); the
+        same list as the local check when all workers agree, else each line names its worker."""
+        self.warm_up()
+        workers = list(self.client.scheduler_info(n_workers=-1)["workers"])
+        futures = [self.client.submit(check_sandbox, self.name, key=f"graders-check-{w}-"
+                                      f"{uuid.uuid4().hex[:8]}", workers=[w],
+                                      allow_other_workers=False, pure=False)
+                   for w in workers]
+        for worker, future in zip(workers, futures, strict=True):
+            try:
+                address, missing = future.result()
+            except Exception as err:  # noqa: BLE001 - the operator must hear of it
+                raise DaskPoolError(f"Dask worker {worker} could not check its sandbox "
+                                    f"({type(err).__name__}: {err})") from None
+            self.missing[address] = missing
+        return self.missing_summary()
+
+    def missing_summary(self) -> list[str]:
+        return missing_lines(self.missing)
+
+    def close(self) -> None:
+        if self.client is None:
+            return
+        try:
+            if not self.keep_warm:
+                self.client.unregister_worker_plugin(self.name)
+        except Exception:  # noqa: BLE001 - the cluster may be gone already
+            pass
+        if self.own_client:
+            self.client.close()
+        self.client = None
+
+    def stats(self) -> dict:
+        """Where the runs went and what Dask had to redo, as plain data (a grading process
+        sends it to the coordinator; :func:`merge_stats` and :func:`report_lines` read it)."""
+        try:
+            now = set(self.client.scheduler_info(n_workers=-1)["workers"])
+        except Exception:  # noqa: BLE001 - the cluster may be gone
+            now = set(self.workers_seen)
+        return {"address": self.address, "runs": dict(self.runs),
+                "lost": sorted(self.workers_seen - now), "missing": dict(self.missing),
+                "resubmitted": self.resubmitted, "duplicates": self.duplicates}
+
+    def report(self) -> list[str]:
+        """Lines for the run's summary."""
+        return report_lines(self.stats())
+
+    def _limit(self) -> int:
+        if self.in_flight:
+            return self.in_flight
+        threads, asked = self._threads
+        if time.monotonic() - asked > 5.0:
+            info = self.client.scheduler_info(n_workers=-1)["workers"]
+            self.workers_seen.update(info)
+            threads = sum(w.get("nthreads", 1) for w in info.values())
+            self._threads = (threads, time.monotonic())
+        return max(MIN_IN_FLIGHT, -(-2 * threads // self.shards))
+
+    # ------------------------------------------------------------------ running
+    def _submit(self, job: Job):
+        files, folders = _read_files(job.cwd)
+        data = {"key": job.key, "steps": job.steps, "trace": job.trace}
+        return self.client.submit(run_job, self.name, data, files, folders,
+                                  key=f"graders-run-{uuid.uuid4().hex}", pure=False,
+                                  retries=TASK_RETRIES)
+
+    def run(self, jobs: Iterable[Job]) -> Iterator[JobResult]:
+        self.warm_up()
+        pending = iter(jobs)
+        # with_results: each result is fetched as soon as it is ready, so it is safe here even
+        # if its worker dies before the caller gets to it.
+        running = as_completed(loop=self.client.loop, with_results=True, raise_errors=False)
+        inflight: dict = {}  # future -> (job, attempt)
+        done: set[str] = set()
+        exhausted = False
+
+        def fill() -> None:
+            nonlocal exhausted
+            while not exhausted and len(inflight) < self._limit():
+                job = next(pending, None)
+                if job is None:
+                    exhausted = True
+                    return
+                future = self._submit(job)
+                inflight[future] = (job, 0)
+                running.add(future)
+
+        try:
+            fill()
+            while inflight:
+                future, payload = next(running)
+                if not isinstance(payload, dict):
+                    job, attempt = inflight[future]
+                    if future.status in ("lost", "pending"):
+                        running.add(future)  # its result was lost with a worker: Dask redoes it
+                        continue
+                    del inflight[future]
+                    if isinstance(payload, SandboxRefused):
+                        raise DaskPoolError(str(payload))
+                    if future.status == "cancelled" and attempt < TASK_RETRIES:
+                        again = self._submit(job)  # lost with the scheduler's state: again
+                        self.resubmitted += 1
+                        inflight[again] = (job, attempt + 1)
+                        running.add(again)
+                        continue
+                    raise DaskPoolError(f"the Dask cluster could not run {job.key} "
+                                        f"({future.status}: {type(payload).__name__}: "
+                                        f"{payload})")
+                job, _ = inflight.pop(future)
+                future.release()
+                if job.key in done:
+                    self.duplicates += 1
+                    continue
+                done.add(job.key)
+                self.runs[payload["worker"]] += 1
+                self.missing.setdefault(payload["worker"], payload["missing"])
+                result = JobResult(**payload["result"])
+                problems = _apply_changes(Path(job.cwd), payload)
+                if problems:
+                    result.faults.append("files the notebook wrote could not be put in its "
+                                         "folder: " + ", ".join(problems[:5]))
+                fill()  # keep the workers busy while the caller records this one
+                yield result
+        finally:
+            for future in inflight:
+                future.cancel()
+
+
+# --------------------------------------------------------------------------- several processes
+def plugin_name() -> str:
+    return f"graders-kernel-pool-{uuid.uuid4().hex[:12]}"
+
+
+def merge_stats(parts: list[dict]) -> dict:
+    """The :meth:`DaskPool.stats` of several grading processes as one."""
+    merged = {"address": "", "runs": Counter(), "lost": set(), "missing": {},
+              "resubmitted": 0, "duplicates": 0}
+    for part in parts:
+        merged["address"] = merged["address"] or part["address"]
+        merged["runs"].update(part["runs"])
+        merged["lost"].update(part["lost"])
+        merged["missing"].update(part["missing"])
+        merged["resubmitted"] += part["resubmitted"]
+        merged["duplicates"] += part["duplicates"]
+    merged["lost"] = sorted(merged["lost"])
+    return merged
+
+
+def report_lines(stats: dict) -> list[str]:
+    """Lines for the run's summary: where the runs went, what Dask had to redo."""
+    runs = stats["runs"]
+    if not runs:
+        return []
+    lines = [f"Dask cluster {stats['address']}: {sum(runs.values())} runs on {len(runs)} "
+             f"worker(s) (" + ", ".join(f"{w} {n}" for w, n in sorted(runs.items())) + ")"]
+    if stats["lost"]:
+        lines.append(f"Dask: {len(stats['lost'])} worker(s) left during the batch "
+                     f"({', '.join(stats['lost'])}); Dask re-ran their unfinished runs elsewhere")
+    if stats["resubmitted"]:
+        lines.append(f"Dask: {stats['resubmitted']} run(s) submitted again after an error")
+    if stats["duplicates"]:
+        lines.append(f"Dask: {stats['duplicates']} duplicate result(s) ignored")
+    return lines
+
+
+def missing_lines(missing: dict[str, list[str]]) -> list[str]:
+    """What the sandbox lacks, from each worker's report: one list when all agree."""
+    kinds = {tuple(m) for m in missing.values()}
+    if len(kinds) == 1:
+        return list(next(iter(kinds)))
+    return [f"{worker}: {item}" for worker, items in sorted(missing.items()) for item in items]
+
+
+def remove_plugin(scheduler: str, name: str) -> None:
+    """Stop the workers' templates of a batch whose grading processes kept them warm."""
+    try:
+        with Client(scheduler, timeout=CONNECT_TIMEOUT, set_as_default=False) as client:
+            client.unregister_worker_plugin(name)
+    except Exception:  # noqa: BLE001 - the cluster may be gone already: nothing to stop
+        pass
