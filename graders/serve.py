@@ -9,16 +9,20 @@ newest submission has no released feedback yet it:
    wins);
 2. grades it with the engine (:mod:`graders.engine.batch`: sandbox, faults, verdicts outside the
    student's process, the gradebook updated as by ``graders autograde``), keeping one warm pool
-   of sealed children for the whole service;
+   of sealed children for the whole service (with ``--scheduler``, or
+   ``c.GradingEngine.scheduler``, a :class:`~graders.engine.dask_pool.DaskPool` whose workers
+   keep their templates warm between rounds);
 3. makes the feedback with nbgrader's ``GenerateFeedback`` (the course's stages: hidden tests
    redacted, formulas readable) and releases it with nbgrader's ``ExchangeReleaseFeedback``,
    which writes it atomically where ``nbgrader fetch_feedback`` (or the Assignment List) finds it.
 
 Written by hand: the loop, the order and the bookkeeping.
 
-* **Newest wins, one at a time per student.** Each round takes every student's newest
-  submission; a submission that arrives while that student is being graded waits for the next
-  round; an older one is never graded after a newer one.
+* **Newest wins, one at a time per student, no waiting for others.** The engine is fed
+  students as their submissions arrive (an open feed, :meth:`Service.feed`), so a submission
+  starts grading as soon as the pool has room, not when the others in progress are done. Each
+  student's newest submission is taken; one that arrives while that student is being graded
+  waits until that grading is released; an older one is never graded after a newer one.
 * **Restart-safe, without a state file to trust.** Whether a submission is done is read from the
   exchange itself: its feedback file (named by nbgrader from the submission's secret) exists or
   not. Kill the service at any moment (``kill -9`` included) and start it again: a submission
@@ -42,6 +46,7 @@ import os
 import signal
 import sys
 import time
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -129,6 +134,8 @@ class Service:
         self.state_path = self.root / STATE_FILE
         self.state = self._load_state()
         self.last_feedback: dict[str, float] = {}
+        # student -> (submission, timestamp collected, when) while the engine grades it
+        self.in_flight: dict[str, tuple[Submission, str | None, float]] = {}
         self.counts = {"graded": 0, "failed": 0}
         self.started = time.monotonic()
         self.stopping = False
@@ -234,6 +241,7 @@ class Service:
             signal.signal(sig, self._stop)
         try:
             self.pool = self.batch.make_pool(2)
+            self.pool.idle_wait = self.settings.poll_interval
             self.pool.warm_up()
             missing = check_sandbox(self.batch, None, pool=self.pool)
             for item in missing:
@@ -243,18 +251,16 @@ class Service:
             self.feedback.warm_up()
             self.log(f"serving {self.assignment} from {self.inbound} "
                      f"(feedback to {self.outbound})")
-            beat = time.monotonic()
+            self.beat = time.monotonic()
             while not self.stopping:
-                work = self.pending()
-                if work:
-                    self.round(work)
-                elif once:
-                    break
-                if time.monotonic() - beat >= self.settings.heartbeat:
-                    beat = time.monotonic()
-                    self.heartbeat()
-                if not work:
-                    time.sleep(self.settings.poll_interval)
+                try:
+                    self.batch.grade(self.feed(once), report=self.finish, pool=self.pool)
+                    break  # the feed ended: --once, or stopping
+                except Exception as err:  # noqa: BLE001 - the service outlives one failure
+                    self.log(f"grading stopped ({type(err).__name__}: {str(err)[:200]}); "
+                             f"the submissions in progress are graded again in 5 s")
+                    self.in_flight.clear()
+                    time.sleep(5)
         except KeyboardInterrupt:
             self.log("stopping: every submission whose feedback was released is done; the "
                      "rest will be graded when the service starts again")
@@ -265,26 +271,41 @@ class Service:
         return 0
 
     def heartbeat(self) -> None:
-        waiting = len(self.pending())
+        waiting = len([s for s in self.pending() if s.student not in self.in_flight])
         up = time.monotonic() - self.started
         self.log(f"serving {self.assignment}: graded {self.counts['graded']}, failed "
-                 f"{self.counts['failed']}, waiting {waiting}, up {up / 60:.0f} min")
+                 f"{self.counts['failed']}, grading {len(self.in_flight)}, waiting {waiting}, "
+                 f"up {up / 60:.0f} min")
 
-    def round(self, work: list[Submission]) -> None:
-        """Grade one submission per student, all at once, releasing each student's feedback
-        as soon as that student is graded."""
-        started = time.monotonic()
-        taken: dict[str, str | None] = {}
-        for submission in work:
-            taken[submission.student] = self.collect(submission.student)
-        by_student = {s.student: s for s in work}
-        self.batch.grade(list(taken), report=lambda outcome: self.finish(
-            outcome, by_student[outcome.student], taken.get(outcome.student), started),
-            pool=self.pool)
+    def feed(self, once: bool) -> Iterator[str | None]:
+        """The students to grade, as their submissions arrive: an open feed for the engine
+        (:meth:`BatchAutograde.grade`), so that a submission starts as soon as the pool has room
+        instead of waiting for the others in progress. Each student's newest submission is
+        collected just before it is handed over; a student already in progress is not handed
+        over again until that grading is reported (:meth:`finish`), so a newer submission
+        made meanwhile waits for it. ``None``: no one new yet (the pool waits
+        ``poll_interval`` and asks again)."""
+        looked = 0.0
+        while not self.stopping:
+            now = time.monotonic()
+            if now - self.beat >= self.settings.heartbeat:
+                self.beat = now
+                self.heartbeat()
+            if now - looked >= self.settings.poll_interval:
+                looked = now
+                work = [s for s in self.pending() if s.student not in self.in_flight]
+                for submission in work:
+                    stamp = self.collect(submission.student)
+                    self.in_flight[submission.student] = (submission, stamp, time.monotonic())
+                    yield submission.student
+                if once and not work and not self.in_flight:
+                    return
+            yield None
 
-    def finish(self, outcome, submission: Submission, stamp: str | None,
-               started: float) -> None:
+    def finish(self, outcome) -> None:
+        """Release one student's feedback, as soon as the engine has recorded the grade."""
         student = outcome.student
+        submission, stamp, started = self.in_flight.pop(student)
         seconds = time.monotonic() - started
         problem = "; ".join(outcome.notes) if outcome.notes else ""
         try:

@@ -136,6 +136,21 @@ def test_each_student_fetches_the_feedback_on_their_newest_submission(exchange):
     assert "stopping" in exchange.logs[0].read_text()
 
 
+def test_no_one_waits_for_a_slow_grading_and_a_resubmission_waits_for_its_own(exchange):
+    exchange.start()
+    exchange.submit("slow", "07_missing_bias_ex1", slow=10)
+    partial = exchange.course / "autograded" / "slow" / f".{ASSIGNMENT}.partial"
+    exchange.wait_for(partial.exists, "the slow grading to start")
+    exchange.submit("quick", "01_reference")
+    exchange.submit("slow", "01_reference")  # fixed it while the first one is being graded
+    exchange.wait_released(3)
+    released = exchange.released()
+    assert [r[0] for r in released] == ["quick", "slow", "slow"], released
+    assert [r[1] for r in released] == ["15", "13", "15"], released
+    assert exchange.fetch("slow") == ["13.0", "15.0"]
+    assert exchange.fetch("quick") == ["15.0"]
+
+
 def test_a_killed_service_misses_nothing_and_releases_nothing_twice(exchange):
     service = exchange.start()
     exchange.submit("s1", "01_reference")

@@ -37,7 +37,7 @@ import signal
 import threading
 import time
 import warnings
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from queue import Empty
@@ -220,8 +220,11 @@ class BatchAutograde:
         except SandboxLayoutError as err:
             raise SystemExit(str(err)) from None
 
-    def grade(self, students: list[str], report=None, pool=None) -> dict[str, Outcome]:
-        """Grade ``students``; ``report(outcome)`` is called as each one is recorded."""
+    def grade(self, students: Iterable[str | None], report=None,
+              pool=None) -> dict[str, Outcome]:
+        """Grade ``students``; ``report(outcome)`` is called as each one is recorded.
+        ``students`` may be an open feed (``graders serve``): ``None`` from it means "no one
+        new yet", and it is asked again once the pool has waited ``pool.idle_wait``."""
         # nbgrader's update_or_create_submission trips SQLAlchemy's autoflush warning; it is
         # benign (stock `nbgrader autograde` prints it too) and would bury the progress bar.
         warnings.filterwarnings("ignore", category=SAWarning)
@@ -272,8 +275,11 @@ class BatchAutograde:
         self.outcomes[student] = Outcome(student, "skipped", notes=["already graded"])
         return False
 
-    def _jobs(self, students, prepared, waiting, started) -> Iterator[Job]:
+    def _jobs(self, students, prepared, waiting, started) -> Iterator[Job | None]:
         for student in students:
+            if student is None:  # an open feed with no one new: the pool asks again later
+                yield None
+                continue
             self.outcomes[student] = Outcome(student)
             started[student] = time.monotonic()
             waiting[student] = set()

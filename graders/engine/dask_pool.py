@@ -84,6 +84,8 @@ from distributed import Client, WorkerPlugin, as_completed, get_worker
 
 from .pool import Job, JobResult, local_pool
 
+_END = object()  # the end of a feed of jobs
+
 #: Bytes of files one run may send back to the client (what a notebook wrote in its folder).
 MAX_RETURN_BYTES = 64 * 2**20
 MIN_IN_FLIGHT = 6
@@ -422,6 +424,7 @@ class DaskPool:
         self.own_client = True
         self.address = scheduler if isinstance(scheduler, str) else repr(scheduler)
         self.sandbox = None  # the policy is made on each worker (see KernelPoolPlugin)
+        self.idle_wait = 1.0  # as KernelPool.idle_wait: how often an idle open feed is asked
         self.runs: Counter[str] = Counter()  # worker address -> runs it returned
         self.missing: dict[str, list[str]] = {}  # worker address -> what its sandbox lacks
         self.duplicates = 0
@@ -523,7 +526,9 @@ class DaskPool:
                                   key=f"graders-run-{uuid.uuid4().hex}", pure=False,
                                   retries=TASK_RETRIES)
 
-    def run(self, jobs: Iterable[Job]) -> Iterator[JobResult]:
+    def run(self, jobs: Iterable[Job | None]) -> Iterator[JobResult]:
+        """As :meth:`KernelPool.run`: ``jobs`` may be an open feed, ``None`` meaning "nothing
+        yet"; it is asked again after a result, or after ``idle_wait`` when nothing runs."""
         self.warm_up()
         pending = iter(jobs)
         # with_results: each result is fetched as soon as it is ready, so it is safe here even
@@ -536,8 +541,10 @@ class DaskPool:
         def fill() -> None:
             nonlocal exhausted
             while not exhausted and len(inflight) < self._limit():
-                job = next(pending, None)
-                if job is None:
+                job = next(pending, _END)
+                if job is None:  # an open feed with nothing ready
+                    return
+                if job is _END:
                     exhausted = True
                     return
                 future = self._submit(job)
@@ -546,7 +553,11 @@ class DaskPool:
 
         try:
             fill()
-            while inflight:
+            while inflight or not exhausted:
+                if not inflight:  # an open feed, idle: ask it again in a moment
+                    time.sleep(self.idle_wait)
+                    fill()
+                    continue
                 future, payload = next(running)
                 if not isinstance(payload, dict):
                     job, attempt = inflight[future]

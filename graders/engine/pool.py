@@ -212,6 +212,9 @@ class KernelPool:
         self.template_restarts = 0
         self.sandbox_reports: list[dict] = []
         self._requests = 0
+        # Longest wait for an event before asking an open feed (see run) again: a feed that
+        # watches for new work (graders serve) sets its own polling interval here.
+        self.idle_wait = 1.0
 
     # ------------------------------------------------------------------ template
     def warm_up(self) -> None:
@@ -366,8 +369,8 @@ class KernelPool:
                     self._kill(child)
             elif now > child.deadline and child.pid is None:  # the template does not answer
                 return self._template_died(children, selector)
-        deadline = min([c.deadline for c in children.values()] + [now + 1.0])
-        events = selector.select(timeout=max(0.0, min(deadline - now, 1.0)))
+        deadline = min([c.deadline for c in children.values()] + [now + self.idle_wait])
+        events = selector.select(timeout=max(0.0, min(deadline - now, self.idle_wait)))
         for key, _ in events:
             if key.data == "wakeup":
                 _drain(key.fd)
