@@ -138,7 +138,8 @@ def main() -> int:
                 arrived.setdefault(name.split("+")[0], now)
             if feedback.exists():
                 for name in os.listdir(feedback):
-                    seen.setdefault(name, now)
+                    if not name.endswith("-tmp.html"):  # nbgrader writes this, then renames it
+                        seen.setdefault(name, now)
             time.sleep(0.01)
         for thread in threads:
             thread.join()
