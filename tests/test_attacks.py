@@ -46,8 +46,15 @@ def _engine(course: Path, env: dict, *args: str) -> subprocess.CompletedProcess:
 
 
 #: The sandbox's uids: the engine's children (base + slot), stock nbgrader's sealed kernels
-#: (base + 100,000 + pid); the two fixtures run at the same time on two workers.
-ENGINE_UIDS, STOCK_UIDS = range(4_000_000, 4_100_000), range(4_100_000, 4_200_000)
+#: (base + 100,000 + pid). Each fixture's course has its own base, away from the default that
+#: the other tests use while these run (their processes are not these graders' leftovers).
+ENGINE_BASE, STOCK_BASE = 4_500_000, 4_600_000
+ENGINE_UIDS, STOCK_UIDS = range(ENGINE_BASE, STOCK_BASE), range(STOCK_BASE, STOCK_BASE + 200_000)
+
+
+def _own_uids(course: Path, base: int) -> None:
+    with open(course / "nbgrader_config.py", "a") as fh:
+        fh.write(f"\nc.GradingEngine.sandbox_uid_base = {base}\n")
 
 
 def _sandbox_processes(uids: range) -> list[str]:
@@ -82,6 +89,7 @@ def _grade_under_attack(course: Path, command: list[str], timeout: float,
 @pytest.fixture(scope="module")
 def attacked(tmp_path_factory):
     course = build(tmp_path_factory.mktemp("attacks"), FILES)
+    _own_uids(course, ENGINE_BASE)
     return _grade_under_attack(course, [sys.executable, "-m", "graders", "autograde",
                                         ASSIGNMENT], timeout=900, uids=ENGINE_UIDS)
 
@@ -92,6 +100,7 @@ def stock(tmp_path_factory):
                                                               if f.name[:2] in STOCK])
     with open(course / "nbgrader_config.py", "a") as fh:  # a Jupyter kernel on a busy machine
         fh.write("\nc.Execute.timeout = 60\n")
+    _own_uids(course, STOCK_BASE)
     return _grade_under_attack(course, [str(Path(sys.executable).parent / "nbgrader"),
                                         "autograde", ASSIGNMENT], timeout=1200,
                               uids=STOCK_UIDS)

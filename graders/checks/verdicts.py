@@ -311,10 +311,7 @@ class Judge:
                                               f"a){where}, but it has torch.{b.get('dtype')}. "
                                               f"{m.says}")
             if not _overlap(b.get("memory"), a.get("memory")):
-                # A copy doubled in place and b = b * 2 leave the same numbers; the trace tells
-                # them apart (only the copy was changed in place).
-                copied = fresh["names"]["b"].get("changed_in_place") or self._bridge_mistake(
-                    ex, seeded, fresh) is None
+                copied = _copy_doubled(fresh) or self._bridge_mistake(ex, seeded, fresh) is None
                 mistake = mistake_named(ex, "copy" if copied else "doubled_out_of_place")
                 return self._fail(ex, mistake.code, f"b does not share memory with a{where}. "
                                                     f"{mistake.says}")
@@ -330,6 +327,9 @@ class Judge:
             a, b = _matrix(data["names"].get("a")), _matrix(data["names"]["b"])
             if a is None or a != [[2 * x for x in row] for row in before] or b != a:
                 mistake = self._bridge_mistake(ex, seeded, fresh)
+                if (mistake is not None and mistake.code == "doubled_out_of_place"
+                        and _copy_doubled(fresh)):
+                    mistake = mistake_named(ex, "copy")  # b.mul_(2) was right, b was not
                 says = mistake.says if mistake else ex.hints["b"]
                 got = f"a[0, 0] is {a[0][0]:.4f}" if a else "a is no longer an array"
                 return self._fail(ex, mistake.code if mistake else "wrong_value",
@@ -343,6 +343,14 @@ class Judge:
 
     def _bridge_mistake(self, ex, seeded, fresh) -> Mistake | None:
         return self._diagnose(ex, seeded, fresh, ("a", "b"))
+
+
+def _copy_doubled(data: dict) -> bool:
+    """A copy of ``a`` doubled in place leaves the same numbers as ``b = b * 2`` (``a`` as it
+    was, ``b`` doubled); the trace tells them apart: only the copy was changed in place."""
+    b = data["names"].get("b") or {}
+    a = data["names"].get("a") or {}
+    return bool(b.get("changed_in_place")) and not _overlap(b.get("memory"), a.get("memory"))
 
 
 def _changed_in_place(data: dict) -> bool:

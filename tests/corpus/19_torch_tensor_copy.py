@@ -4,6 +4,7 @@
 # expect multilayer: full
 # expect numpy_bridge: type=1 memory=0 doubled=0
 # expect-code test_numpy_bridge_memory: numpy_bridge.copy
+# expect-code test_numpy_bridge_doubled: numpy_bridge.copy
 # %% single_layer_sum
 y = activation(torch.sum(features * weights) + bias)
 # %% single_layer_mm
