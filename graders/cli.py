@@ -69,16 +69,12 @@ def _cmd_demo(args) -> int:
     return 0
 
 
-def _interrupt(signum, frame):
-    raise KeyboardInterrupt
-
-
 def _cmd_autograde(args) -> int:
     from .engine import nbgrader_caching  # noqa: F401 - first: it trims what jsonschema imports
-    from .engine.batch import autograde
+    from .engine.batch import autograde, interrupt
     from .engine.progress import Progress, summary
 
-    signal.signal(signal.SIGTERM, _interrupt)  # a clean stop, as on Ctrl-C
+    signal.signal(signal.SIGTERM, interrupt)  # a clean stop, as on Ctrl-C
     try:
         report = autograde(
             Path(args.root), args.assignment, students=args.student, force=args.force,

@@ -58,9 +58,14 @@ def _own_uids(course: Path, base: int) -> None:
 
 
 def _sandbox_processes(uids: range) -> list[str]:
-    out = subprocess.run(["ps", "-eo", "uid,pid,args"], capture_output=True, text=True).stdout
+    """Live processes of these uids. A zombie (state Z) is left out: it is dead, killed with
+    its sandbox, and waits only for the machine's init to reap it, which takes a moment on a
+    busy machine."""
+    out = subprocess.run(["ps", "-eo", "uid,pid,stat,args"], capture_output=True,
+                         text=True).stdout
     return [line for line in out.splitlines()[1:]
-            if line.split()[0].isdigit() and int(line.split()[0]) in uids]
+            if line.split()[0].isdigit() and int(line.split()[0]) in uids
+            and not line.split()[2].startswith("Z")]
 
 
 def _grade_under_attack(course: Path, command: list[str], timeout: float,

@@ -492,6 +492,18 @@ class RunReport:
     engine: list[str] = field(default_factory=list)  # where the runs went (a Dask cluster)
 
 
+_interrupted = False
+
+
+def interrupt(signum=None, frame=None):
+    """SIGINT's (and the command's SIGTERM's) handler during a batch: raises KeyboardInterrupt
+    and remembers it, so that one swallowed where it landed (in a finaliser, "Exception ignored
+    in ...") still stops the batch when the next student is recorded."""
+    global _interrupted
+    _interrupted = True
+    raise KeyboardInterrupt
+
+
 def autograde(root: Path, assignment: str, students: list[str] | None = None,
               force: bool = False, workers: int | None = None,
               memory_cap_gib: float | None = None, sandbox: bool | None = None,
@@ -515,11 +527,21 @@ def autograde(root: Path, assignment: str, students: list[str] | None = None,
     def report(outcome: Outcome) -> None:
         outcomes[outcome.student] = outcome
         progress.advance(outcome.student)
+        if _interrupted:
+            raise KeyboardInterrupt
 
-    if todo and shards == 1:
-        planner.grade(todo, report)
-    elif todo:
-        _run_shards(planner, [todo[i::shards] for i in range(shards)], report)
+    global _interrupted
+    _interrupted = False
+    main = threading.current_thread() is threading.main_thread()
+    previous = signal.signal(signal.SIGINT, interrupt) if main else None
+    try:
+        if todo and shards == 1:
+            planner.grade(todo, report)
+        elif todo:
+            _run_shards(planner, [todo[i::shards] for i in range(shards)], report)
+    finally:
+        if main:
+            signal.signal(signal.SIGINT, previous)
     return RunReport(outcomes, time.monotonic() - start, missing, planner.gradebook_repaired)
 
 

@@ -61,6 +61,9 @@ MAX_RICH_BYTES = 8 * 2**20
 #: Everything a run may send in all; beyond that it is killed as a flood.
 MAX_RUN_BYTES = 256 * 2**20
 DISK_CHECK_EVERY = 1.0  # seconds between looks at what a running child wrote to disk
+# Seconds a cell's end waits at most for what reached fds 1 and 2 to be forwarded (a writer
+# that never stops costs this much per cell); the cell's hard deadline allows for it.
+DRAIN_WAIT = 5.0
 MAX_TEMPLATE_RESTARTS = 5
 OUTPUT_TYPES = {"display_data", "execute_result", "error", "clear_output"}
 _END = object()  # the end of the jobs
@@ -330,6 +333,7 @@ class KernelPool:
         spec = {"cwd": job.cwd, "env": child_environment(private), "timeout": self.timeout,
                 "memory_cap": self.memory_cap, "traceback_mode": self.traceback_mode,
                 "trace": job.trace, "sandbox": policy, "max_stream_bytes": self.max_stream_bytes,
+                "drain_wait": DRAIN_WAIT,
                 "steps": [_as_run(step, silent) for _, step, silent in steps]}
         spec_fd = os.memfd_create("graders-spec", os.MFD_CLOEXEC)
         os.write(spec_fd, json.dumps(spec).encode())
@@ -509,7 +513,7 @@ class KernelPool:
             pos = child.cell_pos[int(message["start"])]
             child.current, child.silent = pos, bool(message.get("silent"))
             child.last_cell = pos
-            child.deadline = now + (self.timeout or 1e9) + self.grace
+            child.deadline = now + (self.timeout or 1e9) + DRAIN_WAIT + self.grace
         elif "stream" in message:
             if message["stream"] not in ("stdout", "stderr") or not isinstance(
                     message["text"], str):
@@ -617,8 +621,8 @@ class KernelPool:
         if child.problem:
             reason = child.problem
         elif child.timed_out:
-            reason = (f"the cell did not stop {self.grace:g} s after its {self.timeout:g} s "
-                      f"timeout and was killed")
+            reason = (f"the cell did not stop {self.grace + DRAIN_WAIT:g} s after its "
+                      f"{self.timeout:g} s timeout and was killed")
         else:
             reason = _exit_reason(child.exit_code)
         step = child.job.steps[died_at]
