@@ -14,8 +14,9 @@ class GradingEngine(LoggingConfigurable):
     memory_cap_gib = Float(4.0, help="Memory one submission's process may allocate (GiB) "
                                      "before its allocations fail with MemoryError."
                            ).tag(config=True)
-    kill_grace = Float(5.0, help="Seconds past the cell timeout before a cell that ignores the "
-                                 "interrupt is killed.").tag(config=True)
+    kill_grace = Float(5.0, help="Seconds past the cell timeout (and the up to 5 s a cell's "
+                                 "end waits for its output to be forwarded) before a cell "
+                                 "that ignores the interrupt is killed.").tag(config=True)
     max_restarts = Integer(3, help="Kernel deaths per notebook before the grader stops "
                                    "restarting it.").tag(config=True)
     traceback_mode = Enum(
