@@ -38,6 +38,8 @@ from conftest import (
 )
 from nbgrader.api import Gradebook
 
+from graders.engine.dask_pool import LEAN_DASK_ENV
+
 pytestmark = pytest.mark.xdist_group("dask")
 
 FAULTS = ROOT / "tests" / "faults"
@@ -74,15 +76,6 @@ b = torch.from_numpy(a)
 b.mul_(2)
 """
 START = 180  # seconds: a cluster on a busy 2-core machine starts slowly
-#: The settings README "Scaling out" recommends for grading workers (less CPU for Dask itself).
-LEAN = {
-    "DASK_DISTRIBUTED__WORKER__PROFILE__ENABLED": "False",
-    "DASK_DISTRIBUTED__ADMIN__TICK__INTERVAL": "500ms",
-    "DASK_DISTRIBUTED__ADMIN__SYSTEM_MONITOR__INTERVAL": "2s",
-    "DASK_DISTRIBUTED__WORKER__MEMORY__MONITOR_INTERVAL": "1s",
-}
-
-
 def _free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
@@ -99,7 +92,7 @@ class Cluster:
     def _start(self, name: str, *args: str) -> subprocess.Popen:
         log = open(self.folder / f"{name}.log", "w")  # noqa: SIM115 - closed with the process
         proc = subprocess.Popen([str(BIN / "dask"), *args], cwd=self.folder,
-                                env=dict(course_env(), **LEAN), stdout=log,
+                                env=dict(course_env(), **LEAN_DASK_ENV), stdout=log,
                                 stderr=subprocess.STDOUT, start_new_session=True)
         log.close()
         self.procs.append(proc)
