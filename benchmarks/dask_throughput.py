@@ -44,7 +44,7 @@ sys.path.insert(0, str(ROOT / "benchmarks"))
 
 from autograde_speed import BIN, cell_scores, make_course, run  # noqa: E402
 
-from graders.engine.dask_pool import LEAN_DASK_ENV  # noqa: E402
+from graders.engine.dask_pool import LEAN_DASK_ENV, wait_for_cluster  # noqa: E402
 
 ASSIGNMENT = "tensors"
 GOAL = 0.10  # Dask should cost under 10 % more wall time than the local engine
@@ -79,21 +79,7 @@ class Cluster:
                 time.sleep(1.0)
 
     def wait(self, workers: int, timeout: float = 300) -> None:
-        from distributed import Client
-
-        deadline = time.monotonic() + timeout
-        while True:
-            try:
-                client = Client(self.address, timeout=10, set_as_default=False)
-                break
-            except OSError:
-                if time.monotonic() > deadline:
-                    raise
-                time.sleep(1)
-        try:
-            client.wait_for_workers(workers, timeout=max(1, deadline - time.monotonic()))
-        finally:
-            client.close()
+        wait_for_cluster(self.address, workers, timeout)
 
     def cpu_seconds(self) -> float:
         """CPU time used so far by the cluster: scheduler, nannies, workers, and (through the

@@ -606,6 +606,24 @@ class DaskPool:
                 future.cancel()
 
 
+def wait_for_cluster(address: str, workers: int, timeout: float) -> None:
+    """Wait until the scheduler at ``address`` listens and has ``workers`` workers: for scripts
+    that start a cluster and then grade on it (the benchmark, the tests)."""
+    deadline = time.monotonic() + timeout
+    while True:  # the scheduler may not listen yet
+        try:
+            client = Client(address, timeout=10, set_as_default=False)
+            break
+        except OSError:
+            if time.monotonic() > deadline:
+                raise
+            time.sleep(1)
+    try:
+        client.wait_for_workers(workers, timeout=max(1, deadline - time.monotonic()))
+    finally:
+        client.close()
+
+
 # --------------------------------------------------------------------------- several processes
 def plugin_name() -> str:
     return f"graders-kernel-pool-{uuid.uuid4().hex[:12]}"
