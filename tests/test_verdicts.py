@@ -109,6 +109,23 @@ def test_the_fresh_run_injects_after_the_data_cell_and_before_each_exercise():
     json.dumps(plan.fresh)  # plain data only
 
 
+def test_the_notebook_run_is_the_seeded_run_with_the_test_cells_in_place():
+    """The engine's run of the notebook doubles as the seeded re-run: the same steps, every cell
+    shown, and each test cell after its exercise's answers were read back (a test cell's code
+    cannot change what the verdict sees)."""
+    nb = _notebook()
+    plan = probes.plan(nb, b"k")
+    assert [s for s in plan.main if s[0] == "cell" and s[1] not in plan.tests.values()] == [
+        [*s[:3], True] for s in plan.seeded if s[0] == "cell"]
+    assert [s for s in plan.main if s[0] != "cell"] == [s for s in plan.seeded if s[0] != "cell"]
+    cells = [s[1] for s in plan.main if s[0] == "cell"]
+    assert cells == [i for i, c in enumerate(nb.cells) if c.cell_type == "code"]
+    for test_id, index in plan.tests.items():
+        exercise = TESTS[test_id][0].grade_id
+        read = next(k for k, s in enumerate(plan.main) if s[:2] == ["extract", exercise])
+        assert read < plan.main.index(next(s for s in plan.main if s[:2] == ["cell", index]))
+
+
 def test_fresh_inputs_are_secret_but_reproducible():
     nb = _notebook()
     one, again = probes.plan(nb, b"key one"), probes.plan(nb, b"key one")

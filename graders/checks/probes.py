@@ -3,7 +3,11 @@
 For each notebook the grading side runs the student's code twice more, each time in a new sealed
 child forked from the template, never in the student's notebook kernel:
 
-* the **seeded** run: every given and student cell in notebook order, on the lesson's data;
+* the **seeded** run: every given and student cell in notebook order, on the lesson's data.
+  The engine runs it as the notebook's own run (``main``: the same steps with the test cells in
+  their places and every cell's output kept, which is the notebook nbgrader grades), so a
+  notebook costs two sealed processes, not three; under stock ``nbgrader autograde`` the
+  notebook runs in its own Jupyter kernel, and the seeded run apart;
 * the **fresh** run: the same cells, but right after each given cell that makes an exercise's
   data, the inputs are replaced by new values chosen here (:func:`fresh_inputs`).
 
@@ -17,8 +21,8 @@ marked (``label``, for the trace that tells how ``y`` was computed); right after
 reads the answers back (``extract``). Where a test asks *how* the answer was computed (exercise
 2's matrix product), the fresh run then runs the exercise's cells once more from the same state
 with every matrix product of the inputs changed, and reports whether the answer changed with it:
-a product added to the answer times zero is not one the answer comes from. Test cells do not
-run in these re-runs.
+a product added to the answer times zero is not one the answer comes from. Test cells run only
+in ``main``, each after its exercise's answers were read back, so they cannot change them.
 
 The fresh inputs come from a generator seeded with an HMAC of the notebook's code under a secret
 kept in the course folder (``.graders/secret``, created on first use, out of the sandbox's
@@ -47,6 +51,7 @@ class ProbePlan:
     """Both re-runs of one notebook, and what the judge needs to read their results."""
 
     seeded: list = field(default_factory=list)
+    main: list = field(default_factory=list)  # the seeded run with the test cells, shown
     fresh: list = field(default_factory=list)
     fresh_inputs: dict = field(default_factory=dict)  # exercise -> name -> matrix
     regions: dict = field(default_factory=dict)  # exercise -> its own cells (indices)
@@ -201,6 +206,7 @@ def plan(nb, key: bytes) -> ProbePlan:
         result.fresh.append(_inject_step(ex, result.fresh_inputs))
         steps = [["forget", list(ex.outputs)], ["label", list(ex.inputs) + list(ex.watched)]]
         result.seeded.extend(steps)
+        result.main.extend(steps)
         result.fresh.extend(steps)
         if _checks_method(ex):
             result.fresh.append(["snapshot", ex.grade_id])
@@ -208,6 +214,7 @@ def plan(nb, key: bytes) -> ProbePlan:
     def end(ex: Exercise) -> None:
         step = ["extract", ex.grade_id, list(ex.outputs) + list(ex.watched)]
         result.seeded.append(step)
+        result.main.append(step)
         if _checks_method(ex):  # run its cells once more with every matrix product changed
             region = result.regions.get(ex.grade_id, [])
             step = [*step, {"recheck": [[i, nb.cells[i].source] for i in region],
@@ -219,6 +226,7 @@ def plan(nb, key: bytes) -> ProbePlan:
             begin(ex)
         for ex in ends.get(-i - 1, []):
             end(ex)
+        result.main.append(["cell", i, cell.source, True])
         if kinds[i] != "test":  # the grader's own tests do not run in its re-runs
             step = ["cell", i, cell.source, False]
             result.seeded.append(step)

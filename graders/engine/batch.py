@@ -10,9 +10,9 @@ limits, the course's stages), the ``Autograde`` converter's sanitising stages (`
 skip-or-regrade rule and its file permissions. What is replaced:
 
 * how cells run: :mod:`graders.engine.pool` forks a warm template per run and seals the child
-  (:mod:`graders.kernel.confine`); each notebook's run and the grader's two re-runs of it
-  (:mod:`graders.checks.probes`) run side by side, instead of one fresh Jupyter kernel after
-  another; with ``--scheduler`` the runs go to a Dask cluster instead
+  (:mod:`graders.kernel.confine`); each notebook's run, which is also the grader's seeded
+  re-run, and the fresh re-run (:mod:`graders.checks.probes`) run side by side, instead of
+  one fresh Jupyter kernel after another; with ``--scheduler`` the runs go to a Dask cluster instead
   (:mod:`graders.engine.dask_pool`) and this process does everything else;
 * the loop over students: preparation, execution and saving are pipelined over grading
   processes, and every failure is kept to its submission. A notebook that is missing, renamed
@@ -68,7 +68,7 @@ CONFIG_FILE = "nbgrader_config.py"
 #: Notebooks a grading process keeps running (each with its two re-runs), so its own stage work
 #: overlaps their execution.
 NOTEBOOKS_PER_SHARD = 2
-RUNS_PER_NOTEBOOK = 3
+RUNS_PER_NOTEBOOK = 2  # the notebook's own run (the seeded re-run too) and the fresh re-run
 
 
 @dataclass
@@ -293,11 +293,12 @@ class BatchAutograde:
                 key = f"{student}/{item.notebook}"
                 prepared[key] = item
                 waiting[student].add(item.notebook)
-                cells = [["cell", i, c.source, True] for i, c in enumerate(item.nb.cells)
-                         if c.cell_type == "code"]
-                yield Job(key, cells, str(item.staging))
                 state = item.resources["graders"]
-                jobs, item.probe_folders = probe_jobs(key, state["plan"], state["files"])
+                # The notebook's own run is the seeded re-run too (probes.plan's "main"): its
+                # answers are read back before each exercise's test cells run.
+                yield Job(key, state["plan"].main, str(item.staging), trace=True)
+                jobs, item.probe_folders = probe_jobs(key, state["plan"], state["files"],
+                                                      names=("fresh",))
                 yield from jobs
             if not items:  # nothing to run (missing or unreadable notebooks): record it now
                 self._finish(student)
@@ -385,7 +386,8 @@ class BatchAutograde:
                 continue
             cell.outputs = [nbformat.from_dict(o) for o in main.outputs.get(index, [])]
             cell.execution_count = main.execution_counts.get(index)
-        resources["graders"]["probe_results"] = {k: item.results[k] for k in ("seeded", "fresh")}
+        resources["graders"]["probe_results"] = {"seeded": main, "fresh": item.results["fresh"]}
+        resources["graders"]["seeded_is_main"] = True  # its faults are recorded below
         for stage in self.grading_stages:
             nb, resources = stage(nb, resources)
         state = resources["graders"]

@@ -1,6 +1,6 @@
 """Runs: the sealed runs of one notebook, for the engine and for stock ``nbgrader autograde``.
 
-Builds the jobs the pool runs for a notebook (the notebook itself, and the grader's two re-runs
+Builds the jobs the pool runs for a notebook (the notebook itself, and the grader's re-runs
 planned by :mod:`graders.checks.probes`), each in a scratch folder of its own holding the
 submission's other files and the assignment's own files (as nbgrader's autograde copies them),
 and makes a :class:`~graders.engine.pool.KernelPool` from the course's settings. The engine
@@ -90,11 +90,13 @@ def assignment_files(coursedir, converter, student: str, assignment: str) -> dic
     return out
 
 
-def probe_jobs(key: str, plan: ProbePlan, files: dict[str, bytes]
+def probe_jobs(key: str, plan: ProbePlan, files: dict[str, bytes], names=PROBES
                ) -> tuple[list[Job], list[Path]]:
-    """The two re-runs of a notebook, each in a new scratch folder with the assignment's files."""
+    """The re-runs ``names`` of a notebook (both by default; the engine, whose run of the
+    notebook is the seeded one, asks for "fresh" only), each in a new scratch folder with the
+    assignment's files."""
     jobs, folders = [], []
-    for name in PROBES:
+    for name in names:
         folder = Path(tempfile.mkdtemp(prefix="graders-probe-"))
         copy_files(files, folder)
         folders.append(folder)

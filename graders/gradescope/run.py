@@ -6,8 +6,9 @@ graders.gradescope.run``.
    of ``submission/`` (or of the one folder inside it that holds notebooks, for a zipped folder),
    never symbolic links (the grader would follow them as root).
 2. Grades it with the engine, :func:`graders.engine.batch.autograde`: everything ``graders
-   autograde`` does (nbgrader's stages, the sealed notebook run and the grader's two re-runs,
-   ``VerifyAnswers``, points, diagnosis codes, renamed/missing/invalid notebooks, kernel deaths).
+   autograde`` does (nbgrader's stages, the sealed notebook run, which is also the grader's
+   seeded re-run, and the fresh re-run, ``VerifyAnswers``, points, diagnosis codes,
+   renamed/missing/invalid notebooks, kernel deaths).
 3. Writes ``results/results.json`` from the gradebook (each test cell's score) and the
    autograded notebook (each failed test's message, with hidden test code redacted as in the
    feedback): one Gradescope test per nbgrader test cell, in notebook order, named, numbered

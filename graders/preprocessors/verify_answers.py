@@ -7,7 +7,8 @@ have run in it, and each hidden part has raised ``PendingVerification``. This st
 
 1. plans the grader's two re-runs of the student's code (:mod:`graders.checks.probes`) and runs
    them in sealed children (:mod:`graders.engine.runs`), unless the engine ran them already
-   alongside the notebook and put the results in ``resources``;
+   and put the results in ``resources`` (its run of the notebook is the seeded re-run, and the
+   fresh one ran alongside it);
 2. judges each test cell from their plain data (:mod:`graders.checks.verdicts`);
 3. rewrites each test cell's outputs: the ``PendingVerification`` marker and any
    ``execute_result`` (which nbgrader would read as partial credit) are removed, and a failed
@@ -114,7 +115,7 @@ class VerifyAnswers(NbGraderPreprocessor):
             cell.outputs = outputs
             cell.metadata["graders"] = {"passed": verdict.passed, "code": verdict.code,
                                         "message": verdict.message}
-        for name in ("seeded", "fresh"):
+        for name in ("fresh",) if state.get("seeded_is_main") else ("seeded", "fresh"):
             for fault in results[name].faults:
                 findings.append({"kind": "problem", "cell": None, "test": None, "code": "",
                                  "text": f"grader's re-run on "
