@@ -97,6 +97,25 @@ def test_engine_meets_the_corpus_expectations_as_nbgrader_does(engine_course, ca
         assert codes.get(test) == code, f"{test}: got {codes.get(test)}, expected {code}"
 
 
+def test_errors_read_as_in_jupyter_without_the_graders_frames(engine_course):
+    """The notebook's run is also the traced seeded re-run: an error inside a torch call (the
+    shape error of exercise 2) shows the student's line and the error, not the trace's frame."""
+    checked = 0
+    for case in sorted(CORPUS.glob("*.py")) + sorted(MISTAKES.glob("*.py")):
+        for cell in engine_course.autograded(case.stem).cells:
+            for output in cell.get("outputs", []):
+                if output.get("output_type") == "error":
+                    text = "\n".join(output.get("traceback", []))
+                    assert "graders/kernel" not in text and "__torch_function__" not in text, (
+                        case.stem, text)
+                    checked += 1
+    shape_error = [o for c in engine_course.autograded("11_mm_shape_error").cells
+                   for o in c.get("outputs", []) if o.get("ename") == "RuntimeError"]
+    assert shape_error and "cannot be multiplied" in shape_error[0]["evalue"]
+    assert "Cell In[" in "\n".join(shape_error[0]["traceback"])
+    assert checked > 50
+
+
 @pytest.mark.parametrize("case", sorted(FAULTS.glob("*.py")), ids=lambda p: p.stem)
 def test_a_fault_costs_only_its_own_exercise(engine_course, case):
     assert engine_course.cell_scores(case.stem) == expected_scores(case)

@@ -42,6 +42,7 @@ import sys
 import termios
 import threading
 import time
+import types
 
 from IPython.core.displayhook import DisplayHook
 from IPython.core.displaypub import DisplayPublisher
@@ -280,6 +281,13 @@ class CapturingShell(InteractiveShell):
         self.emit({"output_type": "error", "ename": ename, "evalue": text,
                    "traceback": list(stb)})
 
+    def _get_exc_info(self, exc_tuple=None):
+        """The error to show, without the grader's trace frames: an error in a torch call made
+        while the trace watches (the notebook's run is also the seeded re-run) reads as it does
+        in Jupyter, not as one in ``graders/kernel/probe.py``."""
+        etype, value, tb = super()._get_exc_info(exc_tuple)
+        return etype, value, _without_frames_of(tb, probe)
+
     def init_io(self) -> None:  # keep the process's streams: fds 1 and 2 are the grader's pipes
         pass
 
@@ -290,6 +298,19 @@ class CapturingShell(InteractiveShell):
         if self.channel is not None:
             self.channel.flush()
         return self.system_raw(cmd)
+
+
+def _without_frames_of(tb, module: types.ModuleType):
+    """``tb`` with the entries of frames running ``module``'s code left out."""
+    kept = []
+    while tb is not None:
+        if tb.tb_frame.f_globals is not module.__dict__:
+            kept.append(tb)
+        tb = tb.tb_next
+    out = None
+    for entry in reversed(kept):
+        out = types.TracebackType(out, entry.tb_frame, entry.tb_lasti, entry.tb_lineno)
+    return out
 
 
 def new_shell() -> CapturingShell:
