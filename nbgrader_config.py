@@ -14,7 +14,6 @@ from nbgrader.preprocessors import (
     LimitOutput,
     OverwriteCells,
     OverwriteKernelspec,
-    SaveAutoGrades,
 )
 
 import graders
@@ -24,6 +23,7 @@ from graders.preprocessors import (
     ReadableFeedback,
     RedactHiddenTests,
     ReviewCode,
+    SaveAutoGradesAtOnce,
     SaveFindings,
     SealedExecute,
     SnapshotFiles,
@@ -45,13 +45,15 @@ c.OverwriteCells.add_missing_cells = True
 # files handed in as they were before the notebook ran (for the grader's re-runs); GuardGradebook
 # undoes what a notebook did to gradebook.db while it ran; VerifyAnswers decides every test cell
 # outside the student's kernel, from the grader's own sealed re-runs; ReviewCode lists code worth
-# a look; SaveFindings writes diagnoses, tampering and review hits to the gradebook.
+# a look; SaveAutoGradesAtOnce is SaveAutoGrades with one commit per notebook instead of one
+# per cell (the same scores, a fraction of the disk syncs); SaveFindings writes diagnoses,
+# tampering and review hits to the gradebook.
 c.Autograde.sanitize_preprocessors = [
     ClearOutput, DeduplicateCells, OverwriteKernelspec, OverwriteCells, CheckCellMetadata,
 ]
 c.Autograde.autograde_preprocessors = [
     SnapshotFiles, SealedExecute, GuardGradebook, IgnorePattern, ClearMetadataPreprocessor,
-    VerifyAnswers, ReviewCode, LimitOutput, SaveAutoGrades, SaveFindings, AssignLatePenalties,
+    VerifyAnswers, ReviewCode, LimitOutput, SaveAutoGradesAtOnce, SaveFindings, AssignLatePenalties,
     CheckCellMetadata,
 ]
 
