@@ -5,7 +5,7 @@
 
 Builds N submissions by cycling through the test corpus, twice, starts a Dask scheduler and two
 workers on this machine (127.0.0.1, ``--nthreads`` each: how many sealed runs a worker keeps
-going; the local engine keeps 6 per grading process, one grading process per core), then grades
+going; the local engine keeps 4 per grading process, one grading process per core), then grades
 one copy with ``graders autograde`` and the other with ``graders autograde --scheduler`` and
 prints both wall times, the throughput, the ratio and the peak memory of each command's own
 processes (for Dask the grading processes; the workers' process trees are sampled apart). The

@@ -1,22 +1,23 @@
 """Dask pool: the sealed runs of a batch on a Dask cluster, behind :class:`KernelPool`'s interface.
 
-``graders autograde --scheduler tcp://host:8786`` (or ``c.GradingEngine.scheduler``) grades with
-a :class:`DaskPool` in place of the local :class:`~graders.engine.pool.KernelPool`. Only the work
+``graders autograde --scheduler tcp://host:8786`` (or ``c.GradingEngine.scheduler``) grades with a
+:class:`DaskPool` in place of the local :class:`~graders.engine.pool.KernelPool`. Only the work
 moves: the grading processes (each a Dask *client*, one per core as for the local engine) still
-prepare every notebook with nbgrader's stages, decide the tests (:mod:`graders.checks`), and
-write the gradebook and ``autograded/``; a worker only runs jobs (a notebook run or one of the
-grader's re-runs) and returns what its sealed child reported. Both ways travel plain data only:
-a job is its key, its steps (lists of strings and numbers), its trace flag and the bytes of the
-files in its folder; a result is the :class:`~graders.engine.pool.JobResult`'s fields as dicts
-and lists, plus the bytes of the files the run left in its folder. No course file, gradebook or
-secret reaches a worker; only the course folder's path does, so that a worker that sees the same
-file system keeps it out of the sandbox's reach.
+prepare every notebook with nbgrader's stages, decide the tests (:mod:`graders.checks`), and write
+the gradebook and ``autograded/``; a worker only runs jobs (a notebook's run and the grader's fresh
+re-run of it) and returns what its sealed children reported. Both ways travel plain data only: a job
+is its key, its steps (lists of strings and numbers), its trace flag and the bytes of the files in
+its folder; a result is the :class:`~graders.engine.pool.JobResult`'s fields as dicts and lists,
+plus the bytes of the files the run left in its folder. No course file, gradebook or secret reaches
+a worker; only the course folder's path does, so that a worker that sees the same file system keeps
+it out of the sandbox's reach.
 
 What Dask does (nothing of it is re-done here):
 
-* **placement and concurrency**: each job is one task (:func:`run_job`); the scheduler sends
-  tasks to workers with a free thread, so a worker runs as many sealed children at once as it
-  has threads (``dask worker ADDRESS --nthreads 6``);
+* **placement and concurrency**: each notebook's jobs (its run and the fresh re-run) are one
+  task (:func:`run_jobs`), handed together to the worker's pool; the scheduler sends tasks to
+  workers with a free thread, and a worker runs as many sealed children at once as it has
+  threads (``dask worker ADDRESS --nthreads 6``);
 * **a worker that dies**: its tasks are re-run on another worker (up to the scheduler's
   ``allowed-failures``); nothing is lost, and a new worker that joins gets the plugin;
 * **set-up on every worker**: :class:`KernelPoolPlugin` (a ``distributed.WorkerPlugin``)
@@ -241,28 +242,40 @@ class KernelPoolPlugin(WorkerPlugin):
                     self.missing = _check_sandbox(self.root, self.settings)
         return self.missing
 
-    def run(self, job: dict, files: dict[str, bytes], folders: list[str]) -> dict:
+    def run(self, jobs: list[tuple[dict, dict[str, bytes], list[str]]]) -> list[dict]:
+        """Run the jobs of one task (a notebook's runs: job, its files, its folders) side by
+        side in this worker's pool; one payload each, in the same order."""
         missing = self.check()
         if missing and self.require_sandbox and self.settings["sandbox"]:
             raise SandboxRefused(f"the sandbox is required but worker {self.address} lacks: "
                                  + "; ".join(missing))
-        folder = tempfile.mkdtemp(prefix=f"{JOB_PREFIX}{os.getpid()}-")
+        started = []  # (job, files, folders, scratch folder, future)
         try:
-            _write_files(Path(folder), files, folders)
-            run = Job(job["key"], job["steps"], folder, bool(job["trace"]))
-            result = self.service.submit(run).result()
-            result.key = job["key"]
-            result.budgets = {}
-            back, made, removed, left_out = _changes(Path(folder), files, folders)
-            if left_out:
-                result.faults.append(
-                    f"files the notebook wrote were not brought back from the Dask worker "
-                    f"(over {MAX_RETURN_BYTES // 2**20} MiB in all): {', '.join(left_out[:5])}"
-                    + (f" and {len(left_out) - 5} more" if len(left_out) > 5 else ""))
-            return {"result": asdict(result), "files": back, "folders": made,
-                    "removed": removed, "worker": self.address, "missing": missing}
+            for job, files, folders in jobs:
+                folder = tempfile.mkdtemp(prefix=f"{JOB_PREFIX}{os.getpid()}-")
+                started.append((job, files, folders, folder, None))
+                _write_files(Path(folder), files, folders)
+                future = self.service.submit(Job(job["key"], job["steps"], folder,
+                                                 bool(job["trace"])))
+                started[-1] = (job, files, folders, folder, future)
+            return [self._payload(job, files, folders, folder, future.result(), missing)
+                    for job, files, folders, folder, future in started]
         finally:
-            shutil.rmtree(folder, ignore_errors=True)
+            for *_, folder, _ in started:
+                shutil.rmtree(folder, ignore_errors=True)
+
+    def _payload(self, job: dict, files, folders, folder: str, result: JobResult,
+                 missing: list[str]) -> dict:
+        result.key = job["key"]
+        result.budgets = {}
+        back, made, removed, left_out = _changes(Path(folder), files, folders)
+        if left_out:
+            result.faults.append(
+                f"files the notebook wrote were not brought back from the Dask worker "
+                f"(over {MAX_RETURN_BYTES // 2**20} MiB in all): {', '.join(left_out[:5])}"
+                + (f" and {len(left_out) - 5} more" if len(left_out) > 5 else ""))
+        return {"result": asdict(result), "files": back, "folders": made,
+                "removed": removed, "worker": self.address, "missing": missing}
 
 
 def _remove_stale_folders() -> None:
@@ -311,9 +324,10 @@ def _plugin(name: str) -> KernelPoolPlugin:
     return plugin
 
 
-def run_job(name: str, job: dict, files: dict[str, bytes], folders: list[str]) -> dict:
-    """The task: run one job (plain data) in this worker's pool; returns plain data."""
-    return _plugin(name).run(job, files, folders)
+def run_jobs(name: str, jobs: list[tuple[dict, dict[str, bytes], list[str]]]) -> list[dict]:
+    """The task: run one notebook's jobs (plain data) in this worker's pool; returns plain
+    data."""
+    return _plugin(name).run(jobs)
 
 
 def check_sandbox(name: str) -> tuple[str, list[str]]:
@@ -529,36 +543,52 @@ class DaskPool:
         return max(MIN_IN_FLIGHT, -(-2 * threads // self.shards))
 
     # ------------------------------------------------------------------ running
-    def _submit(self, job: Job):
-        files, folders = _read_files(job.cwd)
-        data = {"key": job.key, "steps": job.steps, "trace": job.trace}
-        return self.client.submit(run_job, self.name, data, files, folders,
+    def _submit(self, group: list[Job]):
+        jobs = []
+        for job in group:
+            files, folders = _read_files(job.cwd)
+            jobs.append(({"key": job.key, "steps": job.steps, "trace": job.trace}, files,
+                         folders))
+        return self.client.submit(run_jobs, self.name, jobs,
                                   key=f"graders-run-{uuid.uuid4().hex}", pure=False,
                                   retries=TASK_RETRIES)
 
     def run(self, jobs: Iterable[Job | None]) -> Iterator[JobResult]:
         """As :meth:`KernelPool.run`: ``jobs`` may be an open feed, ``None`` meaning "nothing
-        yet"; it is asked again after a result, or after ``idle_wait`` when nothing runs."""
+        yet"; it is asked again after a result, or after ``idle_wait`` when nothing runs.
+        Consecutive jobs of one notebook (keys that differ only after ``#``: the notebook's
+        run and its re-runs) go as one task, so Dask's cost per task is paid once a
+        notebook."""
         self.warm_up()
         pending = iter(jobs)
         # with_results: each result is fetched as soon as it is ready, so it is safe here even
         # if its worker dies before the caller gets to it.
         running = as_completed(loop=self.client.loop, with_results=True, raise_errors=False)
-        inflight: dict = {}  # future -> (job, attempt)
+        inflight: dict = {}  # future -> (its jobs, attempt)
         done: set[str] = set()
         exhausted = False
+        held: list = []  # a job read ahead of its task (the first of the next notebook)
 
         def fill() -> None:
             nonlocal exhausted
             while not exhausted and len(inflight) < self._limit():
-                job = next(pending, _END)
+                job = held.pop() if held else next(pending, _END)
                 if job is None:  # an open feed with nothing ready
                     return
                 if job is _END:
                     exhausted = True
                     return
-                future = self._submit(job)
-                inflight[future] = (job, 0)
+                group = [job]
+                while True:
+                    follow = next(pending, _END)
+                    if isinstance(follow, Job) and _notebook(follow) == _notebook(job):
+                        group.append(follow)
+                        continue
+                    if follow is not None:
+                        held.append(follow)
+                    break
+                future = self._submit(group)
+                inflight[future] = (group, 0)
                 running.add(future)
 
         try:
@@ -568,9 +598,10 @@ class DaskPool:
                     time.sleep(self.idle_wait)
                     fill()
                     continue
-                future, payload = next(running)
-                if not isinstance(payload, dict):
-                    job, attempt = inflight[future]
+                future, payloads = next(running)
+                if not isinstance(payloads, list):
+                    group, attempt = inflight[future]
+                    payload = payloads
                     if future.status in ("lost", "pending"):
                         running.add(future)  # its result was lost with a worker: Dask redoes it
                         continue
@@ -578,32 +609,39 @@ class DaskPool:
                     if isinstance(payload, SandboxRefused):
                         raise DaskPoolError(str(payload))
                     if future.status == "cancelled" and attempt < TASK_RETRIES:
-                        again = self._submit(job)  # lost with the scheduler's state: again
+                        again = self._submit(group)  # lost with the scheduler's state: again
                         self.resubmitted += 1
-                        inflight[again] = (job, attempt + 1)
+                        inflight[again] = (group, attempt + 1)
                         running.add(again)
                         continue
-                    raise DaskPoolError(f"the Dask cluster could not run {job.key} "
+                    raise DaskPoolError(f"the Dask cluster could not run {group[0].key} "
                                         f"({future.status}: {type(payload).__name__}: "
                                         f"{payload})")
-                job, _ = inflight.pop(future)
+                group, _ = inflight.pop(future)
                 future.release()
-                if job.key in done:
-                    self.duplicates += 1
-                    continue
-                done.add(job.key)
-                self.runs[payload["worker"]] += 1
-                self.missing.setdefault(payload["worker"], payload["missing"])
-                result = JobResult(**payload["result"])
-                problems = _apply_changes(Path(job.cwd), payload)
-                if problems:
-                    result.faults.append("files the notebook wrote could not be put in its "
-                                         "folder: " + ", ".join(problems[:5]))
-                fill()  # keep the workers busy while the caller records this one
-                yield result
+                results = []
+                for job, payload in zip(group, payloads, strict=True):
+                    if job.key in done:
+                        self.duplicates += 1
+                        continue
+                    done.add(job.key)
+                    self.runs[payload["worker"]] += 1
+                    self.missing.setdefault(payload["worker"], payload["missing"])
+                    result = JobResult(**payload["result"])
+                    problems = _apply_changes(Path(job.cwd), payload)
+                    if problems:
+                        result.faults.append("files the notebook wrote could not be put in "
+                                             "its folder: " + ", ".join(problems[:5]))
+                    results.append(result)
+                fill()  # keep the workers busy while the caller records these
+                yield from results
         finally:
             for future in inflight:
                 future.cancel()
+
+
+def _notebook(job: Job) -> str:
+    return job.key.partition("#")[0]
 
 
 def wait_for_cluster(address: str, workers: int, timeout: float) -> None:
