@@ -20,9 +20,24 @@ def _run(code: str, inputs: dict) -> tuple[dict, probe.Trace]:
     trace = probe.Trace()
     for name, value in inputs.items():
         trace.label(name, value)
+    trace.watching = True  # as the runner's "label" step leaves it
     with trace:
         exec(code, ns)
     return ns, trace
+
+
+def test_the_trace_follows_nothing_outside_an_exercise():
+    """Between an exercise's "extract" and the next "label" (test cells, given cells, printing)
+    the trace only passes each call through."""
+    inputs = _neuron_inputs()
+    trace = probe.Trace()
+    for name, value in inputs.items():
+        trace.label(name, value)
+    with trace:
+        y = torch.mm(inputs["features"], inputs["weights"].T)
+        inputs["weights"].mul_(1)
+        str(y)
+    assert not trace.of(y) and not trace.inplace
 
 
 def _neuron_inputs():

@@ -106,6 +106,9 @@ class Trace(TorchFunctionMode):
         self.inplace: list[tuple[str, frozenset]] = []  # (op, marks of the changed tensor)
         self.changed = WeakIdKeyDictionary()  # tensors changed in place by a torch operation
         self.perturb = False  # scale every matrix product of the inputs (the recheck)
+        # Only an exercise's own cells are followed (from its "label" step to its "extract"):
+        # elsewhere, given and test cells and printing tensors, torch runs as it would.
+        self.watching = False
 
     def reset(self) -> None:
         self.marks = WeakIdKeyDictionary()
@@ -143,6 +146,8 @@ class Trace(TorchFunctionMode):
 
     def __torch_function__(self, func, types, args=(), kwargs=None):
         kwargs = kwargs or {}
+        if not self.watching:
+            return func(*args, **kwargs)
         before = self._before_in_place(func, args, kwargs)
         result = func(*args, **kwargs)
         try:

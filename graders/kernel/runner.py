@@ -451,8 +451,7 @@ def _run_steps(spec: dict, channel: Channel) -> None:
     # The probe's functions as they are now, before any student code: replacing them in the
     # module afterwards changes nothing here.
     inject, extract = probe.inject, probe.extract
-    if trace is not None:
-        trace.__enter__()
+    from torch.overrides import _get_current_function_mode as current_mode
     for step in spec["steps"]:
         kind = step[0]
         if kind == "cell":
@@ -477,6 +476,9 @@ def _run_steps(spec: dict, channel: Channel) -> None:
                 trace.reset()
                 for name in step[1]:
                     trace.label(name, shell.user_ns.get(name))
+                trace.watching = True
+                if current_mode() is not trace:
+                    trace.__enter__()  # torch calls go through the trace for this exercise
         elif kind == "snapshot":
             saved[step[1]] = dict(shell.user_ns)
         elif kind == "extract":
@@ -486,4 +488,8 @@ def _run_steps(spec: dict, channel: Channel) -> None:
             if options.get("recheck") is not None and trace is not None:
                 data["sensitive"] = _recheck(shell, trace, hooks, channel, saved.get(key),
                                              options["recheck"], options["outputs"], timeout)
+            if trace is not None:
+                trace.watching = False  # until the next exercise's inputs are labelled
+                if current_mode() is trace:  # (not if the student's code pushed a mode over it)
+                    trace.__exit__(None, None, None)
             channel.send({"extract": key, "data": data})

@@ -50,7 +50,15 @@ def _warm_up() -> None:
         for mode in ("Plain", "Context"):
             shell.InteractiveTB.set_mode(mode)
             shell.InteractiveTB.structured_traceback(type(err), err, err.__traceback__)
-    probe.Trace()  # the torch function mode machinery
+    # The trace's first use builds torch's table of overridable functions (resolve_name, 15 ms
+    # here): built once here, not in every child.
+    trace = probe.Trace()
+    x = torch.ones(1, 2)
+    trace.label("x", x)
+    trace.watching = True
+    with trace:
+        x.mul_(1.0)
+        torch.mm(x, x.T).sum()
     confine.prepare()
 
 
