@@ -65,7 +65,7 @@ from .sandbox import SandboxLayoutError, sandbox_check
 from .settings import GradingEngine
 
 CONFIG_FILE = "nbgrader_config.py"
-#: Notebooks a grading process keeps running (each with its two re-runs), so its own stage work
+#: Notebooks a grading process keeps running (each with its fresh re-run), so its own stage work
 #: overlaps their execution.
 NOTEBOOKS_PER_SHARD = 2
 RUNS_PER_NOTEBOOK = 2  # the notebook's own run (the seeded re-run too) and the fresh re-run
