@@ -2,6 +2,7 @@
 engine's processes do): one connection and one course check for a batch's many Gradebooks,
 and the same gradebook contents."""
 
+import json
 import subprocess
 import sys
 
@@ -37,8 +38,6 @@ print(json.dumps({"connects": len(connects),
 
 
 def _run(tmp_path, mode: str) -> dict:
-    import json
-
     proc = subprocess.run([sys.executable, "-c", SCRIPT, str(tmp_path / f"{mode}.db"), mode],
                           capture_output=True, text=True, timeout=120, env=course_env())
     assert proc.returncode == 0, proc.stderr

@@ -205,7 +205,6 @@ def plan(nb, key: bytes) -> ProbePlan:
         # whatever hooks earlier cells planted, and its inputs are marked for the trace.
         result.fresh.append(_inject_step(ex, result.fresh_inputs))
         steps = [["forget", list(ex.outputs)], ["label", list(ex.inputs) + list(ex.watched)]]
-        result.seeded.extend(steps)
         result.main.extend(steps)
         result.fresh.extend(steps)
         if _checks_method(ex):
@@ -213,7 +212,6 @@ def plan(nb, key: bytes) -> ProbePlan:
 
     def end(ex: Exercise) -> None:
         step = ["extract", ex.grade_id, list(ex.outputs) + list(ex.watched)]
-        result.seeded.append(step)
         result.main.append(step)
         if _checks_method(ex):  # run its cells once more with every matrix product changed
             region = result.regions.get(ex.grade_id, [])
@@ -228,12 +226,14 @@ def plan(nb, key: bytes) -> ProbePlan:
             end(ex)
         result.main.append(["cell", i, cell.source, True])
         if kinds[i] != "test":  # the grader's own tests do not run in its re-runs
-            step = ["cell", i, cell.source, False]
-            result.seeded.append(step)
-            result.fresh.append(step)
+            result.fresh.append(["cell", i, cell.source, False])
             data_id = _nbgrader(cell).get("grade_id") if kinds[i] == "given" else None
             if data_id in DATA_CELLS:
                 result.fresh.append(_inject_step(DATA_CELLS[data_id][0], result.fresh_inputs))
         for ex in ends.get(i, []):
             end(ex)
+    # The seeded re-run apart (stock nbgrader's): the notebook's run without the test cells,
+    # its cells' output not kept.
+    result.seeded = [[*s[:3], False] if s[0] == "cell" else s for s in result.main
+                     if not (s[0] == "cell" and kinds[s[1]] == "test")]
     return result

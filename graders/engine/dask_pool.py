@@ -249,19 +249,19 @@ class KernelPoolPlugin(WorkerPlugin):
         if missing and self.require_sandbox and self.settings["sandbox"]:
             raise SandboxRefused(f"the sandbox is required but worker {self.address} lacks: "
                                  + "; ".join(missing))
-        started = []  # (job, files, folders, scratch folder, future)
+        scratch, started = [], []  # scratch folders; (job, files, folders, folder, future)
         try:
             for job, files, folders in jobs:
                 folder = tempfile.mkdtemp(prefix=f"{JOB_PREFIX}{os.getpid()}-")
-                started.append((job, files, folders, folder, None))
+                scratch.append(folder)
                 _write_files(Path(folder), files, folders)
                 future = self.service.submit(Job(job["key"], job["steps"], folder,
                                                  bool(job["trace"])))
-                started[-1] = (job, files, folders, folder, future)
+                started.append((job, files, folders, folder, future))
             return [self._payload(job, files, folders, folder, future.result(), missing)
                     for job, files, folders, folder, future in started]
         finally:
-            for *_, folder, _ in started:
+            for folder in scratch:
                 shutil.rmtree(folder, ignore_errors=True)
 
     def _payload(self, job: dict, files, folders, folder: str, result: JobResult,
