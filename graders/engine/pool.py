@@ -28,6 +28,7 @@ from :mod:`graders.checks` judging the plain data of the grader's re-runs.
 from __future__ import annotations
 
 import codecs
+import fcntl
 import json
 import os
 import selectors
@@ -65,6 +66,18 @@ DISK_CHECK_EVERY = 1.0  # seconds between looks at what a running child wrote to
 # that never stops costs this much per cell); the cell's hard deadline allows for it.
 DRAIN_WAIT = 5.0
 MAX_TEMPLATE_RESTARTS = 5
+#: After a look that found only children's output (no child ended, no job or template news), the
+#: pool waits this long before looking again, so that what the children write in the meantime is
+#: read in one go: a child writes a few hundred small frames a run, and a pool with nothing else
+#: to do (a Dask worker's) otherwise wakes for each of them (~450 wake-ups a run measured, one
+#: per frame; a few with this wait). A child never waits for the pool to read (up to a pipe's
+#: 64 KiB), so runs are not slowed; an ending is seen at most this much later. A look that read
+#: :data:`BATCH_BYTES` or more does not wait: output that floods is read as fast as before.
+BATCH_WAIT = 0.005
+BATCH_BYTES = 16 * 2**10
+#: A child's channel pipe holds this much (Linux's default pipe-max-size), so that a child
+#: writing fast is not held up while the pool waits.
+CHANNEL_PIPE_BYTES = 2**20
 OUTPUT_TYPES = {"display_data", "execute_result", "error", "clear_output"}
 _END = object()  # the end of the jobs
 
@@ -338,6 +351,10 @@ class KernelPool:
         spec_fd = os.memfd_create("graders-spec", os.MFD_CLOEXEC)
         os.write(spec_fd, json.dumps(spec).encode())
         chan_r, chan_w = os.pipe()
+        try:  # room for what a child writes while the pool waits (see BATCH_WAIT)
+            fcntl.fcntl(chan_w, fcntl.F_SETPIPE_SZ, CHANNEL_PIPE_BYTES)
+        except OSError:
+            pass  # over the system's pipe-max-size: the default 64 KiB
         out_r, out_w = os.pipe()
         err_r, err_w = os.pipe()
         child = _Child(job, result, steps, self._requests, slot, private,
@@ -378,9 +395,14 @@ class KernelPool:
         for key, _ in events:
             if key.data == "wakeup":
                 _drain(key.fd)
-        for child in {key.data for key, _ in events if key.data not in ("template", "wakeup")}:
+        readable = {key.data for key, _ in events if key.data not in ("template", "wakeup")}
+        received = sum(child.received for child in readable)
+        for child in readable:
             self._pump(child)
+        received = sum(child.received for child in readable) - received
+        news = False
         if any(key.data == "template" for key, _ in events) or not self.ready:
+            news = True
             messages = self._template_messages() if self.control else None
             if messages is None:
                 ended += self._template_died(children, selector)
@@ -389,6 +411,9 @@ class KernelPool:
                     ended += self._template_message(message, children, selector)
             if not self.ready and self.template is not None and self.template.poll() is not None:
                 ended += self._template_died(children, selector)
+        if (events and not ended and not news and received < BATCH_BYTES
+                and all(key.data not in ("wakeup", "template") for key, _ in events)):
+            time.sleep(BATCH_WAIT)  # only a little output so far: let more gather (BATCH_WAIT)
         return ended
 
     def _template_message(self, message, children, selector) -> list[_Child]:
