@@ -13,6 +13,7 @@ and every student is recorded once.
 from __future__ import annotations
 
 import os
+import re
 import shutil
 import signal
 import socket
@@ -37,7 +38,11 @@ from conftest import (
 )
 from nbgrader.api import Gradebook
 
-from graders.engine.dask_pool import LEAN_DASK_ENV, wait_for_cluster  # Dask missing: fails here
+from graders.engine.dask_pool import (  # Dask missing: fails here
+    LEAN_DASK_ENV,
+    NOTEBOOKS_PER_TASK,
+    wait_for_cluster,
+)
 
 pytestmark = pytest.mark.xdist_group("dask")
 
@@ -195,6 +200,12 @@ def test_dask_grades_meet_the_expectations(graded_on_dask):
     assert f"graded {len(on_dask.cases)}, skipped 0" in on_dask.summary
     assert "failed 0" in on_dask.summary
     assert "Dask cluster tcp://127.0.0.1:" in on_dask.summary
+    # two runs a notebook, and the runs of two notebooks prepared together go as one task
+    runs, tasks = map(int, re.search(r"Dask cluster \S+: (\d+) runs in (\d+) tasks",
+                                     on_dask.summary).groups())
+    notebooks = len(on_dask.cases)
+    assert runs == 2 * notebooks, on_dask.summary
+    assert notebooks / NOTEBOOKS_PER_TASK <= tasks < notebooks, on_dask.summary
 
 
 def test_dask_and_the_local_engine_agree_cell_by_cell(graded_on_dask):

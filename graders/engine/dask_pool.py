@@ -8,14 +8,17 @@ the gradebook and ``autograded/``; a worker only runs jobs (a notebook's run and
 re-run of it) and returns what its sealed children reported. Both ways travel plain data only: a job
 is its key, its steps (lists of strings and numbers), its trace flag and the bytes of the files in
 its folder; a result is the :class:`~graders.engine.pool.JobResult`'s fields as dicts and lists,
-plus the bytes of the files the run left in its folder. No course file, gradebook or secret reaches
+plus the bytes of the files the run left in its folder. A task's jobs, and its results, go as one
+pickled ``bytes`` (:func:`pack`): Dask then moves one opaque value instead of parsing, sizing and
+msgpacking every string of every step. No course file, gradebook or secret reaches
 a worker; only the course folder's path does, so that a worker that sees the same file system keeps
 it out of the sandbox's reach.
 
 What Dask does (nothing of it is re-done here):
 
-* **placement and concurrency**: each notebook's jobs (its run and the fresh re-run) are one
-  task (:func:`run_jobs`), handed together to the worker's pool; the scheduler sends tasks to
+* **placement and concurrency**: the jobs of :data:`NOTEBOOKS_PER_TASK` notebooks (each its
+  run and the fresh re-run) are one task (:func:`run_jobs`) when they are ready together, handed
+  together to the worker's pool; the scheduler sends tasks to
   workers with a free thread, and a worker runs as many sealed children at once as it has
   threads (``dask worker ADDRESS --nthreads 6``);
 * **a worker that dies**: its tasks are re-run on another worker (up to the scheduler's
@@ -31,7 +34,9 @@ What is by hand, and why:
   made on the worker by :func:`graders.engine.pool.local_pool` from the course's settings sent
   as a plain dict, so its sandbox policy comes from the worker's own Python (the client's
   paths mean nothing there). The pool is driven by one thread of the worker; the task threads
-  hand it jobs through a queue and wait for their result;
+  hand it jobs through a queue and wait for their result. That thread has nothing else to do,
+  so the pool's :data:`~graders.engine.pool.BATCH_WAIT` matters most here: without it the
+  thread woke for each of the few hundred frames a child writes a run;
 * **scratch folders**: a job's ``cwd`` is a folder on the client. The client sends the files
   in it (the submission's other files and the assignment's files, see
   :func:`graders.engine.runs.assignment_files`) as bytes with the task; the worker writes them
@@ -41,7 +46,7 @@ What is by hand, and why:
   and the local engine do. Only regular files travel (the pool removes links, FIFOs and the
   like), at most :data:`MAX_RETURN_BYTES` per run; past that, files are left out and the run
   gets a fault saying which (the notebook is flagged);
-* **a bounded number of tasks in flight**: twice the cluster's threads, shared among the
+* **a bounded number of notebooks in flight**: twice the cluster's threads, shared among the
   grading processes (at least :data:`MIN_IN_FLIGHT` each), refilled as each result arrives, so
   the workers never wait for the clients while no client prepares far ahead of them;
 * **exactly once**: each job's result is yielded once; a second result for the same job (a
@@ -67,6 +72,7 @@ import concurrent.futures
 import itertools
 import json
 import os
+import pickle
 import queue
 import shutil
 import stat
@@ -100,6 +106,10 @@ LEAN_DASK_ENV = {
 #: Bytes of files one run may send back to the client (what a notebook wrote in its folder).
 MAX_RETURN_BYTES = 64 * 2**20
 MIN_IN_FLIGHT = 6
+#: Notebooks whose runs go as one task when they are ready together (a batch's always are; a
+#: service's only when two arrive at once): Dask's own cost (scheduler, worker and client, a
+#: few ms of CPU a task) is paid once for them.
+NOTEBOOKS_PER_TASK = 2
 #: Dask retries a task that raised this many times (a worker dying is Dask's allowed-failures).
 TASK_RETRIES = 2
 CONNECT_TIMEOUT = 30.0
@@ -324,10 +334,22 @@ def _plugin(name: str) -> KernelPoolPlugin:
     return plugin
 
 
-def run_jobs(name: str, jobs: list[tuple[dict, dict[str, bytes], list[str]]]) -> list[dict]:
-    """The task: run one notebook's jobs (plain data) in this worker's pool; returns plain
-    data."""
-    return _plugin(name).run(jobs)
+def run_jobs(name: str, jobs: bytes) -> bytes:
+    """The task: run one notebook's jobs in this worker's pool. Both ways the plain data
+    travel as one pickled blob (:func:`pack`), so that Dask handles a single ``bytes`` and
+    does not walk every string of every step (its task-spec parsing on the client, its size
+    estimate and msgpack on the worker cost more than the pickling)."""
+    return pack(_plugin(name).run(unpack(jobs)))
+
+
+def pack(data) -> bytes:
+    return pickle.dumps(data, protocol=pickle.HIGHEST_PROTOCOL)
+
+
+def unpack(blob: bytes):
+    """Data :func:`pack` ed by this package's own client or worker (never by a submission:
+    a sealed child's reports are parsed by the pool and arrive here as plain data)."""
+    return pickle.loads(blob)  # noqa: S301 - from our own client or worker, as Dask's own
 
 
 def check_sandbox(name: str) -> tuple[str, list[str]]:
@@ -453,6 +475,7 @@ class DaskPool:
         self.missing: dict[str, list[str]] = {}  # worker address -> what its sandbox lacks
         self.duplicates = 0
         self.resubmitted = 0
+        self.tasks = 0  # tasks submitted (a few notebooks' runs each, see NOTEBOOKS_PER_TASK)
         self.workers_seen: set[str] = set()
         self._threads = (0, 0.0)  # cluster threads, when last asked
 
@@ -525,7 +548,8 @@ class DaskPool:
             now = set(self.workers_seen)
         return {"address": self.address, "runs": dict(self.runs),
                 "lost": sorted(self.workers_seen - now), "missing": dict(self.missing),
-                "resubmitted": self.resubmitted, "duplicates": self.duplicates}
+                "resubmitted": self.resubmitted, "duplicates": self.duplicates,
+                "tasks": self.tasks}
 
     def report(self) -> list[str]:
         """Lines for the run's summary."""
@@ -549,7 +573,8 @@ class DaskPool:
             files, folders = _read_files(job.cwd)
             jobs.append(({"key": job.key, "steps": job.steps, "trace": job.trace}, files,
                          folders))
-        return self.client.submit(run_jobs, self.name, jobs,
+        self.tasks += 1
+        return self.client.submit(run_jobs, self.name, pack(jobs),
                                   key=f"graders-run-{uuid.uuid4().hex}", pure=False,
                                   retries=TASK_RETRIES)
 
@@ -571,17 +596,19 @@ class DaskPool:
 
         def fill() -> None:
             nonlocal exhausted
-            while not exhausted and len(inflight) < self._limit():
+            while not exhausted and len(inflight) < -(-self._limit() // NOTEBOOKS_PER_TASK):
                 job = held.pop() if held else next(pending, _END)
                 if job is None:  # an open feed with nothing ready
                     return
                 if job is _END:
                     exhausted = True
                     return
-                group = [job]
+                group, notebooks = [job], 1
                 while True:
                     follow = next(pending, _END)
-                    if isinstance(follow, Job) and _notebook(follow) == _notebook(job):
+                    if isinstance(follow, Job) and (_notebook(follow) == _notebook(group[-1])
+                                                    or notebooks < NOTEBOOKS_PER_TASK):
+                        notebooks += _notebook(follow) != _notebook(group[-1])
                         group.append(follow)
                         continue
                     if follow is not None:
@@ -599,6 +626,8 @@ class DaskPool:
                     fill()
                     continue
                 future, payloads = next(running)
+                if isinstance(payloads, bytes):
+                    payloads = unpack(payloads)
                 if not isinstance(payloads, list):
                     group, attempt = inflight[future]
                     payload = payloads
@@ -670,13 +699,14 @@ def plugin_name() -> str:
 def merge_stats(parts: list[dict]) -> dict:
     """The :meth:`DaskPool.stats` of several grading processes as one."""
     merged = {"address": "", "runs": Counter(), "lost": set(), "missing": {},
-              "resubmitted": 0, "duplicates": 0}
+              "resubmitted": 0, "duplicates": 0, "tasks": 0}
     for part in parts:
         merged["address"] = merged["address"] or part["address"]
         merged["runs"].update(part["runs"])
         merged["lost"].update(part["lost"])
         merged["missing"].update(part["missing"])
         merged["resubmitted"] += part["resubmitted"]
+        merged["tasks"] += part.get("tasks", 0)
         merged["duplicates"] += part["duplicates"]
     merged["lost"] = sorted(merged["lost"])
     return merged
@@ -687,7 +717,8 @@ def report_lines(stats: dict) -> list[str]:
     runs = stats["runs"]
     if not runs:
         return []
-    lines = [f"Dask cluster {stats['address']}: {sum(runs.values())} runs on {len(runs)} "
+    tasks = f" in {stats['tasks']} tasks" if stats.get("tasks") else ""
+    lines = [f"Dask cluster {stats['address']}: {sum(runs.values())} runs{tasks} on {len(runs)} "
              f"worker(s) (" + ", ".join(f"{w} {n}" for w, n in sorted(runs.items())) + ")"]
     if stats["lost"]:
         lines.append(f"Dask: {len(stats['lost'])} worker(s) left during the batch "
