@@ -193,6 +193,45 @@ def test_a_typed_in_answer_fails_every_part():
         assert judge.test(f"test_single_layer_sum_{part}").code == "single_layer_sum.typed_in"
 
 
+def _no_b1(inputs):
+    features, w1, w2 = inputs["features"][0], inputs["W1"], inputs["W2"]
+    sig = lambda x: 1 / (1 + 2.718281828459045 ** -x)  # noqa: E731
+    h = [sig(sum(features[k] * w1[k][j] for k in range(3))) for j in range(2)]
+    output = sig(sum(h[j] * w2[j][0] for j in range(2)) + inputs["B2"][0][0])
+    return {"h": _tensor([h], ("features", "W1", "matmul")),
+            "output": _tensor([[output]], ("h", "W2", "matmul"))}
+
+
+def test_a_wrong_answer_that_happens_to_repeat_on_new_inputs_is_not_typed_in():
+    """Seen once in 1,000 gradings: B1 missing, and the fresh draw gave an output within the
+    tolerance of the lesson's one. The shape point stands; the values still fail."""
+    lesson = _no_b1(REFERENCE["multilayer"]["inputs"])["output"]["values"][0][0]
+
+    def answers(inputs):
+        got = _no_b1(inputs)
+        if inputs is not REFERENCE["multilayer"]["inputs"]:  # the fresh run: 5e-5 away
+            got["output"] = _tensor([[lesson + 5e-5]], ("h", "W2", "matmul"))
+        return got
+
+    judge = _judge(answers, exercise="multilayer")
+    assert judge.test("test_multilayer_shape").passed
+    for test in ("test_multilayer_hidden", "test_multilayer_output"):
+        verdict = judge.test(test)  # wrong values, said as such (the faked output is no no_b1)
+        assert not verdict.passed and verdict.code != "multilayer.typed_in", verdict
+
+
+@pytest.mark.parametrize("fresh_offset", [0.0, 5e-5])
+def test_the_lessons_answer_kept_on_new_inputs_is_typed_in_even_with_noise(fresh_offset):
+    judge = _judge(lambda i: {"y": _tensor([[0.15950656 + (
+        fresh_offset if i is not REFERENCE["single_layer_sum"]["inputs"] else 0.0)]])})
+    assert judge.test("test_single_layer_sum_shape").code == "single_layer_sum.typed_in"
+
+
+def test_any_answer_kept_to_the_last_bit_is_typed_in():
+    judge = _judge(lambda i: {"y": _tensor([[0.5]])})  # wrong, and the same on new inputs
+    assert judge.test("test_single_layer_sum_shape").code == "single_layer_sum.typed_in"
+
+
 def test_a_python_number_is_diagnosed():
     value = lambda i: {"y": {"kind": "number", "type": "float", "value": _neuron(i)[0][0]}}  # noqa: E731
     verdict = _judge(value).test("test_single_layer_sum_shape")
