@@ -134,6 +134,31 @@ def test_fresh_inputs_are_secret_but_reproducible():
     assert one.fresh_inputs["single_layer_sum"] is one.fresh_inputs["single_layer_mm"]
 
 
+def _distance_to_lesson(inputs: dict, exercise: str) -> float:
+    """The smallest, over the exercise's answers, of the largest element-wise difference
+    between the answer on ``inputs`` and on the lesson's data."""
+    ex = EXERCISES[exercise]
+    new, old = ex.reference(inputs), ex.reference(REFERENCE[exercise]["inputs"])
+    return min(max(abs(a - b) for a, b in zip(sum(new[n], []), sum(old[n], []), strict=True))
+               for n in ex.outputs)
+
+
+def test_fresh_inputs_never_give_the_lessons_answers_again():
+    """Otherwise about one notebook in a hundred would get new inputs whose one-number answer
+    is within 1e-2 of the lesson's (one in a thousand within the tolerance: a typed-in answer
+    would pass there); a student could fish for such a draw by handing in extra files."""
+    nb, near_plain = _notebook(), 0
+    for n in range(400):
+        plan = probes.plan(nb, f"key {n}".encode())
+        for exercise in EXERCISES:
+            assert _distance_to_lesson(plan.fresh_inputs[exercise], exercise) >= probes.FAR
+        rng = random.Random(n)  # the same draws without the check: some come near
+        near_plain += _distance_to_lesson(
+            probes.fresh_inputs(EXERCISES["single_layer_sum"], rng), "single_layer_sum"
+        ) < probes.FAR
+    assert near_plain > 0
+
+
 def test_the_course_secret_is_made_once_and_private(tmp_path):
     key = probes.course_secret(tmp_path)
     assert probes.course_secret(tmp_path) == key and len(key) == 32

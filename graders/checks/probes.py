@@ -32,8 +32,10 @@ grades are reproducible.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import hmac
+import json
 import os
 import random
 import secrets
@@ -98,6 +100,51 @@ def fingerprint(nb) -> bytes:
 
 def _float32(x: float) -> float:
     return struct.unpack("f", struct.pack("f", x))[0]
+
+
+#: The fresh inputs are drawn again (at most :data:`MAX_DRAWS` times) until each answer on them
+#: differs from the answer on the lesson's data by at least this much in some element. Otherwise
+#: about one draw in a hundred gives a one-number answer within 1e-2 of the lesson's, one in a
+#: thousand within the tolerance: then an answer typed in from the lesson's output would pass
+#: on the new inputs too, and a wrong answer could look unchanged, i.e. typed in.
+FAR = 1e-2
+MAX_DRAWS = 100
+LESSON_FILE = Path(__file__).resolve().parent / "reference_values.json"
+
+
+@functools.cache
+def _lesson_answers() -> dict:
+    """Each exercise's answers on the lesson's data (from the stored reference inputs)."""
+    try:
+        stored = json.loads(LESSON_FILE.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return {}
+    return {name: ex.reference(stored[name]["inputs"]) for name, ex in EXERCISES.items()
+            if name in stored}
+
+
+def _far_from_lesson(exercises: list[Exercise], inputs: dict) -> bool:
+    lesson = _lesson_answers()
+    for ex in exercises:
+        if ex.grade_id not in lesson:
+            continue
+        new = ex.reference(inputs)
+        for name in ex.outputs:
+            pairs = zip([x for row in new[name] for x in row],
+                        [x for row in lesson[ex.grade_id][name] for x in row], strict=False)
+            if max((abs(a - b) for a, b in pairs), default=0.0) < FAR:
+                return False
+    return True
+
+
+def _draw(exercises: list[Exercise], rng: random.Random) -> dict:
+    """Fresh inputs for the exercises that share a data cell, far from the lesson's (see
+    :data:`FAR`)."""
+    for _ in range(MAX_DRAWS):
+        inputs = fresh_inputs(exercises[0], rng)
+        if _far_from_lesson(exercises, inputs):
+            break
+    return inputs
 
 
 def fresh_inputs(exercise: Exercise, rng: random.Random) -> dict:
@@ -181,7 +228,8 @@ def plan(nb, key: bytes) -> ProbePlan:
     by_cell: dict[str, dict] = {}  # exercises that share a given cell share its inputs
     for ex in EXERCISES.values():
         if ex.data_cell not in by_cell:
-            by_cell[ex.data_cell] = fresh_inputs(ex, rng)
+            by_cell[ex.data_cell] = _draw(
+                [e for e in EXERCISES.values() if e.data_cell == ex.data_cell], rng)
         result.fresh_inputs[ex.grade_id] = by_cell[ex.data_cell]
 
     # Where each exercise begins and ends: before its first own cell, after its last (an empty
