@@ -70,8 +70,10 @@ MAX_TEMPLATE_RESTARTS = 5
 #: pool waits this long before looking again, so that what the children write in the meantime is
 #: read in one go: a child writes a few hundred small frames a run, and a pool with nothing else
 #: to do (a Dask worker's) otherwise wakes for each of them (~450 wake-ups a run measured, one
-#: per frame; a few with this wait). A child never waits for the pool to read (up to a pipe's
-#: 64 KiB), so runs are not slowed; an ending is seen at most this much later. A look that read
+#: per frame; a few with this wait). A child does not wait for the pool to read (its channel
+#: pipe holds :data:`CHANNEL_PIPE_BYTES`), so runs are not slowed; an ending is seen at most this
+#: much later. In the local engine the grading process only looks when every slot is busy, so
+#: it loses nothing to the wait either. A look that read
 #: :data:`BATCH_BYTES` or more does not wait: output that floods is read as fast as before.
 BATCH_WAIT = 0.005
 BATCH_BYTES = 16 * 2**10
