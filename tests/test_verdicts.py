@@ -257,6 +257,13 @@ def test_any_answer_kept_to_the_last_bit_is_typed_in():
     assert judge.test("test_single_layer_sum_shape").code == "single_layer_sum.typed_in"
 
 
+def test_a_random_answer_earns_the_shape_point_only():
+    rng = random.Random(3)
+    judge = _judge(lambda i: {"y": _tensor([[rng.random()]])})
+    assert judge.test("test_single_layer_sum_shape").passed
+    assert judge.test("test_single_layer_sum_value").code == "single_layer_sum.wrong_value"
+
+
 def test_a_python_number_is_diagnosed():
     value = lambda i: {"y": {"kind": "number", "type": "float", "value": _neuron(i)[0][0]}}  # noqa: E731
     verdict = _judge(value).test("test_single_layer_sum_shape")
