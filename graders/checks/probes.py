@@ -109,29 +109,26 @@ def _float32(x: float) -> float:
 #: on the new inputs too, and a wrong answer could look unchanged, i.e. typed in.
 FAR = 1e-2
 MAX_DRAWS = 100
-LESSON_FILE = Path(__file__).resolve().parent / "reference_values.json"
+#: The lesson's inputs and answers (written by `graders reference`; the judge reads them too).
+REFERENCE_FILE = Path(__file__).resolve().parent / "reference_values.json"
 
 
 @functools.cache
-def _lesson_answers() -> dict:
-    """Each exercise's answers on the lesson's data (from the stored reference inputs)."""
+def _lesson() -> dict:
     try:
-        stored = json.loads(LESSON_FILE.read_text(encoding="utf-8"))
+        return json.loads(REFERENCE_FILE.read_text(encoding="utf-8"))
     except (OSError, ValueError):
         return {}
-    return {name: ex.reference(stored[name]["inputs"]) for name, ex in EXERCISES.items()
-            if name in stored}
 
 
 def _far_from_lesson(exercises: list[Exercise], inputs: dict) -> bool:
-    lesson = _lesson_answers()
     for ex in exercises:
-        if ex.grade_id not in lesson:
+        lesson = _lesson().get(ex.grade_id)
+        if lesson is None:
             continue
         new = ex.reference(inputs)
         for name in ex.outputs:
-            pairs = zip([x for row in new[name] for x in row],
-                        [x for row in lesson[ex.grade_id][name] for x in row], strict=False)
+            pairs = zip(sum(new[name], []), sum(lesson[name], []), strict=False)
             if max((abs(a - b) for a, b in pairs), default=0.0) < FAR:
                 return False
     return True

@@ -335,7 +335,7 @@ def _plugin(name: str) -> KernelPoolPlugin:
 
 
 def run_jobs(name: str, jobs: bytes) -> bytes:
-    """The task: run one notebook's jobs in this worker's pool. Both ways the plain data
+    """The task: run a few notebooks' jobs in this worker's pool. Both ways the plain data
     travel as one pickled blob (:func:`pack`), so that Dask handles a single ``bytes`` and
     does not walk every string of every step (its task-spec parsing on the client, its size
     estimate and msgpack on the worker cost more than the pickling)."""

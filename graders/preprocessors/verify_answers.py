@@ -39,7 +39,7 @@ from ..checks.exercises import TESTS
 from ..checks.verdicts import Judge, Run
 from ..engine.runs import ProbeRunner, assignment_files
 
-REFERENCE_FILE = Path(__file__).resolve().parent.parent / "checks" / "reference_values.json"
+REFERENCE_FILE = probes.REFERENCE_FILE
 PENDING = "PendingVerification"
 
 
