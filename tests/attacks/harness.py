@@ -15,6 +15,7 @@ be caught). Nothing here is part of the grader.
 from __future__ import annotations
 
 import argparse
+import fcntl
 import json
 import os
 import shutil
@@ -82,15 +83,16 @@ class UnixListener(threading.Thread):
 
     def __init__(self, path: str) -> None:
         super().__init__(daemon=True)
-        if os.path.exists(path):
-            probe = socket.socket(socket.AF_UNIX)
-            try:
-                probe.connect(path)
-                path = f"{path}.{os.getpid()}"  # another harness run holds it
-            except OSError:
+        # Who holds the path is asked of a lock beside it, never by connecting: a connection
+        # from here would be recorded as a hit by the run holding it (the engine's and stock's
+        # batches of tests/test_attacks.py start side by side).
+        self.lock = open(f"{path}.lock", "a")  # noqa: SIM115 - held while this listener lives
+        try:
+            fcntl.flock(self.lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            if os.path.exists(path):
                 os.remove(path)  # stale, from an earlier run
-            finally:
-                probe.close()
+        except BlockingIOError:
+            path = f"{path}.{os.getpid()}"  # another harness run holds it
         self.path = path
         self.sock = socket.socket(socket.AF_UNIX)
         self.sock.bind(path)
