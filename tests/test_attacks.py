@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import json
 import os
-import re
 import sqlite3
 import stat
 import subprocess
@@ -172,11 +171,38 @@ def test_feedback_shows_no_secret_and_no_hidden_code(grader, request):
     assert SECRET not in pages["16_environ_leak"]
     for marker in ("BEGIN HIDDEN TESTS", "hidden_test(", "from graders.kernel"):
         assert marker not in pages["17_hidden_test_in_feedback"]
-    # 33: the feedback never shows what the answers on the grader's new inputs would be
+    # 33: the feedback says exercise 3 failed, and never shows what the answers on the
+    # grader's new inputs are (recomputed here from the course secret, as VerifyAnswers does)
     if "33_fresh_input_oracle" in pages:
-        message = re.search(r"h is right on the lesson's data[^<]*",
-                            pages["33_fresh_input_oracle"])
-        assert message is None or "instead of" not in message.group(0)
+        page, fresh = pages["33_fresh_input_oracle"], _fresh_answers(attacked,
+                                                                     "33_fresh_input_oracle")
+        assert attacked.cell_scores("33_fresh_input_oracle")["test_multilayer_hidden"] == 0
+        shown = [v for v in fresh if v in page]
+        assert not shown, f"the feedback shows the answers on the new inputs: {shown}"
+
+
+def _fresh_answers(course: GradedCourse, student: str) -> list[str]:
+    """Exercise 3's answers on the grader's new inputs for ``student``, as 4-decimal strings
+    (how messages print numbers): what attack 33 fishes for in its feedback."""
+    import nbformat
+
+    from graders.checks import probes
+    from graders.checks.exercises import EXERCISES
+    from graders.preprocessors.verify_answers import notebook_key
+
+    nb = nbformat.read(course.path / "autograded" / student / ASSIGNMENT / f"{ASSIGNMENT}.ipynb",
+                       as_version=4)
+    folder = course.path / "submitted" / student / ASSIGNMENT
+    files = {p.relative_to(folder).as_posix(): p.read_bytes() for p in folder.rglob("*")
+             if p.is_file() and p.suffix != ".ipynb"}
+    resources = {"nbgrader": {"student": student, "assignment": ASSIGNMENT,
+                              "notebook": ASSIGNMENT}}
+    plan = probes.plan(nb, notebook_key(course.path, resources, files))
+    ex = EXERCISES["multilayer"]
+    expected = ex.reference(plan.fresh_inputs[ex.grade_id])
+    values = [x for name in ex.outputs for row in expected[name] for x in row]
+    assert values
+    return [f"{x:.4f}" for x in values]
 
 
 def test_a_file_of_answers_handed_in_later_does_not_fit_new_inputs(attacked, tmp_path):
