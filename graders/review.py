@@ -147,7 +147,8 @@ class _Scanner(ast.NodeVisitor):
             self.hit(node, OS_CALLS[parts[1]], f"uses os.{parts[1]}")
         elif node.attr in DUNDERS:
             self.hit(node, "introspection", f"uses {node.attr}")
-        elif node.attr in IPYTHON_ATTRIBUTES and "get_ipython()" in dotted:
+        elif (node.attr in IPYTHON_ATTRIBUTES and "get_ipython()" in dotted
+              and node.attr not in MAGICS):  # magics: judged by visit_Call, by their name
             self.hit(node, "IPython internals", f"uses get_ipython().{node.attr}")
         self.generic_visit(node)
 
@@ -174,9 +175,10 @@ class _Scanner(ast.NodeVisitor):
                                                                    ast.Constant) else ""
             if short != "run_line_magic" or magic not in SAFE_LINE_MAGICS:
                 if not (short == "run_cell_magic" and magic in SAFE_LINE_MAGICS):
-                    self.hit(node, "processes" if short in ("system", "getoutput")
-                             else "IPython internals", f"runs {MAGICS[short]}"
-                             + (f" %{magic}" if magic else ""))
+                    shell = short in ("system", "getoutput")
+                    shown = (f": !{magic}" if shell else f" %{magic}") if magic else ""
+                    self.hit(node, "processes" if shell else "IPython internals",
+                             f"runs {MAGICS[short]}{shown}")
         self.generic_visit(node)
 
     # assignments ---------------------------------------------------------------------------
@@ -222,8 +224,9 @@ def scan_cell(index: int, source: str) -> list[Hit]:
     except (SyntaxError, ValueError) as err:
         return [Hit(index, getattr(err, "lineno", None) or 1, "syntax",
                     "could not be parsed", str(err)[:120])]
-    scanner = _Scanner(source.splitlines() if python.count("\n") == source.count("\n")
-                       else python.splitlines())
+    # Show the student's own line where the transformer kept the lines where they were.
+    same_lines = python.rstrip("\n").count("\n") == source.rstrip("\n").count("\n")
+    scanner = _Scanner(source.splitlines() if same_lines else python.splitlines())
     scanner.visit(tree)
     seen, out = set(), []
     for line, category, what, text in sorted(scanner.hits):
