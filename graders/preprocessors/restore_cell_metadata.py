@@ -22,6 +22,7 @@ from __future__ import annotations
 from nbgrader.api import Gradebook, MissingEntry
 from nbgrader.preprocessors import NbGraderPreprocessor
 
+from ..checks.exercises import TESTS
 from .clean_text import note
 
 
@@ -53,13 +54,15 @@ class RestoreCellMetadata(NbGraderPreprocessor):
                 expected = expected_metadata(gb, info["notebook"], info["assignment"])
             except MissingEntry:
                 return nb, resources
+        present = set()
         for index, cell in enumerate(nb.cells):
             meta = cell.get("metadata", {}).get("nbgrader")
             if not isinstance(meta, dict) or meta.get("grade_id") not in expected:
                 continue
             grade_id = meta["grade_id"]
+            present.add(grade_id)
             want, cell_type = expected[grade_id]
-            changed = [f"{key}: {meta.get(key, False)!r} -> {want[key]!r}"
+            changed = [f"{key} {meta.get(key, False)!r} instead of {want[key]!r}"
                        for key in want if _value(meta.get(key)) != _value(want[key])]
             if changed:
                 meta.update(want)
@@ -69,17 +72,31 @@ class RestoreCellMetadata(NbGraderPreprocessor):
                 if want["locked"]:
                     cell.metadata["editable"] = False
                     cell.metadata["deletable"] = False
-                note(nb, {"kind": "autograder", "cell": grade_id, "test": None, "code": "",
-                          "flag": True,
-                          "text": f"cell {grade_id} (cell {index}) had its nbgrader metadata "
-                                  f"edited ({'; '.join(changed)}); it was put back from the "
-                                  f"source before grading"})
+                note(nb, {"kind": "autograder", "cell": _owner(grade_id), "test": None,
+                          "code": "", "flag": True,
+                          "text": f"cell {index} ({grade_id}) had its nbgrader metadata edited "
+                                  f"by hand ({'; '.join(changed)}); it was put back as in the "
+                                  f"source and the cell graded as the source's"})
             if cell.cell_type != cell_type:
-                note(nb, {"kind": "autograder", "cell": grade_id, "test": None, "code": "",
-                          "text": f"cell {grade_id} (cell {index}) was made a {cell.cell_type} "
-                                  f"cell; it was graded as the {cell_type} cell it is in the "
-                                  f"source"})
+                note(nb, {"kind": "autograder", "cell": _owner(grade_id), "test": None,
+                          "code": "",
+                          "text": f"cell {index} ({grade_id}) was made a {cell.cell_type} cell; "
+                                  f"it was graded as the {cell_type} cell it is in the source"})
+        if self.config.OverwriteCells.get("add_missing_cells", False):
+            for grade_id, (want, _) in expected.items():
+                if want["grade"] and not want["solution"] and grade_id not in present:
+                    note(nb, {"kind": "autograder", "cell": _owner(grade_id), "test": None,
+                              "code": "",
+                              "text": f"test cell {grade_id} was not in the notebook (deleted, "
+                                      f"or its nbgrader id changed); it was put back from the "
+                                      f"source"})
         return nb, resources
+
+
+def _owner(grade_id: str) -> str:
+    """The exercise a test cell belongs to (its answer cell's id: the gradebook comment the
+    finding goes to); a cell's own id otherwise."""
+    return TESTS[grade_id][0].grade_id if grade_id in TESTS else grade_id
 
 
 def _value(value):
