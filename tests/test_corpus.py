@@ -108,3 +108,11 @@ def test_a_warning_in_a_test_cell_is_moved_to_stdout_with_a_note(graded_course):
     assert ("stdout", NOTE) in [(n, t[:len(NOTE)]) for n, t in streams]
     assert "UserWarning: this cell is being timed" in "".join(t for _, t in streams)
     assert all(name == "stdout" for name, _ in streams)
+
+
+def test_feedback_of_a_notebook_with_odd_text_shows_it_and_the_note(graded_course):
+    student = "41_text_a_notebook_may_hold"
+    graded_course.nbgrader("generate_feedback", "tensors", "--student", student)
+    page = (graded_course.path / "feedback" / student / "tensors" / "tensors.html").read_text(
+        encoding="utf-8")
+    assert "\\ud83d" in page and "held text that UTF-8 cannot encode" in page

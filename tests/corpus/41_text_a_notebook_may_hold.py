@@ -12,7 +12,7 @@
 y = activation(torch.sum(features * weights) + bias)  # done \ud83d
 # %% after single_layer_sum
 print("y is", y, "\ud83d\ude00", "\ude00")
-print("a\u0000b")
+print("a" + chr(0) + "b")  # a NUL in the output (Python code itself cannot hold one)
 # %% single_layer_mm
 y = activation(torch.mm(features, weights.view(5, 1)) + bias)  # \u200f\u202eright to left\u202c
 print("\u202eabc\u200f")
