@@ -90,3 +90,15 @@ def test_cell_files_express_metadata_edits_and_escapes(tmp_path):
     target = write_submission(nb, tmp_path, "s", ASSIGNMENT, ASSIGNMENT)
     assert "\\ud83d" in target.read_text(encoding="utf-8")
     assert json.loads(target.read_text(encoding="utf-8"))["cells"]
+
+
+def test_a_gradebook_comment_line_keeps_a_lone_surrogate_as_its_escape():
+    from graders.preprocessors.save_findings import add_comment_line
+
+    class Comment:
+        auto_comment = "[review] x"
+
+    comment = Comment()
+    add_comment_line(comment, "[autograder] tensors.ipynb is missing (found: tensors\udcff.ipynb)")
+    assert comment.auto_comment.splitlines()[1].endswith("(found: tensors\\udcff.ipynb)")
+    comment.auto_comment.encode("utf-8")

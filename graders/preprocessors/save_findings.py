@@ -24,10 +24,13 @@ from __future__ import annotations
 from nbgrader.api import Gradebook, MissingEntry
 from nbgrader.preprocessors import NbGraderPreprocessor
 
+from .clean_text import escape_surrogates
+
 FLAGGING = {"tampering", "problem"}
 
 
 def add_comment_line(comment, line: str) -> None:
+    line = escape_surrogates(line)  # SQLite stores UTF-8: a lone surrogate as its escape
     lines = [x for x in (comment.auto_comment or "").splitlines() if x]
     if line not in lines:
         comment.auto_comment = "\n".join([*lines, line])
