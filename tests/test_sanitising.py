@@ -102,3 +102,21 @@ def test_a_gradebook_comment_line_keeps_a_lone_surrogate_as_its_escape():
     add_comment_line(comment, "[autograder] tensors.ipynb is missing (found: tensors\udcff.ipynb)")
     assert comment.auto_comment.splitlines()[1].endswith("(found: tensors\\udcff.ipynb)")
     comment.auto_comment.encode("utf-8")
+
+
+def test_a_handed_in_file_name_that_is_not_utf8_keys_the_fresh_inputs(tmp_path):
+    """os.listdir gives such a name with surrogates; the key hashes its bytes (a UTF-8 name's
+    bytes are its UTF-8 encoding, so keys of ordinary names did not change)."""
+    import hashlib
+    import hmac
+
+    from graders.checks import probes
+    from graders.preprocessors.verify_answers import notebook_key
+
+    resources = {"nbgrader": {"student": "s", "assignment": "a", "notebook": "n"}}
+    odd = notebook_key(tmp_path, resources, {"notes\udcff.txt": b"x"})
+    assert odd != notebook_key(tmp_path, resources, {"notes.txt": b"x"})
+    digest = hashlib.sha256(b"s/a/n")
+    digest.update("données.csv".encode() + b"\0" + hashlib.sha256(b"x").digest())
+    assert notebook_key(tmp_path, resources, {"données.csv": b"x"}) == hmac.new(
+        probes.course_secret(tmp_path), digest.digest(), hashlib.sha256).digest()
