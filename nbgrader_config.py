@@ -18,16 +18,19 @@ from nbgrader.preprocessors import (
 
 import graders
 from graders.preprocessors import (
+    CleanText,
     DeduplicateCells,
     GuardGradebook,
     ReadableFeedback,
     RedactHiddenTests,
+    RestoreCellMetadata,
     ReviewCode,
     SaveAutoGradesAtOnce,
     SaveFindings,
     SealedExecute,
     SnapshotFiles,
     VerifyAnswers,
+    WarningsAreNotErrors,
 )
 
 c = get_config()  # noqa: F821 - provided by traitlets when nbgrader loads this file
@@ -39,22 +42,27 @@ c.Execute.timeout = 30
 c.OverwriteCells.add_missing_cells = True
 
 # nbgrader's stages, with this course's in their places (graders/preprocessors/):
-# DeduplicateCells keeps copy-pasted cells from losing the submission; SealedExecute is nbgrader's
+# CleanText keeps text UTF-8 cannot encode (a lone surrogate) as its escape, so the notebook can
+# be saved; RestoreCellMetadata puts back the nbgrader metadata of the release's cells from the
+# gradebook (a test cell unlocked by hand is restored, not a lost submission); DeduplicateCells
+# keeps copy-pasted cells from losing the submission; SealedExecute is nbgrader's
 # Execute (c.Execute settings apply) with the notebook's kernel sealed as the engine's runs are
 # (c.GradingEngine.sandbox and the limits below apply to it too); SnapshotFiles keeps the
 # files handed in as they were before the notebook ran (for the grader's re-runs); GuardGradebook
-# undoes what a notebook did to gradebook.db while it ran; VerifyAnswers decides every test cell
-# outside the student's kernel, from the grader's own sealed re-runs; ReviewCode lists code worth
-# a look; SaveAutoGradesAtOnce is SaveAutoGrades with one commit per notebook instead of one
-# per cell (the same scores, a fraction of the disk syncs); SaveFindings writes diagnoses,
-# tampering and review hits to the gradebook.
+# undoes what a notebook did to gradebook.db while it ran; WarningsAreNotErrors moves a warning
+# on stderr in a test cell to stdout (nbgrader scores any stderr 0); VerifyAnswers decides every
+# test cell outside the student's kernel, from the grader's own sealed re-runs; ReviewCode lists
+# code worth a look; SaveAutoGradesAtOnce is SaveAutoGrades with one commit per notebook instead
+# of one per cell (the same scores, a fraction of the disk syncs); SaveFindings writes diagnoses,
+# tampering, review hits and what the sanitising stages changed to the gradebook.
 c.Autograde.sanitize_preprocessors = [
-    ClearOutput, DeduplicateCells, OverwriteKernelspec, OverwriteCells, CheckCellMetadata,
+    CleanText, ClearOutput, RestoreCellMetadata, DeduplicateCells, OverwriteKernelspec,
+    OverwriteCells, CheckCellMetadata,
 ]
 c.Autograde.autograde_preprocessors = [
-    SnapshotFiles, SealedExecute, GuardGradebook, IgnorePattern, ClearMetadataPreprocessor,
-    VerifyAnswers, ReviewCode, LimitOutput, SaveAutoGradesAtOnce, SaveFindings, AssignLatePenalties,
-    CheckCellMetadata,
+    SnapshotFiles, SealedExecute, GuardGradebook, IgnorePattern, WarningsAreNotErrors,
+    ClearMetadataPreprocessor, VerifyAnswers, ReviewCode, LimitOutput, SaveAutoGradesAtOnce,
+    SaveFindings, AssignLatePenalties, CheckCellMetadata,
 ]
 
 # The grading engine (`graders autograde`): see README "The grading engine" and "Security model".

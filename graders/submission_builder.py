@@ -1,4 +1,4 @@
-"""Submission builder: turn a *cell file* into a student's submitted notebook.
+r"""Submission builder: turn a *cell file* into a student's submitted notebook.
 
 A cell file is a short text file in the percent format Jupytext and VS Code use: a header of
 ``#`` comment lines (what the student did), then cells introduced by ``# %%`` lines::
@@ -13,8 +13,13 @@ A cell file is a short text file in the percent format Jupytext and VS Code use:
 ``# %% <grade_id>`` replaces that cell's source in the release notebook; ``after <grade_id>``
 inserts a new code cell after it; ``copy <grade_id>`` inserts a copy of that cell, nbgrader
 metadata included, after it (what Jupyter's copy and paste does), with the given source or, if
-none, the same one; ``delete <grade_id>`` removes the cell. Solution cells not named keep the
-release's ``raise NotImplementedError()``, as an unanswered exercise does.
+none, the same one; ``delete <grade_id>`` removes the cell; ``meta <grade_id> key=value ...``
+edits the cell's metadata, as a student editing it by hand could (``cell_type=markdown`` changes
+the cell's type; ``editable`` and ``deletable`` are Jupyter's keys; any other key is nbgrader's,
+``grade_id`` included; values are JSON, ``grade=false``, or plain words). Solution cells not named
+keep the release's ``raise NotImplementedError()``, as an unanswered exercise does. A header line
+``# text-escapes: on`` makes ``\uXXXX`` in cell sources stand for that code point, so that text
+a file cannot hold (a lone surrogate, a NUL) can be put in a notebook.
 
 The demo submissions of ``make grade`` (``demo/``) and the test corpus (``tests/corpus/``) are
 cell files. nbformat reads and writes the notebooks; the format and the edits are ours.
@@ -23,12 +28,15 @@ cell files. nbformat reads and writes the notebooks; the format and the edits ar
 from __future__ import annotations
 
 import json
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import nbformat
 
 CELL_MARK = "# %%"
+ACTIONS = ("replace", "after", "copy", "delete", "meta")
+ESCAPES_ON = "text-escapes: on"
 
 
 class CellFileError(ValueError):
@@ -39,7 +47,8 @@ class CellFileError(ValueError):
 class CellFile:
     path: Path
     header: list[str] = field(default_factory=list)
-    #: (action, grade_id, source) in file order: "replace", "after", "copy" or "delete".
+    #: (action, grade_id, source) in file order: "replace", "after", "copy", "delete" or
+    #: "meta" (whose "source" is the ``key=value`` words).
     edits: list[tuple[str, str, str]] = field(default_factory=list)
 
     @property
@@ -48,7 +57,8 @@ class CellFile:
 
     @property
     def description(self) -> str:
-        return " ".join(line for line in self.header if not line.startswith("expect ")).strip()
+        return " ".join(line for line in self.header
+                        if not line.startswith("expect ") and line != ESCAPES_ON).strip()
 
 
 def read_cell_file(path: Path) -> CellFile:
@@ -60,21 +70,58 @@ def read_cell_file(path: Path) -> CellFile:
             words = line[len(CELL_MARK):].split()
             if len(words) == 1:
                 words = ["replace", *words]
-            if len(words) != 2 or words[0] not in ("replace", "after", "copy", "delete"):
+            if (len(words) < 2 or words[0] not in ACTIONS
+                    or (len(words) != 2) != (words[0] == "meta")
+                    or not all("=" in word for word in words[2:])):
                 raise CellFileError(
                     f"{path}:{number}: expected '# %% <grade_id>', '# %% after <grade_id>', "
-                    f"'# %% copy <grade_id>' or '# %% delete <grade_id>', got {line!r}"
+                    f"'# %% copy <grade_id>', '# %% delete <grade_id>' or '# %% meta "
+                    f"<grade_id> key=value ...', got {line!r}"
                 )
             current = []
+            if words[0] == "meta":
+                cell_file.edits.append(("meta", words[1], " ".join(words[2:])))
+                current = None
+                continue
             cell_file.edits.append((words[0], words[1], current))
         elif current is not None:
             current.append(line)
         elif line.startswith("#"):
             cell_file.header.append(line.lstrip("#").strip())
+    escapes = ESCAPES_ON in cell_file.header
     cell_file.edits = [
-        (action, gid, "\n".join(lines).strip("\n")) for action, gid, lines in cell_file.edits
+        (action, gid, lines if action == "meta" else _unescape("\n".join(lines).strip("\n"),
+                                                                escapes))
+        for action, gid, lines in cell_file.edits
     ]
     return cell_file
+
+
+def _unescape(source: str, escapes: bool) -> str:
+    if not escapes:
+        return source
+    return re.sub(r"\\u([0-9a-fA-F]{4})", lambda m: chr(int(m.group(1), 16)), source)
+
+
+def _edit_metadata(cell, words: str) -> None:
+    for word in words.split():
+        key, _, text = word.partition("=")
+        try:
+            value = json.loads(text)
+        except ValueError:
+            value = text
+        if key == "cell_type":
+            cell.cell_type = value
+            if value == "code":
+                cell.setdefault("outputs", [])
+                cell.setdefault("execution_count", None)
+            else:
+                cell.pop("outputs", None)
+                cell.pop("execution_count", None)
+        elif key in ("editable", "deletable"):
+            cell.metadata[key] = value
+        else:
+            cell.metadata.setdefault("nbgrader", {})[key] = value
 
 
 def _grade_id(cell) -> str | None:
@@ -101,6 +148,8 @@ def build_submission(release_notebook: Path, cell_file: CellFile):
             copy["id"] = nbformat.v4.new_code_cell().id
             copy.source = source or copy.source
             nb.cells.insert(index + 1, copy)
+        elif action == "meta":
+            _edit_metadata(nb.cells[index], source)
         else:
             del nb.cells[index]
     return nb
@@ -110,5 +159,10 @@ def write_submission(nb, submitted: Path, student: str, assignment: str, noteboo
     """Write ``nb`` where nbgrader looks for it: ``submitted/<student>/<assignment>/``."""
     target = Path(submitted) / student / assignment / f"{notebook}.ipynb"
     target.parent.mkdir(parents=True, exist_ok=True)
-    nbformat.write(nb, target)
+    text = nbformat.writes(nb)
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:  # a lone surrogate: kept as a \\u escape, as JSON can hold it
+        text = nbformat.writes(nb, ensure_ascii=True)
+    target.write_text(text + "\n", encoding="utf-8")
     return target

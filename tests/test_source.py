@@ -66,3 +66,43 @@ def test_lesson_names_are_given():
     for name in ("activation", "features", "weights", "bias", "W1", "W2", "B1", "B2"):
         assert f"{name} = " in source or f"def {name}(" in source
     assert re.search(r"np\.random\.seed\(\d+\).*\na = np\.random\.rand\(4, 3\)", source)
+
+
+#: Right answers that require grad: an nn.Linear with the weights loaded, nn.Parameters.
+GRAD_ANSWERS = {
+    "single_layer_sum": "y = activation(torch.sum(features * torch.nn.Parameter(weights.clone()))"
+                        " + bias)",
+    "single_layer_mm": ("layer = torch.nn.Linear(5, 1)\nwith torch.no_grad():\n"
+                        "    layer.weight.copy_(weights)\n    layer.bias.copy_(bias.view(1))\n"
+                        "y = activation(layer(features))"),
+    "multilayer": ("h = activation(torch.mm(features, torch.nn.Parameter(W1.clone())) + B1)\n"
+                   "output = activation(torch.mm(h, torch.nn.Parameter(W2.clone())) + B2)"),
+}
+
+
+def test_visible_tests_do_not_warn_on_answers_that_require_grad():
+    """nbgrader scores a test cell with anything on stderr 0, and torch warns (once per
+    process) when a tensor that requires grad becomes a Python number: so each visible test
+    runs in its own process, with warnings turned into errors."""
+    import subprocess
+    import sys
+
+    cells = _cells()
+    for exercise, answer in GRAD_ANSWERS.items():
+        program = []
+        for cell in cells:
+            meta = cell.metadata.get("nbgrader", {})
+            if cell.cell_type != "code":
+                continue
+            if meta.get("solution"):
+                program.append(answer if meta["grade_id"] == exercise else
+                               cell.source.replace("### BEGIN SOLUTION\n", "").replace(
+                                   "### END SOLUTION", ""))
+            elif meta.get("grade"):
+                program.append(cell.source.split("### BEGIN HIDDEN TESTS")[0])
+            else:
+                program.append(cell.source)
+        code = "\n".join(program)
+        proc = subprocess.run([sys.executable, "-W", "error", "-c", code], capture_output=True,
+                              text=True, timeout=120)
+        assert proc.returncode == 0 and not proc.stderr, f"{exercise}:\n{proc.stderr[-2000:]}"

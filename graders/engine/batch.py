@@ -399,11 +399,18 @@ class BatchAutograde:
                      for name, r in item.results.items()},
             "review": state.get("review", []),
             "findings": [f for f in state.get("findings", []) if f["kind"] != "review"],
+            "sanitized": nb.metadata.get("graders", {}).get("sanitized", []),
         }
         # A fresh file moved into place: never write through a link the submission left there.
         target = item.staging / f"{item.notebook}.ipynb"
         partial = item.staging / f".{item.notebook}.ipynb.{os.getpid()}.tmp"
-        nbformat.write(nb, partial)
+        text = nbformat.writes(nb)
+        try:
+            data = text.encode("utf-8")
+        except UnicodeEncodeError:  # a lone surrogate CleanText did not see: JSON escapes it
+            data = nbformat.writes(nb, ensure_ascii=True).encode("ascii")
+        with open(partial, "wb") as fh:
+            fh.write(data + b"\n")
         os.replace(partial, target)
         for fault in main.faults:
             self._record_problem(item.student, item.notebook, fault, zero=False)

@@ -10,7 +10,8 @@ assignment), whose id ``OverwriteCells`` deletes.
 
 This stage does what ``DeduplicateIds`` intends, and finishes the job: the last cell with an id
 keeps it, and every other copy, and every cell with an id the gradebook does not know, becomes
-an ordinary cell of the student's (its nbgrader metadata is removed). Configured in
+an ordinary cell of the student's (its nbgrader metadata is removed; an unknown id is noted in
+the gradebook through :class:`SaveFindings`). Configured in
 ``nbgrader_config.py`` in place of ``DeduplicateIds`` in ``c.Autograde.sanitize_preprocessors``.
 """
 
@@ -19,6 +20,8 @@ from __future__ import annotations
 from nbgrader import utils
 from nbgrader.api import Gradebook, MissingEntry
 from nbgrader.preprocessors import DeduplicateIds
+
+from .clean_text import note
 
 
 class DeduplicateCells(DeduplicateIds):
@@ -39,6 +42,11 @@ class DeduplicateCells(DeduplicateIds):
                 continue
             grade_id = meta["nbgrader"].get("grade_id")
             if not grade_id or (known is not None and grade_id not in known):
+                if grade_id:
+                    note(nb, {"kind": "autograder", "cell": None, "test": None, "code": "",
+                              "text": f"cell {nb.cells.index(cell)} had an nbgrader id the "
+                                      f"assignment does not know ({grade_id}); it was run as "
+                                      f"an ordinary cell of the student's"})
                 del meta["nbgrader"]
                 for key in ("editable", "deletable"):
                     meta.pop(key, None)

@@ -9,7 +9,11 @@ exercise's answer cell (formgrader shows it next to the cell), one line per find
 * ``[tampering] <code>: <message>``: a replaced library function; the notebook is flagged;
 * ``[review] ...``: a line of the student's code worth a look, from ``ReviewCode`` (no points
   are taken for it);
-* ``[problem] ...``: the grader's own re-runs could not finish (the notebook is flagged).
+* ``[problem] ...``: the grader's own re-runs could not finish (the notebook is flagged);
+* ``[autograder] ...``: what a sanitising stage changed before the notebook ran (text kept as
+  an escape by ``CleanText``, nbgrader metadata put back by ``RestoreCellMetadata``), read from
+  the notebook's metadata (``metadata.graders.sanitized``), since stock nbgrader gives its
+  sanitising pass other ``resources``; flagged when the finding says so.
 
 nbgrader's gradebook has no other place for text per submission; these prefixes are the format
 ``graders report`` reads.
@@ -20,10 +24,13 @@ from __future__ import annotations
 from nbgrader.api import Gradebook, MissingEntry
 from nbgrader.preprocessors import NbGraderPreprocessor
 
+from .clean_text import escape_surrogates
+
 FLAGGING = {"tampering", "problem"}
 
 
 def add_comment_line(comment, line: str) -> None:
+    line = escape_surrogates(line)  # SQLite stores UTF-8: a lone surrogate as its escape
     lines = [x for x in (comment.auto_comment or "").splitlines() if x]
     if line not in lines:
         comment.auto_comment = "\n".join([*lines, line])
@@ -33,7 +40,8 @@ class SaveFindings(NbGraderPreprocessor):
     """Store ``resources["graders"]["findings"]`` in the gradebook (see the module docstring)."""
 
     def preprocess(self, nb, resources):
-        findings = resources.get("graders", {}).get("findings") or []
+        findings = [*(nb.metadata.get("graders", {}).get("sanitized") or []),
+                    *(resources.get("graders", {}).get("findings") or [])]
         if not findings:
             return nb, resources
         info = resources["nbgrader"]
@@ -48,7 +56,7 @@ class SaveFindings(NbGraderPreprocessor):
                 line = f"[{finding['kind']}]{code} {finding['text']}"
                 if comment is not None:
                     add_comment_line(comment, line)
-                if finding["kind"] in FLAGGING:
+                if finding["kind"] in FLAGGING or finding.get("flag"):
                     notebook.flagged = True
             try:
                 gb.db.commit()

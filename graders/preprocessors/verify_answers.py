@@ -27,6 +27,7 @@ from __future__ import annotations
 import hashlib
 import hmac
 import json
+import os
 from pathlib import Path
 
 from nbformat import from_dict
@@ -66,7 +67,8 @@ def notebook_key(root: Path, resources, files=()) -> bytes:
     info = resources["nbgrader"]
     digest = hashlib.sha256(f"{info['student']}/{info['assignment']}/{info['notebook']}".encode())
     for name in sorted(files):
-        digest.update(name.encode() + b"\0" + hashlib.sha256(files[name]).digest())
+        # a name that is not UTF-8 (os.fsdecode keeps its bytes as surrogates) as its bytes
+        digest.update(os.fsencode(name) + b"\0" + hashlib.sha256(files[name]).digest())
     return hmac.new(probes.course_secret(root), digest.digest(), hashlib.sha256).digest()
 
 
