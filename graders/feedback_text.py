@@ -33,7 +33,7 @@ _COMMENT_LINE = re.compile(r"^\[(diagnosis|tampering|problem|autograder|review)\
 _TITLE = re.compile(r"^#\s*Test\s+[A-Za-z0-9_]+\s*:\s*(.+)$")
 _HEADING = re.compile(r"^#+\s*Exercise\s+(\d+)\s*:\s*(.+)$", re.M)
 _SENTENCE = re.compile(r"^(.+?[.!?])(?:\s|$)")
-MAX_WHY = 200  # characters of the summary's one line
+MAX_WHY = 260  # characters of the summary's one line
 
 
 @dataclass
@@ -97,16 +97,20 @@ def _stderr_text(text: str) -> str:
 
 
 def _why(code: str, text: str) -> str:
-    """The summary's line: the mistake's own sentence when the verdict named one."""
+    """The summary's line: what the code gave against what was expected (the message's first
+    sentence) and the mistake the verdict named, or as much of that as fits."""
+    first = first_sentence(text)
     if "." in code:
         from .checks.exercises import EXERCISES
 
         grade_id, what = code.split(".", 1)
         exercise = EXERCISES.get(grade_id)
         for mistake in (exercise.mistakes if exercise else ()):
-            if mistake.code == what and len(mistake.says) <= MAX_WHY:
-                return mistake.says
-    return first_sentence(text)
+            if mistake.code == what and mistake.says not in first:
+                if len(first) + len(mistake.says) < MAX_WHY and mistake.says not in first:
+                    return f"{first} {mistake.says}"
+                return mistake.says if len(mistake.says) <= MAX_WHY else first
+    return first
 
 
 def test_results(nb) -> list[TestResult]:
