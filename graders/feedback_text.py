@@ -266,3 +266,30 @@ def summary_html(results: list[TestResult], titles: dict[int, str], score: float
         out.append("</ul></div>")
     out.append("</section>")
     return "\n".join(out)
+
+
+def gradebook_lines(gradebook, assignment: str, student_id: str) -> list[str]:
+    """What an LMS feedback column says beyond the points: the findings of the gradebook's
+    comments (:func:`comment_lines`), each once, after its exercise (``Exercise 1: y is 0.1214
+    but should be 0.1595. ...``). ``gradebook`` is an open :class:`nbgrader.api.Gradebook`; a
+    student without a submission has none."""
+    from nbgrader.api import MissingEntry
+
+    from .checks.exercises import EXERCISES
+
+    try:
+        submission = gradebook.find_submission(assignment, student_id)
+    except MissingEntry:
+        return []
+    out: list[str] = []
+    seen: set[str] = set()
+    for notebook in submission.notebooks:
+        order = {name: ex.number for name, ex in EXERCISES.items()}
+        for comment in sorted(notebook.comments, key=lambda c: (order.get(c.name, 99), c.name)):
+            exercise = EXERCISES.get(comment.name)
+            for line in comment_lines(comment.comment or ""):
+                if line == "No response." or line in seen:  # nbgrader's, for a blank answer
+                    continue
+                seen.add(line)
+                out.append(f"Exercise {exercise.number}: {line}" if exercise else line)
+    return out

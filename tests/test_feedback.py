@@ -243,3 +243,35 @@ def test_each_test_title_says_what_its_check_does(where):
         assert "sigmoid" not in title, f"{grade_id}: the hidden check is the value, not 0 < y < 1"
         seen.add(grade_id)
     assert seen == set(TESTS)
+
+
+def test_moodle_feedback_column_says_what_the_page_says(demo_course, tmp_path):
+    """Moodle's feedback column: the points, then each finding in the feedback page's words."""
+    import csv
+
+    from conftest import ROOT
+
+    out, roster = tmp_path / "moodle.csv", ROOT / "tests" / "fixtures" / "lms" / "moodle_roster.csv"
+    demo_course.nbgrader("export", "--exporter", "graders.lms.MoodleExportPlugin",
+                         f"--MoodleExportPlugin.roster_csv={roster}",
+                         "--MoodleExportPlugin.feedback_column=Feedback", "--to", str(out))
+    with open(out, newline="", encoding="utf-8") as fh:
+        rows = {row[0]: row[2] for row in csv.reader(fh)}
+    ben = rows["b.nunez@uni.example"]
+    assert ben.startswith("Autograded: 9 of 15 points. Exercise 1: y is 0.1214 but should be "
+                          "0.1595. y equals activation(sum(features * weights)): the bias is "
+                          "missing"), ben
+    for text in feedback_messages(demo_course, "ben"):
+        assert text in ben, (text, ben)
+    dee = rows["dee.okafor@uni.example"]
+    assert "Autograded: 0 of 15 points." in dee and "torch.allclose has been replaced" in dee
+    assert dee.count("torch.allclose has been replaced") == 1, dee
+    assert rows["ada.lovelace@uni.example"] == "Autograded: 15 of 15 points."
+    for code in _codes():
+        assert all(code not in text for text in rows.values()), code
+
+
+def feedback_messages(course, student: str) -> set[str]:
+    from graders import feedback_text
+
+    return {r.text for r in feedback_text.test_results(course.autograded(student)) if r.text}

@@ -68,6 +68,7 @@ html body #graders-summary, html body .panel-footer, html body .rendered_html {
 div.output_subarea, div.output_area { overflow-x: visible; max-width: 100%; min-width: 0; }
 div.output_error pre, div.output_stderr pre { font-weight: 600; }
 div.input_area pre, div.highlight pre { overflow-x: auto; word-break: normal; }
+div.nbgrader_cell .panel-heading { display: flow-root; height: auto; }
 div.inner_cell, div.input_area, div.output_wrapper, div.output, div.cell, div.panel,
 div.panel-body, div.nbgrader_cell { min-width: 0; max-width: 100%; }
 body, div#notebook, div#notebook-container, div.container { overflow-x: hidden; }
