@@ -275,3 +275,57 @@ def feedback_messages(course, student: str) -> set[str]:
     from graders import feedback_text
 
     return {r.text for r in feedback_text.test_results(course.autograded(student)) if r.text}
+
+
+def _cell(grade_id, outputs, verdict=None, score=None, points=1):
+    from nbformat.v4 import new_code_cell
+
+    cell = new_code_cell(f"# Test x: what {grade_id} checks\nassert True\n", outputs=outputs)
+    cell.metadata["nbgrader"] = {"grade": True, "solution": False, "grade_id": grade_id,
+                                 "points": points}
+    if score is not None:
+        cell.metadata["nbgrader"]["score"] = score
+    if verdict is not None:
+        cell.metadata["graders"] = verdict
+    return cell
+
+
+def _error(ename, evalue):
+    from nbformat.v4 import new_output
+
+    return new_output("error", ename=ename, evalue=evalue, traceback=[])
+
+
+def test_each_kind_of_failure_gives_one_message():
+    from nbformat.v4 import new_notebook, new_output
+
+    from graders.feedback_text import test_results
+
+    nb = new_notebook(cells=[
+        # the visible assert failed, the trusted verdict passed: the assert's own message
+        _cell("test_single_layer_sum_shape", [_error("AssertionError", "y should be (1, 1).")],
+              {"passed": True, "code": "", "message": ""}),
+        # a name the test needs is missing: said in words, not as a NameError
+        _cell("test_single_layer_sum_value", [_error("NameError", "name 'y' is not defined")]),
+        # only stderr: nbgrader scores it 0, so the student is told why
+        _cell("test_multilayer_shape", [new_output("stream", name="stderr",
+                                                   text="UserWarning: careful\n")]),
+        # both failed: the verdict, once, without the code
+        _cell("test_numpy_bridge_memory", [
+            _error("AssertionError", "b does not share memory with a: it is a copy."),
+            _error("AssertionError", "b does not share memory with a. b is a copy of a.")],
+            {"passed": False, "code": "numpy_bridge.copy",
+             "message": "b does not share memory with a. b is a copy of a."}),
+        _cell("test_numpy_bridge_type", [], {"passed": True, "code": "", "message": ""}),
+    ])
+    results = {r.grade_id: r for r in test_results(nb)}
+    assert results["test_single_layer_sum_shape"].text == "y should be (1, 1)."
+    assert results["test_single_layer_sum_value"].text.startswith(
+        "y is not defined when this test runs: run the exercise's cell")
+    assert "stderr" in results["test_multilayer_shape"].text
+    assert "UserWarning: careful" in results["test_multilayer_shape"].text
+    memory = results["test_numpy_bridge_memory"]
+    assert memory.text == "b does not share memory with a. b is a copy of a."
+    assert "numpy_bridge.copy" not in memory.why and memory.why.startswith("b does not share")
+    assert results["test_numpy_bridge_type"].passed and not results["test_numpy_bridge_type"].text
+    assert [r.title for r in results.values()][0] == "what test_single_layer_sum_shape checks"
