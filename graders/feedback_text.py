@@ -158,7 +158,10 @@ def test_results(nb) -> list[TestResult]:
                 said[text] = result
                 result.text, result.why = text, _why(code, text)
             else:
-                short = re.split(r"[:;] |\. ", first_sentence(text, 160))[0].rstrip(".")
+                parts = re.split(r"[:;] |\. ", first_sentence(text, 160))
+                short = parts[0] if not re.fullmatch(r"Exercise \d+", parts[0]) or len(
+                    parts) < 2 else f"{parts[0]}: {parts[1]}"
+                short = short.rstrip(".")
                 short = short[0].lower() + short[1:]
                 result.full = text
                 result.text = f"Not checked: {short} (see “{earlier.title}” above)."

@@ -329,3 +329,21 @@ def test_each_kind_of_failure_gives_one_message():
     assert "numpy_bridge.copy" not in memory.why and memory.why.startswith("b does not share")
     assert results["test_numpy_bridge_type"].passed and not results["test_numpy_bridge_type"].text
     assert [r.title for r in results.values()][0] == "what test_single_layer_sum_shape checks"
+
+
+def test_a_message_already_given_is_said_once_then_in_one_short_line():
+    from nbformat.v4 import new_notebook
+
+    from graders.feedback_text import test_results
+
+    said = ("Exercise 3: your code raised SyntaxError: '(' was never closed (line 1). Run your "
+            "cell, fix the error.")
+    verdict = {"passed": False, "code": "multilayer.error", "message": said}
+    nb = new_notebook(cells=[_cell(f"test_multilayer_{p}", [_error("AssertionError", said)],
+                                   verdict) for p in ("shape", "hidden", "output")])
+    first, *rest = test_results(nb)
+    assert first.text == said
+    for r in rest:
+        assert r.text == ("Not checked: exercise 3: your code raised SyntaxError (see “what "
+                          "test_multilayer_shape checks” above).")
+        assert r.why == "Not checked: exercise 3: your code raised SyntaxError."
