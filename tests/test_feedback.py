@@ -113,8 +113,8 @@ def test_one_message_per_failed_test_in_the_students_words(demo_course, student)
 
 def test_the_message_says_expected_actual_and_what_to_change(demo_course):
     errors = _errors(_page(demo_course, "ben"))
-    assert ("AssertionError: y is 0.1214 but should be 0.1595. y equals activation(sum(features "
-            "* weights)): the bias is missing; add bias before applying activation.") in errors
+    bias = [e for e in errors if "the bias is missing" in e]
+    assert len(bias) == 1 and all(x in bias[0] for x in ("0.1214", "0.1595", "add bias")), errors
     copy = [e for e in errors if "b does not share memory with a" in e]
     assert len(copy) == 1 and "torch.from_numpy(a)" in copy[0], errors
     # the visible assert said the same in fewer words: folded into the verdict, not shown twice
@@ -258,9 +258,7 @@ def test_moodle_feedback_column_says_what_the_page_says(demo_course, tmp_path):
     with open(out, newline="", encoding="utf-8") as fh:
         rows = {row[0]: row[2] for row in csv.reader(fh)}
     ben = rows["b.nunez@uni.example"]
-    assert ben.startswith("Autograded: 9 of 15 points. Exercise 1: y is 0.1214 but should be "
-                          "0.1595. y equals activation(sum(features * weights)): the bias is "
-                          "missing"), ben
+    assert ben.startswith("Autograded: 9 of 15 points. Exercise 1: y is 0.1214"), ben
     for text in feedback_messages(demo_course, "ben"):
         assert text in ben, (text, ben)
     dee = rows["dee.okafor@uni.example"]
