@@ -172,3 +172,22 @@ def report_course(tmp_path_factory) -> GradedCourse:
                           timeout=600)
     assert proc.returncode == 0, proc.stdout + proc.stderr
     return GradedCourse(course)
+
+
+# --- the demo students graded by the engine, with their feedback (test_feedback*.py) -----------
+DEMO = ROOT / "demo"
+
+
+@pytest.fixture(scope="session")
+def demo_course(tmp_path_factory) -> GradedCourse:
+    """The four demo students (demo/*.py) and a blank exercise, graded by ``graders
+    autograde``, with ``nbgrader generate_feedback`` run for all of them (about 25 s)."""
+    course = make_course(tmp_path_factory.mktemp("demo"))
+    run_nbgrader(course, "generate_assignment", ASSIGNMENT)
+    add_submissions(course, [*sorted(DEMO.glob("*.py")), CORPUS / "12_blank_ex2.py"])
+    proc = subprocess.run([sys.executable, "-m", "graders", "autograde", ASSIGNMENT],
+                          cwd=course, env=course_env(), capture_output=True, text=True,
+                          timeout=600)
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    run_nbgrader(course, "generate_feedback", ASSIGNMENT)
+    return GradedCourse(course)

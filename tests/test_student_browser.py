@@ -507,5 +507,73 @@ def test_student_in_jupyterlab(student, lab, artifacts):
     assert "y should be a torch.Tensor, but it is a float" in report, report
 
 
+# --- the feedback page the student gets back --------------------------------------------------
+
+FEEDBACK_WIDTHS = (360, 600, 1400, 1920)
+FEEDBACK_SHOTS = ROOT / "tests" / "artifacts" / "feedback"
+# Every whitespace-separated word of the failed tests' messages and of the summary: the lines its
+# characters are drawn on (Range.getClientRects per word); a word on two lines is broken.
+BROKEN_WORDS_JS = """() => {
+    const broken = [];
+    let words = 0;
+    const roots = document.querySelectorAll('div.output_error pre, #graders-summary');
+    for (const root of roots) {
+        const walker = document.createTreeWalker(root, NodeFilter.SHOW_TEXT);
+        for (let node = walker.nextNode(); node; node = walker.nextNode()) {
+            const re = /\\S+/g;
+            for (let m = re.exec(node.data); m; m = re.exec(node.data)) {
+                const range = document.createRange();
+                range.setStart(node, m.index);
+                range.setEnd(node, m.index + m[0].length);
+                const lines = new Set([...range.getClientRects()]
+                    .filter(r => r.width > 0 && r.height > 0)
+                    .map(r => Math.round(r.top + r.height / 2)));
+                words += 1;
+                if (lines.size > 1) broken.push(m[0]);
+            }
+        }
+    }
+    return {roots: roots.length, words, broken};
+}"""
+
+
+def _feedback_page(course, student: str) -> Path:
+    return course.path / "feedback" / student / ASSIGNMENT / f"{ASSIGNMENT}.html"
+
+
+@pytest.mark.parametrize("student", ["ben", "dee"])
+def test_feedback_page_reads_at_every_width(demo_course, student, tmp_path):
+    """The feedback page at 360 to 1920 px: no word of a failed test's message or of the summary
+    is broken across two lines, and the page never scrolls sideways."""
+    _require_browser()
+    from playwright.sync_api import sync_playwright
+
+    FEEDBACK_SHOTS.mkdir(parents=True, exist_ok=True)
+    page_path = _feedback_page(demo_course, student)
+    with sync_playwright() as pw:
+        browser = pw.chromium.launch(executable_path=_chromium(), args=CHROMIUM_ARGS,
+                                     headless=True, env={**os.environ, "HOME": str(tmp_path)})
+        try:
+            page = browser.new_page(viewport={"width": 1400, "height": 1000})
+            page.goto(page_path.as_uri(), wait_until="load")
+            page.evaluate("() => document.fonts.ready")
+            problems = []
+            for width in FEEDBACK_WIDTHS:
+                page.set_viewport_size({"width": width, "height": 1000})
+                seen = page.evaluate(BROKEN_WORDS_JS)
+                assert seen["roots"] >= 2 and seen["words"] > 100, seen  # the page was read
+                if seen["broken"]:
+                    problems.append(f"{width} px: words broken across lines: {seen['broken']}")
+                scroll = page.evaluate("() => [document.documentElement.scrollWidth, "
+                                       "document.body.scrollWidth, innerWidth]")
+                if max(scroll[:2]) > scroll[2]:
+                    problems.append(f"{width} px: the page scrolls sideways "
+                                    f"(scrollWidth {max(scroll[:2])} > {scroll[2]})")
+                page.screenshot(path=FEEDBACK_SHOTS / f"{student}-{width}.png")
+            assert not problems, "\n".join(problems)
+        finally:
+            browser.close()
+
+
 if __name__ == "__main__":  # pragma: no cover - run alone: python tests/test_student_browser.py
     sys.exit(pytest.main([__file__, "-v"]))

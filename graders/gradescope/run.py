@@ -248,29 +248,24 @@ def collect(course: Path, config: dict, student: str) -> Graded:
 
 
 def cell_results(nb) -> dict[str, CellResult]:
-    """Each graded cell's diagnosis code and messages: its errors (``AssertionError: ...``) and
-    what it wrote to stderr (nbgrader scores a test that did 0), after the feedback's own
-    redaction of hidden test code (:class:`~graders.preprocessors.RedactHiddenTests`)."""
+    """Each graded cell's diagnosis code and its one message for the student
+    (:func:`graders.feedback_text.test_results`: the text the feedback page shows), after the
+    feedback's own redaction of hidden test code
+    (:class:`~graders.preprocessors.RedactHiddenTests`)."""
+    from ..feedback_text import test_results
     from ..preprocessors.redact_hidden_tests import RedactHiddenTests
 
     nb, _ = RedactHiddenTests().preprocess(nb, {})
+    texts = {r.grade_id: r.text for r in test_results(nb)}
     out = {}
     for cell in nb.cells:
         meta = cell.metadata.get("nbgrader", {})
         if cell.cell_type != "code" or not meta.get("grade"):
             continue
         result = CellResult(code=cell.metadata.get("graders", {}).get("code", "") or "")
-        for output in cell.get("outputs", []):
-            if output.get("output_type") == "error":
-                line = f"{output.get('ename', 'Error')}: {output.get('evalue', '')}".strip()
-            elif output.get("output_type") == "stream" and output.get("name") == "stderr":
-                line = "Written to stderr (a test that writes to stderr fails): " + (
-                    output.get("text", "").strip())
-            else:
-                continue
-            line = line if len(line) <= MAX_LINE else line[:MAX_LINE] + " ..."
-            if line not in result.messages:
-                result.messages.append(line)
+        line = texts.get(meta["grade_id"], "")
+        if line:
+            result.messages.append(line if len(line) <= MAX_LINE else line[:MAX_LINE] + " ...")
         out[meta["grade_id"]] = result
     return out
 
@@ -298,9 +293,7 @@ def compose(config: dict, graded: Graded) -> dict:
             output = "Passed."
         else:
             lines = cell.messages or [f"This test scored {score:g} of {max_score:g} points."]
-            if cell.code:
-                lines.append(f"(diagnosis: {cell.code})")
-            output = "\n".join(lines)
+            output = "\n".join(lines)  # the diagnosis code is in extra_data, for the instructor
             if len(output) > MAX_TEST_OUTPUT:
                 output = output[:MAX_TEST_OUTPUT] + "\n[... cut]"
         tests.append({

@@ -27,6 +27,7 @@ from __future__ import annotations
 from nbgrader.api import Gradebook
 from traitlets import Float, Unicode
 
+from ..feedback_text import gradebook_lines
 from .common import (
     LmsExportError,
     LmsExportPlugin,
@@ -59,8 +60,9 @@ class MoodleExportPlugin(LmsExportPlugin):
         "", help="Name of the grade column written. Default: the nbgrader assignment id.",
     ).tag(config=True)
     feedback_column = Unicode(
-        "", help="Also write a feedback column with this name (a line saying the points and any "
-                 "late penalty). Default: no feedback column.",
+        "", help="Also write a feedback column with this name (the points, any late penalty, "
+                 "and what the feedback page says about each failed test). Default: no "
+                 "feedback column.",
     ).tag(config=True)
     grade_max = Float(
         0.0, help="Rescale points so that full marks are this grade (e.g. 100 for a Moodle grade "
@@ -146,8 +148,9 @@ class MoodleExportPlugin(LmsExportPlugin):
                 if student.points * factor > MOODLE_DEFAULT_MAX_GRADE:
                     too_high.append(f"{student.student_id} ({grade})")
             out = [identifier, grade]
-            if self.feedback_column:
-                out.append(self.feedback(student, scores.max_score))
+            if self.feedback_column:  # the points, then what the feedback page says
+                out.append(" ".join([self.feedback(student, scores.max_score), *gradebook_lines(
+                    gradebook, scores.name, student.student_id)]))
             rows.append(out)
 
         nbgrader_keys = {s.strip().casefold() for s in scores.all_student_ids}

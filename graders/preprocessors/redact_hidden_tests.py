@@ -55,9 +55,9 @@ class RedactHiddenTests(ClearHiddenTests):
 
     def preprocess_cell(self, cell: NotebookNode, resources, cell_index: int):
         meta = cell.get("metadata", {}).get("nbgrader", {})
-        if meta.get("comment"):
-            meta["comment"] = "\n".join(line for line in meta["comment"].splitlines()
-                                        if not line.startswith("[review]"))
+        if meta.get("comment"):  # the gradebook's, which quotes what the student's code raised
+            meta["comment"] = self._scrub("\n".join(line for line in meta["comment"].splitlines()
+                                                    if not line.startswith("[review]")))
         if cell.cell_type != "code":
             return cell, resources
         if utils.is_grade(cell) and self._remove_hidden_test_region(cell):
