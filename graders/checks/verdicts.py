@@ -308,7 +308,8 @@ class Judge:
                           f"Exercise {ex.number}: your code does not assign {name}. Store your "
                           f"result in a variable named {name} in the exercise's cell.")
 
-    def _typed_in(self, ex: Exercise, name: str, seeded: dict, fresh: dict) -> Verdict | None:
+    def _typed_in(self, ex: Exercise, name: str, seeded: dict, fresh: dict,
+                  fitted: bool = True) -> Verdict | None:
         """Fails an answer fitted to the lesson's data: the same on new inputs, or right on the
         lesson's data only. (The expected values on new inputs are never shown: they would
         tell a student what to type in.)"""
@@ -339,7 +340,7 @@ class Judge:
                               f"code still gives {_fmt(f)}, as on the lesson's data. Compute "
                               f"{name} from the given {', '.join(ex.inputs)} instead of typing a "
                               f"number in or making your own data.")
-        if _close(s, want_s, self.tol) and not _close(f, want_f, self.tol):
+        if fitted and _close(s, want_s, self.tol) and not _close(f, want_f, self.tol):
             return self._fail(ex, "fitted",
                               f"{name} is the lesson's answer on the lesson's data, but not the "
                               f"right answer for other {', '.join(ex.inputs)}: your code must "
@@ -406,9 +407,16 @@ class Judge:
         return Verdict(True)
 
     # exercise 4: the NumPy bridge -------------------------------------------------------------
+    def _wrote_a(self, ex) -> bool:
+        """Whether the exercise's cells wrote into ``a`` with NumPy on new inputs (where the
+        given array is read-only to NumPy, so `a *= 2` raises)."""
+        return any("read-only" in e[1] for e in self._errors(ex, self.fresh))
+
     def _bridge_type(self, ex, names, seeded, fresh) -> Verdict:
-        return (self._present(ex, "b", seeded, fresh) or self._typed_in(ex, "b", seeded, fresh)
-                or Verdict(True))
+        if self._wrote_a(ex):  # the cell stopped at `a *= 2` there: the lesson's run decides
+            return self._present(ex, "b", seeded, seeded) or Verdict(True)
+        return (self._present(ex, "b", seeded, fresh)
+                or self._typed_in(ex, "b", seeded, fresh, fitted=False) or Verdict(True))
 
     def _given_kept(self, ex, seeded, fresh) -> Verdict | None:
         """Fails unless ``a`` is still the array the exercise was given, in both runs (its
@@ -422,6 +430,8 @@ class Judge:
         return None
 
     def _bridge_memory(self, ex, names, seeded, fresh) -> Verdict:
+        if self._wrote_a(ex):  # the cell stopped at `a *= 2` there: the lesson's run decides
+            fresh = seeded
         failed = self._present(ex, "b", seeded, fresh)
         if failed:
             return failed
@@ -442,14 +452,14 @@ class Judge:
         return self._given_kept(ex, seeded, fresh) or Verdict(True)
 
     def _bridge_doubled(self, ex, names, seeded, fresh) -> Verdict:
+        # On new inputs the given array is read-only to NumPy: `a *= 2` fails there, a tensor
+        # sharing its memory (b.mul_(2)) still doubles it.
+        if self._wrote_a(ex) and not self._present(ex, "b", seeded, seeded):
+            mistake = mistake_named(ex, "doubled_a_directly")
+            return self._fail(ex, mistake.code, mistake.says)
         failed = self._present(ex, "b", seeded, fresh) or self._given_kept(ex, seeded, fresh)
         if failed:
             return failed
-        # On new inputs the given array is read-only to NumPy: `a *= 2` fails there, a tensor
-        # sharing its memory (b.mul_(2)) still doubles it.
-        if any("read-only" in e[1] for e in self._errors(ex, self.fresh)):
-            mistake = mistake_named(ex, "doubled_a_directly")
-            return self._fail(ex, mistake.code, mistake.says)
         for data, run, where in ((seeded, "seeded", ""),
                                  (fresh, "fresh", " when your code runs on a new array")):
             before = self._inputs(ex, run)["a"]
