@@ -450,7 +450,7 @@ def _refuse_audit_hooks(event, args) -> None:
         raise RuntimeError("audit hooks are not available while grading")
 
 
-def _repeat(shell, hooks, channel, saved, cells, names, inject, timeout,
+def _repeat(shell, trace, hooks, channel, saved, cells, names, inject, timeout,
             values=probe.values) -> dict | None:
     """Run an exercise's cells again from the namespace they started with, on the same inputs
     (``inject``: put back in case the first run changed them in place), output muted; then put
@@ -463,6 +463,10 @@ def _repeat(shell, hooks, channel, saved, cells, names, inject, timeout,
     shell.user_ns.clear()
     shell.user_ns.update(saved)
     probe.inject(shell.user_ns, inject)
+    if trace is not None:  # inputs bound anew (the first run changed them in place) are marked
+        for name in inject:
+            if shell.user_ns.get(name) is not saved.get(name):
+                trace.label(name, shell.user_ns.get(name))
     hooks.restore()
     channel.muted, shell.reporting = True, False
     try:
@@ -570,7 +574,7 @@ def _run_steps(spec: dict, channel: Channel) -> None:
             data["threads"] = outside.foreign
             options = step[3] if len(step) > 3 else {}
             if options.get("recheck") is not None:
-                data["repeat"] = _repeat(shell, hooks, channel, saved.get(key),
+                data["repeat"] = _repeat(shell, trace, hooks, channel, saved.get(key),
                                          options["recheck"], options["outputs"],
                                          options.get("inject") or {}, timeout)
             kept, given = {}, {}
