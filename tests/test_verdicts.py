@@ -437,3 +437,51 @@ def test_an_exercises_cells_are_found_from_its_answer_cell_even_when_tests_moved
     steps = [s[1] if s[0] != "cell" else s[1] for s in plan.seeded if s[0] in ("extract", "cell")]
     answer = ids.index("single_layer_sum")
     assert steps[steps.index(answer) + 1] == "single_layer_sum"  # read right after its cells
+
+
+# --------------------------------------------------------------------------- bindings, review
+@pytest.mark.parametrize(("source", "binds"), [
+    ("y = activation(torch.mm(features, weights.view(5, 1)) + bias)", True),
+    ("y_sum = y\ny = y_sum * 1", True),
+    ("h, output = 1, 2\ny = h", True),
+    ("for y in [1]:\n    pass", True),
+    ("if (y := 3):\n    pass", True),
+    ("%%time\ny = 1", True),
+    ("%time y = 1", True),
+    ("globals()['y'] = 1", True),
+    ("def f():\n    global y\n    y = 1\nf()", True),
+    ("from math import pi as y", True),
+    ("# YOUR CODE HERE\nraise NotImplementedError()", False),
+    ("print(y)\ny_sum = y", False),
+    ("exec('y = 1')", False),
+    ("y.add_(0)", False),
+])
+def test_an_exercise_binds_its_answer_only_by_its_own_code(source, binds):
+    from graders.checks.bindings import bound
+    assert ("y" in bound([source])) is binds
+
+
+def test_the_plan_records_which_answers_each_exercise_binds():
+    nb = _notebook({"single_layer_sum": "y = 1", "multilayer": "h = 1\nraise NotImplementedError"})
+    plan = probes.plan(nb, b"k")
+    assert plan.assigned["single_layer_sum"] == ["y"]
+    assert plan.assigned["single_layer_mm"] == [] and plan.assigned["multilayer"] == ["h"]
+
+
+@pytest.mark.parametrize("line", [
+    "m = torch.overrides._get_current_function_mode()",
+    "from torch.overrides import _get_current_function_mode",
+    "torch._C._pop_torch_function_stack()",
+    "sys.setprofile(f)", "sys.settrace(f)", "sys.addaudithook(f)",
+    "threading.setprofile(f)", "import threading", "import _thread", "gc.callbacks.append(f)",
+])
+def test_the_review_list_flags_hooks_threads_and_torch_internals(line):
+    from graders.review import scan_cell
+    assert scan_cell(1, "import sys, gc, torch\n" + line), line
+
+
+def test_the_review_list_leaves_a_students_own_function_mode_alone():
+    from graders.review import scan_cell
+    source = ("from torch.overrides import TorchFunctionMode\n"
+              "class Logged(TorchFunctionMode):\n  pass")
+    assert not scan_cell(1, source)
