@@ -432,7 +432,7 @@ class Judge:
     def _bridge_memory(self, ex, names, seeded, fresh) -> Verdict:
         if self._wrote_a(ex):  # the cell stopped at `a *= 2` there: the lesson's run decides
             fresh = seeded
-        failed = self._present(ex, "b", seeded, fresh)
+        failed = self._present(ex, "b", seeded, fresh) or self._given_kept(ex, seeded, fresh)
         if failed:
             return failed
         for data, where in ((seeded, ""), (fresh, " when your code runs on a new array")):
@@ -449,7 +449,7 @@ class Judge:
                 mistake = mistake_named(ex, "copy" if copied else "doubled_out_of_place")
                 return self._fail(ex, mistake.code, f"b does not share memory with a{where}. "
                                                     f"{mistake.says}")
-        return self._given_kept(ex, seeded, fresh) or Verdict(True)
+        return Verdict(True)
 
     def _bridge_doubled(self, ex, names, seeded, fresh) -> Verdict:
         # On new inputs the given array is read-only to NumPy: `a *= 2` fails there, a tensor
