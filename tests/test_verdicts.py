@@ -485,3 +485,16 @@ def test_the_review_list_leaves_a_students_own_function_mode_alone():
     source = ("from torch.overrides import TorchFunctionMode\n"
               "class Logged(TorchFunctionMode):\n  pass")
     assert not scan_cell(1, source)
+
+
+def test_the_scaled_product_always_moves_the_answer_far_enough():
+    """On every draw, an answer through the grader's scaled product is at least FAR from the
+    plain one, so a sum of products can never pass for a product (nor the reverse)."""
+    nb = _notebook()
+    for n in range(200):
+        plan = probes.plan(nb, f"key {n}".encode())
+        for exercise in ("single_layer_sum", "single_layer_mm"):
+            ex, inputs = EXERCISES[exercise], plan.fresh_inputs[exercise]
+            plain = ex.reference(inputs)["y"][0][0]
+            scaled = ex.reference(probes.scaled_inputs(ex, inputs, plan.scale[exercise]))
+            assert abs(scaled["y"][0][0] - plain) >= probes.FAR
