@@ -30,6 +30,7 @@ ignores it).
 
 from __future__ import annotations
 
+import builtins
 import codecs
 import fcntl
 import gc
@@ -389,14 +390,17 @@ class _Outside:
     """What code outside an exercise's own cells could use to put an answer in place while those
     cells run, as the template left it, put back before each exercise (``forget``): profile and
     trace hooks, import hooks, ``gc`` callbacks, signal handlers and CPU timers, torch function
-    and dispatch modes left pushed. A hook cannot be taken back from a thread that is still
-    running or from an audit hook, so those are refused (audit hooks) or reported (threads alive
-    when the exercise began: the judge then refuses the exercise's answers)."""
+    and dispatch modes left pushed, ``sys`` hooks and streams, replaced builtins. A hook cannot
+    be taken back from a thread that is still running or from an audit hook, so those are
+    refused (audit hooks) or reported (threads alive when the exercise began: the judge then
+    refuses the exercise's answers)."""
 
     def __init__(self) -> None:
         self.threads = set(sys._current_frames())  # the runner's own (main, output forwarder)
         self.meta_path, self.path_hooks = list(sys.meta_path), list(sys.path_hooks)
         self.gc_callbacks = list(gc.callbacks)
+        self.sys_hooks = {name: getattr(sys, name) for name in SYS_HOOKS if hasattr(sys, name)}
+        self.builtins = dict(builtins.__dict__)
         self.signals = {}
         for number in range(1, signal.NSIG):
             try:
@@ -416,6 +420,11 @@ class _Outside:
         sys.path_hooks[:] = self.path_hooks
         sys.path_importer_cache.clear()
         gc.callbacks[:] = self.gc_callbacks
+        for name, value in self.sys_hooks.items():
+            setattr(sys, name, value)
+        for name, value in self.builtins.items():
+            if builtins.__dict__.get(name) is not value:
+                builtins.__dict__[name] = value
         for timer in (signal.ITIMER_VIRTUAL, signal.ITIMER_PROF):
             signal.setitimer(timer, 0)
         for number, handler in self.signals.items():
@@ -434,6 +443,11 @@ class _Outside:
             pass
         frames = sys._current_frames()
         self.foreign = [_thread_name(ident) for ident in frames if ident not in self.threads]
+
+
+#: ``sys`` attributes called by code no exercise cell shows (a print, an error, a display).
+SYS_HOOKS = ("stdout", "stderr", "__stdout__", "__stderr__", "excepthook", "unraisablehook",
+             "displayhook", "breakpointhook")
 
 
 def _thread_name(ident: int) -> str:
