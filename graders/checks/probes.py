@@ -301,9 +301,15 @@ def plan(nb, key: bytes) -> ProbePlan:
         # from the namespace they started with: an answer drawn at random changes, one
         # computed from the inputs does not.
         region = result.regions.get(ex.grade_id, [])
-        result.fresh.append([*step, {"recheck": [[i, nb.cells[i].source] for i in region],
-                                     "outputs": list(ex.outputs),
-                                     "inject": _inject_step(ex, result.fresh_inputs)[1]}])
+        options = {"recheck": [[i, nb.cells[i].source] for i in region],
+                   "outputs": list(ex.outputs),
+                   "inject": _inject_step(ex, result.fresh_inputs)[1]}
+        later = list(EXERCISES.values())[ex.number:]
+        if ex.scaled and any(e.scaled and e.data_cell == ex.data_cell for e in later):
+            # the cells up to the next exercise on the same inputs keep the scaled products
+            # (a product made in a scratch cell between them and used there is still one)
+            options["keep_scaling"] = True
+        result.fresh.append([*step, options])
 
     for i, cell in cells:
         for ex in starts.get(i, []):

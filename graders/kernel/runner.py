@@ -593,7 +593,7 @@ def _run_steps(spec: dict, channel: Channel) -> None:
                                          options.get("inject") or {}, timeout)
             kept, given = {}, {}
             held.clear()
-            if trace is not None:
+            if trace is not None and not options.get("keep_scaling"):
                 trace.scale = None
                 trace.watching = False  # until the next exercise's inputs are labelled
                 if current_mode() is trace:  # (not if the student's code pushed a mode over it)
