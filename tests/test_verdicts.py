@@ -110,6 +110,8 @@ def test_the_fresh_run_injects_after_the_data_cell_and_before_each_exercise():
     assert [s["input"] for s in scaled] == ["weights", "weights"]  # exercises 1 and 2
     assert all(-2 <= s["by"] <= -1 for s in scaled)
     assert not [s for s in plan.main if s[0] == "label" and len(s) > 2]  # not in the shown run
+    kept_on = [s[1] for s in plan.fresh if s[0] == "extract" and s[3].get("keep_scaling")]
+    assert kept_on == ["single_layer_sum"]  # on until exercise 2, which shares its inputs
     json.dumps(plan.fresh)  # plain data only
 
 
