@@ -63,6 +63,10 @@ GENERAL = {
     "not_real": "complex numbers instead of real ones",
     "typed_in": "the answer does not change with the inputs: typed in, or computed from data "
                 "the student made up",
+    "random": "the answer changes by itself: two runs of the exercise's cells on the same "
+              "inputs gave different answers (random numbers, values from outside)",
+    "outside": "a thread started in an earlier cell was still running when the exercise "
+               "began: the grader cannot tell which code made the answer",
     "not_done": "not done: `raise NotImplementedError()` left in the exercise",
     "not_assigned": "the variable is never assigned",
     "error": "the exercise's code raised an error",

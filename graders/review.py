@@ -40,8 +40,16 @@ ATTRIBUTES = {
     ("sys", "excepthook"): "IPython internals", ("sys", "exit"): "processes",
     ("sys", "stdout"): "IPython internals", ("sys", "stderr"): "IPython internals",
     ("gc", "get_objects"): "introspection", ("gc", "get_referrers"): "introspection",
-    ("gc", "get_referents"): "introspection",
+    ("gc", "get_referents"): "introspection", ("gc", "callbacks"): "introspection",
+    ("sys", "addaudithook"): "introspection", ("sys", "setswitchinterval"): "introspection",
+    ("sys", "_current_frames"): "introspection", ("threading", "setprofile"): "introspection",
+    ("threading", "settrace"): "introspection", ("threading", "setprofile_all_threads"):
+    "introspection", ("threading", "settrace_all_threads"): "introspection",
 }
+#: Private parts of torch that reach the grader's trace (a TorchFunctionMode) or the dispatcher's
+#: mode stacks: ``torch.overrides._get_current_function_mode()``, ``torch._C._pop_...``.
+TORCH_INTERNALS = ("torch.overrides._", "torch._C._", "torch.utils._python_dispatch",
+                   "torch._C.DisableTorchFunction")
 OS_CALLS = {
     "fork": "processes", "forkpty": "processes", "kill": "processes", "killpg": "processes",
     "setsid": "processes", "setpgid": "processes", "system": "processes", "popen": "processes",
@@ -130,6 +138,9 @@ class _Scanner(ast.NodeVisitor):
                 self.hit(node, OS_CALLS[alias.name], f"imports {full}")
             if (top, alias.name) in ATTRIBUTES:
                 self.hit(node, ATTRIBUTES[(top, alias.name)], f"imports {full}")
+            if full.startswith(TORCH_INTERNALS) or (node.module or "").startswith(
+                    TORCH_INTERNALS):
+                self.hit(node, "introspection", f"imports {full} (torch internals)")
         self.generic_visit(node)
 
     # names and attributes ------------------------------------------------------------------
@@ -141,7 +152,9 @@ class _Scanner(ast.NodeVisitor):
     def visit_Attribute(self, node) -> None:
         dotted = self._resolve(_name(node))
         parts = dotted.split(".")
-        if len(parts) >= 2 and (parts[0], parts[1]) in ATTRIBUTES:
+        if dotted.startswith(TORCH_INTERNALS):
+            self.hit(node, "introspection", f"uses {dotted} (torch internals)")
+        elif len(parts) >= 2 and (parts[0], parts[1]) in ATTRIBUTES:
             self.hit(node, ATTRIBUTES[(parts[0], parts[1])], f"uses {parts[0]}.{parts[1]}")
         elif len(parts) >= 2 and parts[0] == "os" and parts[1] in OS_CALLS:
             self.hit(node, OS_CALLS[parts[1]], f"uses os.{parts[1]}")

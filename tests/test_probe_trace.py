@@ -121,3 +121,89 @@ def test_a_subclass_is_read_as_the_tensor_it_is():
 
     info = probe.describe(torch.full((1, 1), 0.5).as_subclass(AlwaysEqual))
     assert info["kind"] == "tensor" and info["exact"] is False and info["values"] == [[0.5]]
+
+
+# ------------------------------------------------------------------ the fresh run's scaled product
+FACTOR = -1.5
+MORE_PRODUCTS = {
+    "vecdot": "y = activation(torch.linalg.vecdot(features, weights).view(1, 1) + bias)",
+    "dot of flattened": "y = activation(torch.dot(features.view(-1), weights.view(-1)) + bias)",
+    "inner": "y = activation(torch.inner(features, weights) + bias)",
+    "Parameter of a clone under no_grad": (
+        "with torch.no_grad():\n    w = nn.Parameter(weights.clone())\n"
+        "    y = activation(features @ w.T + bias)"),
+    "product in an earlier scratch cell": ("p = torch.mm(features, weights.T)\n"
+                                           "y = activation(p + bias)"),
+}
+
+
+def _scaled_run(code: str):
+    inputs = _neuron_inputs()
+    ns = {"torch": torch, "nn": nn, "F": F, "np": np,
+          "activation": lambda x: 1 / (1 + torch.exp(-x))}
+    exec("def helper(f, w):\n    return activation(torch.mm(f, w.view(5, 1)) + bias)", ns)
+    ns.update(inputs)
+    trace = probe.Trace()
+    for name, value in inputs.items():
+        trace.label(name, value)
+    trace.watching, trace.scale = True, ("weights", FACTOR)
+    with trace:
+        exec(code, ns)
+    f, w, b = (inputs[n].double() for n in ("features", "weights", "bias"))
+    plain = torch.sigmoid(f @ w.T + b)
+    return ns["y"].double().reshape(1, 1), plain, torch.sigmoid(f @ (FACTOR * w).T + b)
+
+
+@pytest.mark.parametrize("code", [*MATRIX_PRODUCTS.values(), *MORE_PRODUCTS.values()],
+                         ids=[*MATRIX_PRODUCTS, *MORE_PRODUCTS])
+def test_in_the_fresh_run_every_matrix_product_sees_the_scaled_weights(code):
+    """Whatever the spelling, an answer that comes out of a product of the inputs has the values
+    of weights times the grader's factor; the judge reads only those values."""
+    y, plain, scaled = _scaled_run(code)
+    assert torch.allclose(y, scaled, atol=1e-5) and not torch.allclose(y, plain, atol=1e-3)
+
+
+def test_a_jit_script_helper_runs_as_python_and_its_product_is_scaled():
+    torch.jit._state.disable()  # as the runner does in its child
+    try:
+        y, _, scaled = _scaled_run(
+            "@torch.jit.script\ndef product(x, w):\n    return torch.mm(x, w)\n"
+            "y = activation(product(features, weights.view(5, 1)) + bias)")
+    finally:
+        torch.jit._state.enable()
+    assert torch.allclose(y, scaled, atol=1e-5)
+
+
+@pytest.mark.parametrize("code", [*NOT_PRODUCTS.values()][:2] + [
+    "y = activation(torch.sum(features * weights) + bias + 0 * torch.mm(features, weights.T))",
+    "p = torch.mm(features, weights.T)\ny = activation((features * weights).sum(1, True) + bias)",
+], ids=["a sum", "a sum next to an unrelated mm", "a product times zero", "a rowwise sum"])
+def test_a_sum_of_products_keeps_the_plain_values(code):
+    y, plain, _ = _scaled_run(code)
+    assert torch.allclose(y, plain, atol=1e-5)
+
+
+def test_a_read_only_array_refuses_numpy_writes_but_not_a_tensor_sharing_it():
+    ns = {}
+    probe.inject(ns, {"a": {"kind": "ndarray", "dtype": "float64", "values": [[0.5, 0.25]],
+                            "readonly": True}})
+    a = ns["a"]
+    with pytest.raises(ValueError, match="read-only"):
+        a *= 2
+    with pytest.raises(ValueError):
+        a.flags.writeable = True
+    with pytest.warns(UserWarning):
+        b = torch.from_numpy(a)
+    b.mul_(2)
+    assert a.tolist() == [[1.0, 0.5]] and np.shares_memory(a, b.numpy())
+
+
+def test_extract_reads_an_answer_the_exercise_did_not_rebind_as_missing():
+    old, given = torch.ones(1, 1), np.zeros((2, 2))
+    ns = {"y": old, "a": given}
+    data = probe.extract(ns, ["y", "a"], None, kept={"y": old}, given={"a": given})
+    assert data["names"]["y"] == {"kind": "missing", "kept": True}
+    assert data["given"]["a"]["same"] is True
+    ns["y"], ns["a"] = torch.zeros(1, 1), given.copy()
+    data = probe.extract(ns, ["y", "a"], None, kept={"y": old}, given={"a": given})
+    assert data["names"]["y"]["kind"] == "tensor" and data["given"]["a"]["same"] is False

@@ -104,8 +104,14 @@ def test_the_fresh_run_injects_after_the_data_cell_and_before_each_exercise():
     extracts = [s for s in plan.seeded if s[0] == "extract"]
     assert [s[:3] for s in extracts] == [s[:3] for s in plan.fresh if s[0] == "extract"]
     assert [s[1] for s in extracts] == list(EXERCISES)  # once per exercise, after its cells
-    rechecks = [s[1] for s in plan.fresh if s[0] == "extract" and len(s) > 3]
-    assert rechecks == ["single_layer_mm"]  # the exercise whose test asks how y was computed
+    repeats = [s[1] for s in plan.fresh if s[0] == "extract" and len(s) > 3]
+    assert repeats == list(EXERCISES)  # each exercise's cells run twice on the same inputs
+    scaled = [s[2]["scale"] for s in plan.fresh if s[0] == "label" and len(s) > 2]
+    assert [s["input"] for s in scaled] == ["weights", "weights"]  # exercises 1 and 2
+    assert all(-2 <= s["by"] <= -1 for s in scaled)
+    assert not [s for s in plan.main if s[0] == "label" and len(s) > 2]  # not in the shown run
+    kept_on = [s[1] for s in plan.fresh if s[0] == "extract" and s[3].get("keep_scaling")]
+    assert kept_on == ["single_layer_sum"]  # on until exercise 2, which shares its inputs
     json.dumps(plan.fresh)  # plain data only
 
 
@@ -172,14 +178,30 @@ def _tensor(values, marks=("features", "weights", "matmul")):
             "marks": list(marks)}
 
 
-def _judge(answers: dict, exercise="single_layer_sum", errors=None, replaced=()):
-    """A judge whose runs report ``answers(inputs)`` for every test of ``exercise``."""
+def _judge(answers: dict, exercise="single_layer_sum", errors=None, replaced=(),
+           through_product=False, fresh=None, assigned=None, fresh_errors=None):
+    """A judge whose runs report ``answers(inputs)`` for every test of ``exercise``: on new
+    inputs ``through_product`` gives it the inputs its matrix products saw (weights times the
+    grader's factor); ``fresh`` adds to what the fresh run reports; ``assigned``: the names the
+    exercise's cells bind (by default its answers)."""
     plan = probes.plan(_notebook(), b"k")
+    plan.assigned = {e: list(EXERCISES[e].outputs) for e in EXERCISES}
+    if assigned is not None:
+        plan.assigned[exercise] = list(assigned)
+    ex = EXERCISES[exercise]
+    fresh_inputs = plan.fresh_inputs[exercise]
+    if through_product:
+        fresh_inputs = probes.scaled_inputs(ex, fresh_inputs, plan.scale[exercise])
     runs = []
-    for name, inputs in (("seeded", REFERENCE[exercise]["inputs"]),
-                         ("fresh", plan.fresh_inputs[exercise])):
+    for name, inputs in (("seeded", REFERENCE[exercise]["inputs"]), ("fresh", fresh_inputs)):
         data = {"names": answers(inputs), "replaced": list(replaced), "inplace": []}
-        cell_errors = {i: e for i in plan.regions[exercise] for e in (errors or [])}
+        if name == "fresh":
+            data.update(fresh or {})
+            if through_product and "weights" in data["names"]:  # weights itself is not scaled
+                plain = answers(plan.fresh_inputs[exercise])["weights"]
+                data["names"]["weights"] = plain
+        errs = fresh_errors if name == "fresh" and fresh_errors is not None else errors
+        cell_errors = {i: e for i in plan.regions[exercise] for e in (errs or [])}
         runs.append(Run({exercise: data}, cell_errors, name))
     return Judge(plan, *runs, REFERENCE)
 
@@ -257,11 +279,28 @@ def test_any_answer_kept_to_the_last_bit_is_typed_in():
     assert judge.test("test_single_layer_sum_shape").code == "single_layer_sum.typed_in"
 
 
-def test_a_random_answer_earns_the_shape_point_only():
+def test_a_random_answer_earns_no_point():
+    """Drawn afresh on every run: the grader's second run of the exercise's cells on the same
+    inputs gives another answer, so it does not follow the inputs (shape point included)."""
     rng = random.Random(3)
-    judge = _judge(lambda i: {"y": _tensor([[rng.random()]])})
-    assert judge.test("test_single_layer_sum_shape").passed
-    assert judge.test("test_single_layer_sum_value").code == "single_layer_sum.wrong_value"
+    judge = _judge(lambda i: {"y": _tensor([[rng.random()]])}, fresh={"repeat": {"y": False}})
+    for part in ("shape", "value"):
+        verdict = judge.test(f"test_single_layer_sum_{part}")
+        assert verdict.code == "single_layer_sum.random" and "two different answers" in (
+            verdict.message)
+    honest = _judge(lambda i: {"y": _tensor(_neuron(i, bias=False))},
+                    fresh={"repeat": {"y": True}})
+    assert honest.test("test_single_layer_sum_shape").passed
+
+
+@pytest.mark.parametrize("noise", [0.002, -0.004])
+def test_the_lessons_answer_with_noise_earns_no_point(noise):
+    """The lesson's answer plus noise (os.urandom, say): near it on both runs although the new
+    inputs move the right answer at least 1e-2 away."""
+    rng = random.Random(7)
+    judge = _judge(lambda i: {"y": _tensor([[0.15950656 + noise * rng.random()]])})
+    for part in ("shape", "value"):
+        assert judge.test(f"test_single_layer_sum_{part}").code == "single_layer_sum.typed_in"
 
 
 def test_a_python_number_is_diagnosed():
@@ -290,12 +329,93 @@ def test_the_method_point_needs_a_matrix_product_and_weights_left_alone():
             return {"y": _tensor(_neuron(i), marks), "weights": _tensor(w, ())}
         return make
 
-    assert _judge(answers(("features", "weights", "matmul")), "single_layer_mm").test(
-        "test_single_layer_mm_method").passed
-    assert _judge(answers(("features", "weights")), "single_layer_mm").test(
-        "test_single_layer_mm_method").code == "single_layer_mm.no_matrix_product"
-    assert _judge(answers(("features", "weights", "matmul"), (5, 1)), "single_layer_mm").test(
+    through = _judge(answers(("features", "weights", "matmul")), "single_layer_mm",
+                     through_product=True)
+    for part in ("shape", "value", "method"):
+        assert through.test(f"test_single_layer_mm_{part}").passed
+    # The trace's marks alone earn nothing: the values on new inputs must come out of the
+    # scaled product (a sum of products, or a product added times zero, gives the plain ones).
+    plain = _judge(answers(("features", "weights", "matmul")), "single_layer_mm")
+    assert plain.test("test_single_layer_mm_value").passed
+    assert plain.test("test_single_layer_mm_method").code == "single_layer_mm.no_matrix_product"
+    assert _judge(answers(("features", "weights", "matmul"), (5, 1)), "single_layer_mm",
+                  through_product=True).test(
         "test_single_layer_mm_method").code == "single_layer_mm.weights_changed"
+
+
+def test_a_mistake_through_a_matrix_product_is_still_named():
+    verdict = _judge(lambda i: {"y": _tensor(_neuron(i, bias=False)), "weights":
+                                _tensor(i["weights"], ())}, "single_layer_mm",
+                     through_product=True).test("test_single_layer_mm_value")
+    assert verdict.code == "single_layer_mm.no_bias"
+
+
+def test_a_mistake_is_named_whatever_the_shape():
+    """y = activation(torch.sum(features * weights)): a 0-d tensor, the commonest mistake in its
+    commonest form. The message names it and says what to do about the shape."""
+    def scalar(i):
+        return {"y": {"kind": "tensor", "type": "Tensor", "exact": True, "shape": [],
+                      "dtype": "float32", "values": _neuron(i, bias=False)[0][0]}}
+    for part in ("shape", "value"):
+        verdict = _judge(scalar).test(f"test_single_layer_sum_{part}")
+        assert verdict.code == "single_layer_sum.no_bias", verdict
+        assert "shape (1, 1), but it has shape ()" in verdict.message
+        assert "the bias is missing" in verdict.message and "fix the shape" in verdict.message
+    one = lambda i: {"y": {**scalar(i)["y"], "shape": [1], "values": [_neuron(i)[0][0]]}}  # noqa: E731
+    verdict = _judge(one).test("test_single_layer_sum_shape")
+    assert verdict.code == "single_layer_sum.wrong_shape" and "values are right" in (
+        verdict.message)
+
+
+def test_an_answer_the_exercises_cells_do_not_bind_is_not_theirs():
+    """A thread or hook from an earlier cell put y in place: the exercise's own cells never bind
+    it, so it is not done, whatever the value."""
+    judge = _judge(lambda i: {"y": _tensor(_neuron(i))}, "single_layer_mm", assigned=(),
+                   errors=[["NotImplementedError", ""]], through_product=True)
+    for part in ("shape", "value", "method"):
+        assert judge.test(f"test_single_layer_mm_{part}").code == "single_layer_mm.not_done"
+    kept = _judge(lambda i: {"y": {"kind": "missing", "kept": True}})
+    assert kept.test("test_single_layer_sum_shape").code == "single_layer_sum.not_assigned"
+
+
+def test_a_thread_alive_when_the_exercise_began_voids_its_answers():
+    judge = _judge(lambda i: {"y": _tensor(_neuron(i))}, fresh={"threads": ["Thread-1 (keep)"]})
+    verdict = judge.test("test_single_layer_sum_value")
+    assert verdict.code == "single_layer_sum.outside" and "Thread-1 (keep)" in verdict.message
+
+
+def _bridge(i, doubled=True, same=True, shared=True, offset=0):
+    a = [[2 * x for x in row] for row in i["a"]] if doubled else i["a"]
+    memory = [1000 + offset, 1096 + offset]
+    b = {**_tensor(a, ()), "dtype": "float64", "memory": memory if shared else [5000, 5096]}
+    return {"b": b, "a": {"kind": "ndarray", "type": "ndarray", "shape": [4, 3],
+                          "dtype": "float64", "values": a, "memory": memory}}
+
+
+def _given(i, same=True, doubled=True):
+    a = [[2 * x for x in row] for row in i["a"]] if doubled else i["a"]
+    return {"given": {"a": {"same": same, "memory": [1000, 1096], "values": a}},
+            "inplace": [["mul_", ["a"]]]}
+
+
+def test_exercise_4_counts_the_given_array_only():
+    ex = "numpy_bridge"
+    plan_inputs = probes.plan(_notebook(), b"k").fresh_inputs[ex]
+
+    def judge(same=True, errors=None, fresh_errors=None):
+        j = _judge(lambda i: _bridge(i), ex, errors=errors, fresh_errors=fresh_errors)
+        for run, inputs in ((j.seeded, REFERENCE[ex]["inputs"]), (j.fresh, plan_inputs)):
+            run.extracts[ex].update(_given(inputs, same=same))
+        return j
+
+    for part in ("type", "memory", "doubled"):
+        assert judge().test(f"test_numpy_bridge_{part}").passed, part
+    # a rebound to b.numpy() after doubling a copy: a is no longer the given array
+    assert judge(same=False).test("test_numpy_bridge_memory").code == "numpy_bridge.a_replaced"
+    assert judge(same=False).test("test_numpy_bridge_doubled").code == "numpy_bridge.a_replaced"
+    # a *= 2 on new inputs, where the given array is read-only to NumPy
+    read_only = judge(fresh_errors=[["ValueError", "output array is read-only"]])
+    assert read_only.test("test_numpy_bridge_doubled").code == "numpy_bridge.doubled_a_directly"
 
 
 def test_a_rerun_that_never_reached_the_test_fails_it_with_the_reason():
@@ -319,3 +439,64 @@ def test_an_exercises_cells_are_found_from_its_answer_cell_even_when_tests_moved
     steps = [s[1] if s[0] != "cell" else s[1] for s in plan.seeded if s[0] in ("extract", "cell")]
     answer = ids.index("single_layer_sum")
     assert steps[steps.index(answer) + 1] == "single_layer_sum"  # read right after its cells
+
+
+# --------------------------------------------------------------------------- bindings, review
+@pytest.mark.parametrize(("source", "binds"), [
+    ("y = activation(torch.mm(features, weights.view(5, 1)) + bias)", True),
+    ("y_sum = y\ny = y_sum * 1", True),
+    ("h, output = 1, 2\ny = h", True),
+    ("for y in [1]:\n    pass", True),
+    ("if (y := 3):\n    pass", True),
+    ("%%time\ny = 1", True),
+    ("%time y = 1", True),
+    ("globals()['y'] = 1", True),
+    ("def f():\n    global y\n    y = 1\nf()", True),
+    ("from math import pi as y", True),
+    ("# YOUR CODE HERE\nraise NotImplementedError()", False),
+    ("print(y)\ny_sum = y", False),
+    ("exec('y = 1')", False),
+    ("y.add_(0)", False),
+])
+def test_an_exercise_binds_its_answer_only_by_its_own_code(source, binds):
+    from graders.checks.bindings import bound
+    assert ("y" in bound([source])) is binds
+
+
+def test_the_plan_records_which_answers_each_exercise_binds():
+    nb = _notebook({"single_layer_sum": "y = 1", "multilayer": "h = 1\nraise NotImplementedError"})
+    plan = probes.plan(nb, b"k")
+    assert plan.assigned["single_layer_sum"] == ["y"]
+    assert plan.assigned["single_layer_mm"] == [] and plan.assigned["multilayer"] == ["h"]
+
+
+@pytest.mark.parametrize("line", [
+    "m = torch.overrides._get_current_function_mode()",
+    "from torch.overrides import _get_current_function_mode",
+    "torch._C._pop_torch_function_stack()",
+    "sys.setprofile(f)", "sys.settrace(f)", "sys.addaudithook(f)",
+    "threading.setprofile(f)", "import threading", "import _thread", "gc.callbacks.append(f)",
+])
+def test_the_review_list_flags_hooks_threads_and_torch_internals(line):
+    from graders.review import scan_cell
+    assert scan_cell(1, "import sys, gc, torch\n" + line), line
+
+
+def test_the_review_list_leaves_a_students_own_function_mode_alone():
+    from graders.review import scan_cell
+    source = ("from torch.overrides import TorchFunctionMode\n"
+              "class Logged(TorchFunctionMode):\n  pass")
+    assert not scan_cell(1, source)
+
+
+def test_the_scaled_product_always_moves_the_answer_far_enough():
+    """On every draw, an answer through the grader's scaled product is at least FAR from the
+    plain one, so a sum of products can never pass for a product (nor the reverse)."""
+    nb = _notebook()
+    for n in range(200):
+        plan = probes.plan(nb, f"key {n}".encode())
+        for exercise in ("single_layer_sum", "single_layer_mm"):
+            ex, inputs = EXERCISES[exercise], plan.fresh_inputs[exercise]
+            plain = ex.reference(inputs)["y"][0][0]
+            scaled = ex.reference(probes.scaled_inputs(ex, inputs, plan.scale[exercise]))
+            assert abs(scaled["y"][0][0] - plain) >= probes.FAR

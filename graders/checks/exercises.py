@@ -93,6 +93,7 @@ class Exercise:
     mistakes: tuple[Mistake, ...] = ()
     input_kind: str = "tensor"  # "tensor" (float32) or "ndarray" (float64 in [0, 1))
     watched: tuple[str, ...] = ()  # inputs whose state after the exercise is checked
+    scaled: str = ""  # the input matrix products see scaled in the fresh run (see probes)
 
     @property
     def points(self) -> dict[str, int]:
@@ -166,6 +167,7 @@ EXERCISES: dict[str, Exercise] = {e.grade_id: e for e in (
                     lambda i: {"y": _sigmoid(_add(_mul(i["features"], i["weights"]),
                                                   i["bias"]))}),
         ),
+        scaled="weights",
     ),
     Exercise(
         "single_layer_mm", 2, "given_single_layer_data",
@@ -199,6 +201,7 @@ EXERCISES: dict[str, Exercise] = {e.grade_id: e for e in (
                     "operator."),
         ),
         watched=("weights",),
+        scaled="weights",
     ),
     Exercise(
         "multilayer", 3, "given_multilayer_data",
@@ -261,6 +264,9 @@ EXERCISES: dict[str, Exercise] = {e.grade_id: e for e in (
             Mistake("doubled_a_directly", "a was doubled directly (a *= 2), not through b; the "
                     "exercise asks to double b in place (b.mul_(2) or b *= 2) and see a change "
                     "because they share memory."),
+            Mistake("a_replaced", "a no longer is the given array: a line such as a = ... "
+                    "(a = b.numpy(), say) bound the name to another array; keep the given a, "
+                    "make b from it with torch.from_numpy(a), and double b in place."),
             Mistake("not_doubled", "a and b still hold the original values: nothing was "
                     "doubled; multiply b by 2 in place: b.mul_(2) or b *= 2.",
                     lambda i: {"a": i["a"], "b": i["a"]}),

@@ -15,14 +15,15 @@ The student's cells are known by what they are, not by how they look: the given 
 are the ones carrying the release's nbgrader ids (restored by nbgrader from the gradebook), and
 every other code cell, the answer cells, cells the student added, cells with magics, is the
 student's. An exercise's own cells are the run of the student's cells around its answer cell.
-Before they run, the exercise's answers are forgotten along with any hook earlier cells planted
-(``forget``: a blank exercise cannot inherit ``y`` from the one before) and its inputs are
-marked (``label``, for the trace that tells how ``y`` was computed); right after them, the child
-reads the answers back (``extract``). Where a test asks *how* the answer was computed (exercise
-2's matrix product), the fresh run then runs the exercise's cells once more from the same state
-with every matrix product of the inputs changed, and reports whether the answer changed with it:
-a product added to the answer times zero is not one the answer comes from. Test cells run only
-in ``main``, each after its exercise's answers were read back, so they cannot change them.
+Before they run, whatever hooks earlier cells planted are reset and the names in place are
+noted (``forget``: an answer counts only if the exercise's own cells rebind it, and their source
+must bind it, :mod:`graders.checks.bindings`), and the exercise's inputs are marked (``label``);
+right after them, the child reads the answers back (``extract``). In the fresh run, every matrix
+product of exercise 1's and 2's inputs sees ``weights`` times a factor only the grader knows, so
+an answer that comes out of a matrix product has values no sum of products gives (the method
+point rests on those values), and the exercise's cells then run once more on the same inputs:
+an answer that changes by itself was not computed from them. Test cells run only in ``main``,
+each after its exercise's answers were read back, so they cannot change them.
 
 The fresh inputs come from a generator seeded with an HMAC of the notebook's code under a secret
 kept in the course folder (``.graders/secret``, created on first use, out of the sandbox's
@@ -43,6 +44,7 @@ import struct
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from .bindings import bound
 from .exercises import DATA_CELLS, EXERCISES, TESTS, Exercise
 
 SECRET_FILE = Path(".graders") / "secret"
@@ -59,6 +61,10 @@ class ProbePlan:
     regions: dict = field(default_factory=dict)  # exercise -> its own cells (indices)
     tests: dict = field(default_factory=dict)  # test grade_id -> cell index
     student_cells: list = field(default_factory=list)  # every cell index that is the student's
+    #: exercise -> the names its own cells bind, read from their source (None: not known)
+    assigned: dict = field(default_factory=dict)
+    #: exercise -> how much the fresh run scales the ``scaled`` input inside matrix products
+    scale: dict = field(default_factory=dict)
 
 
 def course_secret(root: str | os.PathLike) -> bytes:
@@ -134,14 +140,37 @@ def _far_from_lesson(exercises: list[Exercise], inputs: dict) -> bool:
     return True
 
 
-def _draw(exercises: list[Exercise], rng: random.Random) -> dict:
+def scaled_inputs(ex: Exercise, inputs: dict, alpha: float) -> dict:
+    """What code whose matrix products see ``ex.scaled`` times ``alpha`` computes from (the
+    fresh run scales that operand of every matrix product of the inputs: see :func:`plan`)."""
+    out = dict(inputs)
+    out[ex.scaled] = [[x * alpha for x in row] for row in inputs[ex.scaled]]
+    return out
+
+
+def _separated(exercises: list[Exercise], inputs: dict, alpha: float) -> bool:
+    """Whether the answer through a scaled matrix product is at least :data:`FAR` from the plain
+    one, so only code whose answer comes out of the product can give it."""
+    for ex in exercises:
+        if not ex.scaled:
+            continue
+        plain, scaled = ex.reference(inputs), ex.reference(scaled_inputs(ex, inputs, alpha))
+        for name in ex.outputs:
+            pairs = zip(sum(plain[name], []), sum(scaled[name], []), strict=True)
+            if max((abs(a - b) for a, b in pairs), default=0.0) < FAR:
+                return False
+    return True
+
+
+def _draw(exercises: list[Exercise], rng: random.Random) -> tuple[dict, float]:
     """Fresh inputs for the exercises that share a data cell, far from the lesson's (see
-    :data:`FAR`)."""
+    :data:`FAR`), and the factor of their matrix products (negative: between -2 and -1)."""
     for _ in range(MAX_DRAWS):
         inputs = fresh_inputs(exercises[0], rng)
-        if _far_from_lesson(exercises, inputs):
+        alpha = -1.0 - rng.random()
+        if _far_from_lesson(exercises, inputs) and _separated(exercises, inputs, alpha):
             break
-    return inputs
+    return inputs, alpha
 
 
 def fresh_inputs(exercise: Exercise, rng: random.Random) -> dict:
@@ -158,9 +187,13 @@ def fresh_inputs(exercise: Exercise, rng: random.Random) -> dict:
 
 
 def _inject_step(ex: Exercise, values: dict) -> list:
+    """Bind the exercise's inputs to the fresh values; arrays are given read-only (backed by
+    immutable bytes), so NumPy cannot write into them: only a tensor sharing their memory can
+    (exercise 4 asks to double ``a`` through ``b``)."""
     kind = "ndarray" if ex.input_kind == "ndarray" else "tensor"
     dtype = "float64" if kind == "ndarray" else "float32"
-    return ["inject", {name: {"kind": kind, "dtype": dtype, "values": values[ex.grade_id][name]}
+    return ["inject", {name: {"kind": kind, "dtype": dtype, "values": values[ex.grade_id][name],
+                              **({"readonly": True} if kind == "ndarray" else {})}
                        for name in ex.inputs}]
 
 
@@ -207,10 +240,6 @@ def _regions(cells, kinds) -> dict[str, list[int]]:
     return regions
 
 
-def _checks_method(ex: Exercise) -> bool:
-    return any(part.check == "method" for part in ex.parts.values())
-
-
 def plan(nb, key: bytes) -> ProbePlan:
     """The seeded and fresh re-runs of ``nb`` (a sanitised notebook) for the HMAC ``key``."""
     rng = random.Random(hmac.new(key, fingerprint(nb), hashlib.sha256).digest())
@@ -222,12 +251,17 @@ def plan(nb, key: bytes) -> ProbePlan:
         if kinds[i] == "test":
             result.tests[_nbgrader(cell)["grade_id"]] = i
     result.regions = _regions(cells, kinds)
-    by_cell: dict[str, dict] = {}  # exercises that share a given cell share its inputs
+    for name, region in result.regions.items():
+        result.assigned[name] = sorted(bound([nb.cells[i].source for i in region])
+                                       & set(EXERCISES[name].outputs))
+    by_cell: dict[str, tuple] = {}  # exercises that share a given cell share its inputs
     for ex in EXERCISES.values():
         if ex.data_cell not in by_cell:
             by_cell[ex.data_cell] = _draw(
                 [e for e in EXERCISES.values() if e.data_cell == ex.data_cell], rng)
-        result.fresh_inputs[ex.grade_id] = by_cell[ex.data_cell]
+        result.fresh_inputs[ex.grade_id] = by_cell[ex.data_cell][0]
+        if ex.scaled:
+            result.scale[ex.grade_id] = by_cell[ex.data_cell][1]
 
     # Where each exercise begins and ends: before its first own cell, after its last (an empty
     # region: right before its first test cell).
@@ -247,22 +281,35 @@ def plan(nb, key: bytes) -> ProbePlan:
     def begin(ex: Exercise) -> None:
         # The fresh inputs again, in case code before this exercise replaced them (a copy of
         # the given cell in an earlier answer, say); then the exercise forgets its answers and
-        # whatever hooks earlier cells planted, and its inputs are marked for the trace.
-        result.fresh.append(_inject_step(ex, result.fresh_inputs))
-        steps = [["forget", list(ex.outputs)], ["label", list(ex.inputs) + list(ex.watched)]]
-        result.main.extend(steps)
-        result.fresh.extend(steps)
-        if _checks_method(ex):
-            result.fresh.append(["snapshot", ex.grade_id])
+        # whatever hooks earlier cells planted, and its inputs are marked for the trace. In the
+        # fresh run every matrix product of the inputs sees the ``scaled`` input times a factor
+        # only the grader chose: an answer that comes out of a product follows it, a sum of
+        # products does not (the judge tells them apart by their values).
+        inject = _inject_step(ex, result.fresh_inputs)
+        result.fresh.append(inject)
+        label = ["label", list(ex.inputs) + list(ex.watched)]
+        result.main.extend([["forget", list(ex.outputs)], label])
+        scale = ({"scale": {"input": ex.scaled, "by": result.scale[ex.grade_id]}}
+                 if ex.scaled else {})
+        result.fresh.extend([["forget", list(ex.outputs)], [*label, scale] if scale else label,
+                             ["snapshot", ex.grade_id]])
 
     def end(ex: Exercise) -> None:
         step = ["extract", ex.grade_id, list(ex.outputs) + list(ex.watched)]
         result.main.append(step)
-        if _checks_method(ex):  # run its cells once more with every matrix product changed
-            region = result.regions.get(ex.grade_id, [])
-            step = [*step, {"recheck": [[i, nb.cells[i].source] for i in region],
-                            "outputs": list(ex.outputs)}]
-        result.fresh.append(step)
+        # The fresh run runs the exercise's cells once more on the same inputs, output muted,
+        # from the namespace they started with: an answer drawn at random changes, one
+        # computed from the inputs does not.
+        region = result.regions.get(ex.grade_id, [])
+        options = {"recheck": [[i, nb.cells[i].source] for i in region],
+                   "outputs": list(ex.outputs),
+                   "inject": _inject_step(ex, result.fresh_inputs)[1]}
+        later = list(EXERCISES.values())[ex.number:]
+        if ex.scaled and any(e.scaled and e.data_cell == ex.data_cell for e in later):
+            # the cells up to the next exercise on the same inputs keep the scaled products
+            # (a product made in a scratch cell between them and used there is still one)
+            options["keep_scaling"] = True
+        result.fresh.append([*step, options])
 
     for i, cell in cells:
         for ex in starts.get(i, []):

@@ -21,12 +21,16 @@ from dataclasses import dataclass
 
 from .exercises import TESTS, Exercise, Matrix, Mistake
 from .exercises import mistake as mistake_named
-from .probes import ProbePlan
+from .probes import ProbePlan, scaled_inputs
 
 TOLERANCE = 1e-4
 #: Values this close on the lesson's data and on new inputs were not computed from the inputs:
 #: two different float32 results of an O(1) quantity are at least ~6e-8 apart.
 SAME = 1e-9
+#: An answer within this of the lesson's answer on the lesson's data *and* on new inputs kept
+#: the lesson's values (noise added): the fresh inputs move every answer at least ``FAR`` (1e-2)
+#: from the lesson's, so a computed answer lands at least ``FAR - NEAR`` away from them.
+NEAR = 5e-3
 
 
 @dataclass
@@ -72,6 +76,29 @@ def _close(a: Matrix | None, b: Matrix | None, tol: float = TOLERANCE) -> bool:
     return True
 
 
+def _flat(info: dict | None) -> list[float] | None:
+    """The values of an answer of any shape (0-d, 1-d, 2-d...) as one flat list."""
+    values = (info or {}).get("values")
+    out: list[float] = []
+
+    def walk(v, depth=0) -> bool:
+        if isinstance(v, (int, float)) and not isinstance(v, bool):
+            out.append(float(v))
+            return True
+        if isinstance(v, list) and depth < 8:
+            return all(walk(x, depth + 1) for x in v)
+        return False
+
+    return out if values is not None and walk(values) else None
+
+
+def _close_flat(a: list[float] | None, b: Matrix | None, tol: float = TOLERANCE) -> bool:
+    if a is None or b is None:
+        return False
+    flat = [x for row in b for x in row]
+    return len(a) == len(flat) and _close([a], [flat], tol)
+
+
 def _fmt(m: Matrix | None) -> str:
     if not m:
         return "?"
@@ -93,6 +120,7 @@ class Judge:
                  tolerance: float = TOLERANCE) -> None:
         self.plan, self.seeded, self.fresh = plan, seeded, fresh
         self.reference, self.tol = reference, tolerance
+        self._worlds: dict[str, bool] = {}  # exercise -> its fresh answers came out of products
 
     # ------------------------------------------------------------------ entry point
     def test(self, test_id: str) -> Verdict:
@@ -119,6 +147,14 @@ class Judge:
                               f"the library's comparison and tensor functions, so no check after "
                               f"that line can pass. Remove the line that assigns to {replaced[0]} "
                               f"and run all cells again.")
+        threads = sorted(set(seeded.get("threads") or []) | set(fresh.get("threads") or []))
+        if threads:
+            outputs = " and ".join(ex.outputs)
+            return self._fail(ex, "outside",
+                              f"A thread started in an earlier cell ({threads[0]}) was still "
+                              f"running while exercise {ex.number} ran, so the grader cannot "
+                              f"tell which code made {outputs}. Stop it before the exercise "
+                              f"(join it, or do not start threads), then run all cells again.")
         check = getattr(self, f"_{part.check}")
         return check(ex, part.names, seeded, fresh)
 
@@ -128,8 +164,44 @@ class Judge:
 
     def _inputs(self, ex: Exercise, run: str) -> dict:
         if run == "fresh":
-            return self.plan.fresh_inputs[ex.grade_id]
+            inputs = self.plan.fresh_inputs[ex.grade_id]
+            if self._through_product(ex):
+                return scaled_inputs(ex, inputs, self.plan.scale[ex.grade_id])
+            return inputs
         return self.reference[ex.grade_id]["inputs"]
+
+    def _through_product(self, ex: Exercise) -> bool:
+        """Whether the exercise's answers on new inputs came out of a matrix product: in the
+        fresh run every matrix product of the inputs saw ``ex.scaled`` times a factor only the
+        grader chose, and the answers are what the reference (or a known mistake) gives on those
+        scaled inputs, not on the plain ones. Decided from values only."""
+        if not ex.scaled or ex.grade_id not in self.plan.scale:
+            return False
+        if ex.grade_id in self._worlds:
+            return self._worlds[ex.grade_id]
+        data = self.fresh.extracts.get(ex.grade_id) or {}
+        names = data.get("names") if isinstance(data, dict) else None
+        plain = self.plan.fresh_inputs[ex.grade_id]
+        scaled = scaled_inputs(ex, plain, self.plan.scale[ex.grade_id])
+        verdict = False
+        if isinstance(names, dict):
+            for compute in [ex.reference] + [m.compute for m in ex.mistakes if m.compute]:
+                hits = []
+                for inputs in (scaled, plain):
+                    try:
+                        want = compute(inputs)
+                    except (ArithmeticError, ValueError, IndexError, KeyError):
+                        want = {}
+                    hits.append(bool(want) and all(
+                        _close_flat(_flat(names.get(n)), want[n], self.tol)
+                        for n in want if n in ex.outputs))
+                if hits[0] and not hits[1]:
+                    verdict = True
+                    break
+                if hits[1]:
+                    break
+        self._worlds[ex.grade_id] = verdict
+        return verdict
 
     def _expected(self, ex: Exercise, run: str) -> dict:
         if run == "fresh":
@@ -140,8 +212,10 @@ class Judge:
         return [run.cell_errors[i] for i in self.plan.regions.get(ex.grade_id, [])
                 if i in run.cell_errors]
 
-    def _diagnose(self, ex: Exercise, seeded: dict, fresh: dict, names) -> Mistake | None:
-        """The known mistake that explains the answers on both runs, if any."""
+    def _diagnose(self, ex: Exercise, seeded: dict, fresh: dict, names,
+                  loose: bool = False) -> Mistake | None:
+        """The known mistake that explains the answers on both runs, if any (``loose``: by
+        their values alone, whatever their shape: a 0-d tensor for a 1 x 1 answer)."""
         for mistake in ex.mistakes:
             if mistake.compute is None:
                 continue
@@ -154,7 +228,8 @@ class Judge:
                     break
                 compared = [n for n in wrong if n in ex.outputs or n in data["names"]]
                 if not compared or not all(
-                        _close(_matrix(data["names"].get(n)), wrong[n], self.tol)
+                        _close_flat(_flat(data["names"].get(n)), wrong[n], self.tol) if loose
+                        else _close(_matrix(data["names"].get(n)), wrong[n], self.tol)
                         for n in compared):
                     ok = False
                     break
@@ -165,6 +240,9 @@ class Judge:
     def _present(self, ex: Exercise, name: str, seeded: dict, fresh: dict) -> Verdict | None:
         """Fails unless ``name`` is a tensor of the right shape in both runs."""
         shape = ex.outputs[name]
+        assigned = self.plan.assigned.get(ex.grade_id)
+        if assigned is not None and name not in assigned:  # the exercise's own cells never
+            return self._missing(ex, name, self.seeded)  # bind it: whatever is there is not theirs
         for data, run in ((seeded, self.seeded), (fresh, self.fresh)):
             info = data["names"].get(name) or {"kind": "missing"}
             where = "" if run is self.seeded else " when your code runs on new inputs"
@@ -182,11 +260,23 @@ class Judge:
                                   f"{info.get('type', info.get('kind'))}. Build it with torch "
                                   f"operations on the given tensors.")
             if _shape(info) != shape:
-                mistake = self._diagnose(ex, seeded, fresh, (name,))
-                says = mistake.says if mistake else ex.shape_hints.get(name, "")
-                return self._fail(ex, mistake.code if mistake else "wrong_shape",
+                mistake = self._diagnose(ex, seeded, fresh, (name,), loose=True)
+                hint = ex.shape_hints.get(name, "")
+                if mistake is not None:
+                    fix = hint.removeprefix("Hint: ")
+                    return self._fail(ex, mistake.code,
+                                      f"{name}{where} should have shape {shape}, but it has "
+                                      f"shape {_shape(info)}. {mistake.says} Then fix the shape: "
+                                      f"{fix}".rstrip())
+                right = all(_close_flat(_flat(d["names"].get(name)),
+                                        self._expected(ex, r)[name], self.tol)
+                            for d, r in ((seeded, "seeded"), (fresh, "fresh")))
+                values = (" Its values are right: only the shape is wrong (keep the result "
+                          "two-dimensional, e.g. no .item(), .squeeze() or torch.sum over the "
+                          "matrix product)." if right else "")
+                return self._fail(ex, "wrong_shape",
                                   f"{name}{where} should have shape {shape}, but it has shape "
-                                  f"{_shape(info)}. {says}".rstrip())
+                                  f"{_shape(info)}.{values} {hint}".rstrip())
             if str(info.get("dtype", "")).startswith("complex"):
                 return self._fail(ex, "not_real", f"{name} should hold real numbers.")
         return None
@@ -218,7 +308,8 @@ class Judge:
                           f"Exercise {ex.number}: your code does not assign {name}. Store your "
                           f"result in a variable named {name} in the exercise's cell.")
 
-    def _typed_in(self, ex: Exercise, name: str, seeded: dict, fresh: dict) -> Verdict | None:
+    def _typed_in(self, ex: Exercise, name: str, seeded: dict, fresh: dict,
+                  fitted: bool = True) -> Verdict | None:
         """Fails an answer fitted to the lesson's data: the same on new inputs, or right on the
         lesson's data only. (The expected values on new inputs are never shown: they would
         tell a student what to type in.)"""
@@ -231,13 +322,25 @@ class Judge:
         # missing B1 lost its shape point once in 1,000 gradings), not typing in.
         unchanged = _close(s, f, self.tol) and (_close(s, want_s, self.tol)
                                                 or _close(s, f, SAME))
-        if unchanged and not _close(want_f, want_s, 10 * self.tol):
+        # The lesson's answer with noise added: near it on both runs, though the new inputs
+        # move the right answer at least FAR away (probes.FAR) and no known mistake explains it.
+        noisy = (_close(s, want_s, NEAR) and _close(f, want_s, NEAR)
+                 and not _close(want_f, want_s, 2 * NEAR)
+                 and self._diagnose(ex, seeded, fresh, (name,)) is None)
+        repeat = (fresh.get("repeat") or {}) if isinstance(fresh.get("repeat"), dict) else {}
+        if repeat.get(name) is False:
+            return self._fail(ex, "random",
+                              f"{name} changes by itself: run twice on the same inputs, your "
+                              f"code gives two different answers, so it is not computed from the "
+                              f"given {', '.join(ex.inputs)}. Compute {name} from them (no random "
+                              f"numbers, no values from outside the notebook).")
+        if (unchanged or noisy) and not _close(want_f, want_s, 10 * self.tol):
             return self._fail(ex, "typed_in",
                               f"{name} does not change when the inputs change: on new inputs your "
                               f"code still gives {_fmt(f)}, as on the lesson's data. Compute "
                               f"{name} from the given {', '.join(ex.inputs)} instead of typing a "
                               f"number in or making your own data.")
-        if _close(s, want_s, self.tol) and not _close(f, want_f, self.tol):
+        if fitted and _close(s, want_s, self.tol) and not _close(f, want_f, self.tol):
             return self._fail(ex, "fitted",
                               f"{name} is the lesson's answer on the lesson's data, but not the "
                               f"right answer for other {', '.join(ex.inputs)}: your code must "
@@ -286,7 +389,8 @@ class Judge:
                                      (fresh, "fresh", " (when your code runs on new inputs)")):
                 info = data["names"].get(watched) or {}
                 values = _matrix(info)
-                inputs = self._inputs(ex, run)
+                inputs = (self.plan.fresh_inputs[ex.grade_id] if run == "fresh"
+                          else self._inputs(ex, run))
                 if _shape(info) != expected_shape or (
                         values is not None and not _close(values, inputs[watched], 1e-6)):
                     mistake = mistake_named(ex, f"{watched}_changed")
@@ -294,23 +398,41 @@ class Judge:
                                       f"{watched} should still have shape {expected_shape} and "
                                       f"its values after exercise {ex.number}{where}, but it has "
                                       f"shape {_shape(info)}. {mistake.says}")
-        sensitive = fresh.get("sensitive") or {}
-        for name in names:
-            marks = (fresh["names"][name] or {}).get("marks") or []
-            # The product must be there and the answer must come from it: when the grader
-            # changed every matrix product of the inputs, the answer must have changed too.
-            if "matmul" not in marks or sensitive.get(name) is False:
-                mistake = mistake_named(ex, "no_matrix_product")
-                return self._fail(ex, mistake.code, f"Exercise {ex.number} asks for a matrix "
-                                                    f"multiplication: {mistake.says}")
+        # The answer must come out of a matrix product of the inputs: on new inputs every
+        # product saw weights times the grader's factor, and the answer's values show it.
+        if not self._through_product(ex):
+            mistake = mistake_named(ex, "no_matrix_product")
+            return self._fail(ex, mistake.code, f"Exercise {ex.number} asks for a matrix "
+                                                f"multiplication: {mistake.says}")
         return Verdict(True)
 
     # exercise 4: the NumPy bridge -------------------------------------------------------------
+    def _wrote_a(self, ex) -> bool:
+        """Whether the exercise's cells wrote into ``a`` with NumPy on new inputs (where the
+        given array is read-only to NumPy, so `a *= 2` raises)."""
+        return any("read-only" in e[1] for e in self._errors(ex, self.fresh))
+
     def _bridge_type(self, ex, names, seeded, fresh) -> Verdict:
-        return self._present(ex, "b", seeded, fresh) or Verdict(True)
+        if self._wrote_a(ex):  # the cell stopped at `a *= 2` there: the lesson's run decides
+            return self._present(ex, "b", seeded, seeded) or Verdict(True)
+        return (self._present(ex, "b", seeded, fresh)
+                or self._typed_in(ex, "b", seeded, fresh, fitted=False) or Verdict(True))
+
+    def _given_kept(self, ex, seeded, fresh) -> Verdict | None:
+        """Fails unless ``a`` is still the array the exercise was given, in both runs (its
+        object and its memory are what the trusted side checks, not a copy named ``a``)."""
+        for data, where in ((seeded, ""), (fresh, " when your code runs on a new array")):
+            given = (data.get("given") or {}).get("a")
+            if not isinstance(given, dict) or given.get("same") is not True:
+                m = mistake_named(ex, "a_replaced")
+                return self._fail(ex, m.code, f"a should still be the given array after your "
+                                              f"code{where}. {m.says}")
+        return None
 
     def _bridge_memory(self, ex, names, seeded, fresh) -> Verdict:
-        failed = self._present(ex, "b", seeded, fresh)
+        if self._wrote_a(ex):  # the cell stopped at `a *= 2` there: the lesson's run decides
+            fresh = seeded
+        failed = self._present(ex, "b", seeded, fresh) or self._given_kept(ex, seeded, fresh)
         if failed:
             return failed
         for data, where in ((seeded, ""), (fresh, " when your code runs on a new array")):
@@ -320,7 +442,9 @@ class Judge:
                 return self._fail(ex, m.code, f"b should have dtype torch.float64 (the dtype of "
                                               f"a){where}, but it has torch.{b.get('dtype')}. "
                                               f"{m.says}")
-            if not _overlap(b.get("memory"), a.get("memory")):
+            given = (data.get("given") or {}).get("a") or {}
+            if not _overlap(b.get("memory"), a.get("memory")) or not _overlap(
+                    b.get("memory"), given.get("memory")):
                 copied = _copy_doubled(fresh) or self._bridge_mistake(ex, seeded, fresh) is None
                 mistake = mistake_named(ex, "copy" if copied else "doubled_out_of_place")
                 return self._fail(ex, mistake.code, f"b does not share memory with a{where}. "
@@ -328,14 +452,22 @@ class Judge:
         return Verdict(True)
 
     def _bridge_doubled(self, ex, names, seeded, fresh) -> Verdict:
-        failed = self._present(ex, "b", seeded, fresh)
+        # On new inputs the given array is read-only to NumPy: `a *= 2` fails there, a tensor
+        # sharing its memory (b.mul_(2)) still doubles it.
+        if self._wrote_a(ex) and not self._present(ex, "b", seeded, seeded):
+            mistake = mistake_named(ex, "doubled_a_directly")
+            return self._fail(ex, mistake.code, mistake.says)
+        failed = self._present(ex, "b", seeded, fresh) or self._given_kept(ex, seeded, fresh)
         if failed:
             return failed
         for data, run, where in ((seeded, "seeded", ""),
                                  (fresh, "fresh", " when your code runs on a new array")):
             before = self._inputs(ex, run)["a"]
             a, b = _matrix(data["names"].get("a")), _matrix(data["names"]["b"])
-            if a is None or a != [[2 * x for x in row] for row in before] or b != a:
+            given = (data.get("given") or {}).get("a") or {}
+            if (a is None or a != [[2 * x for x in row] for row in before] or b != a
+                    or given.get("values") != a or not _overlap(
+                        (data["names"]["b"] or {}).get("memory"), given.get("memory"))):
                 mistake = self._bridge_mistake(ex, seeded, fresh)
                 if (mistake is not None and mistake.code == "doubled_out_of_place"
                         and _copy_doubled(fresh)):

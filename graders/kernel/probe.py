@@ -5,14 +5,17 @@ grading side planned (:mod:`graders.checks.probes`):
 
 * ``inject``: bind the given names to the values the grading side sent (plain numbers), as
   fresh tensors or arrays, right after the given cell that made the lesson's data;
-* ``drop``: forget an exercise's answers before its cells run, so a blank exercise cannot
-  inherit ``y`` from the one before;
+* ``forget`` (in :mod:`graders.kernel.runner`): before an exercise's cells run, reset what
+  earlier cells planted (hooks, threads' reach) and note the objects its answer names hold, so
+  an answer the exercise's own cells did not rebind reads back as missing;
 * ``label``: mark the input tensors (and arrays) of an exercise. A :class:`Trace`, a torch
   ``TorchFunctionMode`` active while the student's cells run, carries the marks from inputs to
   results through every torch operation, so the grading side can tell whether ``y`` came out of
   a matrix product of ``features`` and ``weights`` (whatever the syntax: ``torch.mm``, ``@``,
   ``@=``, ``matmul``, ``einsum``, ``F.linear``, ``nn.Linear``...), and whether ``b`` was
-  changed in place by a torch operation;
+  changed in place by a torch operation. In the fresh run the trace also gives every matrix
+  product of the inputs ``weights`` times a factor the grading side chose (``scale``): the
+  answer's values then say whether it came out of a product;
 * ``extract``: read the answers back as plain data (kind, type, shape, dtype, values, marks) and
   send them to the grading side, which judges them (:mod:`graders.checks.verdicts`).
 
@@ -50,7 +53,7 @@ MAX_ELEMENTS = 4096
 MATMUL_OPS = frozenset({
     "mm", "matmul", "__matmul__", "__rmatmul__", "__imatmul__", "bmm", "baddbmm", "addmm",
     "addbmm", "addmv", "mv", "dot", "vdot", "inner", "einsum", "tensordot", "linear",
-    "bilinear", "multi_dot", "chain_matmul", "_addmm_activation",
+    "bilinear", "multi_dot", "chain_matmul", "_addmm_activation", "vecdot", "linalg_vecdot",
 })
 MATMUL = "matmul"
 
@@ -105,7 +108,8 @@ class Trace(TorchFunctionMode):
         self.ranges: list[tuple[int, int, frozenset]] = []  # arrays' memory -> their marks
         self.inplace: list[tuple[str, frozenset]] = []  # (op, marks of the changed tensor)
         self.changed = WeakIdKeyDictionary()  # tensors changed in place by a torch operation
-        self.perturb = False  # scale every matrix product of the inputs (the recheck)
+        self.scale: tuple[str, float] | None = None  # (input, factor) for matrix products
+        self.pointers: dict[int, frozenset] = {}  # storage of marked results -> their marks
         # Only an exercise's own cells are followed (from its "label" step to its "extract"):
         # elsewhere, given and test cells and printing tensors, torch runs as it would.
         self.watching = False
@@ -117,6 +121,7 @@ class Trace(TorchFunctionMode):
         self.storages.clear()
         self.ranges.clear()
         self.inplace.clear()
+        self.pointers.clear()
 
     def label(self, name: str, value) -> None:
         mark = frozenset({name})
@@ -134,7 +139,7 @@ class Trace(TorchFunctionMode):
             if found is None:  # nn.Parameter(weights), torch.from_numpy(a): same memory
                 try:
                     ptr = _data_ptr(value)
-                    found = self.storages.get(ptr) or next(
+                    found = self.storages.get(ptr) or self.pointers.get(ptr) or next(
                         (m for lo, hi, m in self.ranges if lo <= ptr < hi), None)
                 except Exception:  # noqa: BLE001 - tensors without storage
                     found = None
@@ -149,12 +154,38 @@ class Trace(TorchFunctionMode):
         if not self.watching:
             return func(*args, **kwargs)
         before = self._before_in_place(func, args, kwargs)
+        if self.scale is not None:
+            args = self._scaled(func, args)
         result = func(*args, **kwargs)
         try:
             self._follow(func, args, kwargs, result, before)
         except Exception:  # noqa: BLE001 - tracing never changes what the student's code does
             pass
         return result
+
+    def _scaled(self, func, args):
+        """``args`` with the scaled input's operand of a matrix product of the inputs times the
+        factor (``features @ weights.T`` becomes ``features @ (factor * weights.T)``; with a
+        bias, ``F.linear`` gives ``features @ (factor * weights).T + bias``)."""
+        try:
+            names = {getattr(func, "__name__", ""), (resolve_name(func) or "").rsplit(".", 1)[-1]}
+            if not names & MATMUL_OPS:
+                return args
+            operands: list = []
+            _collect(args, operands)
+            if not _mixes_inputs([self.of(x) for x in operands]):
+                return args
+            name, factor = self.scale
+            carriers = [x for x in operands if _isinstance(x, _TensorBase) and name in self.of(x)]
+            if not carriers:
+                return args
+            target = min(carriers, key=lambda x: _len(self.of(x)))
+            with _no_torch_function():
+                scaled = _TensorBase.mul(target, factor)
+            self.marks[scaled] = self.of(target)
+            return _replace(args, target, scaled)
+        except Exception:  # noqa: BLE001 - tracing never breaks the student's code
+            return args
 
     def _before_in_place(self, func, args, kwargs):
         """The values of the tensor an in-place operation is about to change, when it carries
@@ -181,15 +212,16 @@ class Trace(TorchFunctionMode):
         names = {getattr(func, "__name__", ""), (resolve_name(func) or "").rsplit(".", 1)[-1]}
         if names & MATMUL_OPS and _mixes_inputs([self.of(x) for x in inputs]):
             marks |= {MATMUL}
-            if self.perturb and _isinstance(result, _TensorBase):
-                with _no_torch_function(), torch.no_grad():
-                    _TensorBase.mul_(result, 1.5)
-                    _TensorBase.add_(result, 0.25)
         outputs: list = []
         _collect(result, outputs)
         for out in outputs:
             if _isinstance(out, _TensorBase):
                 self.marks[out] = self.of(out) | marks
+                if marks:  # nn.Parameter(weights.clone()) shares the clone's storage
+                    try:
+                        self.pointers[_data_ptr(out)] = self.marks[out]
+                    except Exception:  # noqa: BLE001 - tensors without storage
+                        pass
         in_place = "out" in kwargs or any(
             n in IN_PLACE_DUNDERS or (n.endswith("_") and not n.startswith("_")) for n in names)
         if in_place and inputs:
@@ -212,6 +244,16 @@ def _mixes_inputs(marks: list[frozenset]) -> bool:
     return _len(seen - {MATMUL}) >= 2
 
 
+def _replace(value, old, new, depth: int = 0):
+    """``value`` (args: tuples, lists) with ``old`` replaced by ``new``, once."""
+    if value is old:
+        return new
+    if depth < 3 and _isinstance(value, (list, tuple)):
+        items = [_replace(item, old, new, depth + 1) for item in value]
+        return _type(value)(items) if _type(value) in (list, tuple) else value
+    return value
+
+
 def _collect(value, into: list, depth: int = 0) -> None:
     if depth > 3:
         return
@@ -229,15 +271,22 @@ def _collect(value, into: list, depth: int = 0) -> None:
 def inject(namespace: dict, values: dict) -> None:
     """Bind each name to a tensor or array holding the values the grading side chose. A name
     that holds exactly those values already keeps its object, so helpers made from it before
-    (a view of ``weights``, say) still see the same data."""
+    (a view of ``weights``, say) still see the same data. A ``readonly`` array is a view of
+    immutable bytes: NumPy cannot write into it nor make it writeable again, a tensor sharing
+    its memory (``torch.from_numpy``) can."""
     with _no_torch_function():
         for name, spec in values.items():
             old = namespace.get(name)
             if spec["kind"] == "ndarray":
                 value = numpy.array(spec["values"], dtype=spec["dtype"])
+                readonly = bool(spec.get("readonly"))
                 if (_type(old) is _ndarray and old.dtype == value.dtype
-                        and old.shape == value.shape and bool((old == value).all())):
+                        and old.shape == value.shape and bool((old == value).all())
+                        and not (readonly and old.flags.writeable)):
                     continue
+                if readonly:
+                    value = numpy.frombuffer(bytes(value.tobytes()),
+                                             dtype=value.dtype).reshape(value.shape)
             else:
                 value = torch.tensor(spec["values"], dtype=getattr(torch, spec["dtype"]))
                 if (_isinstance(old, _TensorBase) and _dtype(old) == _dtype(value)
@@ -294,12 +343,29 @@ def values(value):
 
 
 def extract(namespace: dict, names: list[str], trace: Trace | None, _describe=describe,
-            _replaced=replaced_helpers) -> dict:
-    """The answers ``names`` as plain data, plus what the grading side treats as evidence."""
+            _replaced=replaced_helpers, kept: dict | None = None,
+            given: dict | None = None) -> dict:
+    """The answers ``names`` as plain data, plus what the grading side treats as evidence.
+    ``kept``: the objects the answer names held before the exercise (an answer still bound to
+    one was not made by the exercise's cells: it reads as missing, ``"kept": true``);
+    ``given``: the input objects the exercise started with (is the name still bound to it, and
+    where its memory is and what it holds now)."""
+    kept, given = kept or {}, given or {}
     with _no_torch_function():
-        data = {name: _describe(namespace[name], trace) if name in namespace else MISSING
-                for name in names}
-    out = {"names": data, "replaced": _replaced()}
+        data = {}
+        for name in names:
+            if name not in namespace:
+                data[name] = MISSING
+            elif name in kept and namespace[name] is kept[name]:
+                data[name] = {"kind": "missing", "kept": True}
+            else:
+                data[name] = _describe(namespace[name], trace)
+        start = {}
+        for name, obj in given.items():
+            info = _describe(obj, None)
+            start[name] = {"same": namespace.get(name) is obj, "memory": info.get("memory"),
+                           "values": info.get("values")}
+    out = {"names": data, "replaced": _replaced(), "given": start}
     if trace is not None:
         out["inplace"] = [[op, sorted(marks)] for op, marks in trace.inplace]
     return out

@@ -30,8 +30,10 @@ ignores it).
 
 from __future__ import annotations
 
+import builtins
 import codecs
 import fcntl
+import gc
 import io
 import json
 import os
@@ -384,31 +386,113 @@ class _ShellHooks:
         shell.__dict__.pop("_showtraceback", None)  # an instance attribute shadowing ours
 
 
-def _recheck(shell, trace, hooks, channel, saved, cells, names, timeout,
-             values=probe.values) -> dict | None:
-    """Run an exercise's cells again from the namespace they started with, every matrix product
-    of its inputs changed (``Trace.perturb``), output muted; then put the namespace back.
-    Returns, per name, whether its value changed; None if it could not be told."""
+class _Outside:
+    """What code outside an exercise's own cells could use to put an answer in place while those
+    cells run, as the template left it, put back before each exercise (``forget``): profile and
+    trace hooks, import hooks, ``gc`` callbacks, signal handlers and CPU timers, torch function
+    and dispatch modes left pushed, ``sys`` hooks and streams, replaced builtins. A hook cannot
+    be taken back from a thread that is still running or from an audit hook, so those are
+    refused (audit hooks) or reported (threads alive when the exercise began: the judge then
+    refuses the exercise's answers)."""
+
+    def __init__(self) -> None:
+        self.threads = set(sys._current_frames())  # the runner's own (main, output forwarder)
+        self.meta_path, self.path_hooks = list(sys.meta_path), list(sys.path_hooks)
+        self.gc_callbacks = list(gc.callbacks)
+        self.sys_hooks = {name: getattr(sys, name) for name in SYS_HOOKS if hasattr(sys, name)}
+        self.builtins = dict(builtins.__dict__)
+        self.signals = {}
+        for number in range(1, signal.NSIG):
+            try:
+                self.signals[number] = signal.getsignal(number)
+            except (ValueError, OSError):
+                pass
+        self.foreign: list[str] = []
+        sys.addaudithook(_refuse_audit_hooks)
+
+    def reset(self) -> None:
+        gc.collect()  # finalizers of earlier cells' garbage run now, not during the exercise
+        sys.setprofile(None)
+        sys.settrace(None)
+        threading.setprofile(None)
+        threading.settrace(None)
+        sys.meta_path[:] = self.meta_path
+        sys.path_hooks[:] = self.path_hooks
+        sys.path_importer_cache.clear()
+        gc.callbacks[:] = self.gc_callbacks
+        for name, value in self.sys_hooks.items():
+            setattr(sys, name, value)
+        for name, value in self.builtins.items():
+            if builtins.__dict__.get(name) is not value:
+                builtins.__dict__[name] = value
+        for timer in (signal.ITIMER_VIRTUAL, signal.ITIMER_PROF):
+            signal.setitimer(timer, 0)
+        for number, handler in self.signals.items():
+            try:
+                if signal.getsignal(number) is not handler and handler is not None:
+                    signal.signal(number, handler)
+            except (ValueError, OSError, TypeError):
+                pass
+        import torch
+        try:
+            while torch._C._len_torch_function_stack() > 0:
+                torch._C._pop_torch_function_stack()
+            while torch._C._len_torch_dispatch_stack() > 0:
+                torch._C._pop_torch_dispatch_stack()
+        except (AttributeError, RuntimeError):
+            pass
+        frames = sys._current_frames()
+        self.foreign = [_thread_name(ident) for ident in frames if ident not in self.threads]
+
+
+#: ``sys`` attributes called by code no exercise cell shows (a print, an error, a display).
+SYS_HOOKS = ("stdout", "stderr", "__stdout__", "__stderr__", "excepthook", "unraisablehook",
+             "displayhook", "breakpointhook")
+
+
+def _thread_name(ident: int) -> str:
+    for thread in threading.enumerate():
+        if thread.ident == ident:
+            return str(thread.name)[:80]
+    return f"thread {ident}"
+
+
+def _refuse_audit_hooks(event, args) -> None:
+    """The child's first audit hook: any later one is refused (it would run on every audited
+    event, code no exercise's cells show)."""
+    if event == "sys.addaudithook":
+        raise RuntimeError("audit hooks are not available while grading")
+
+
+def _repeat(shell, trace, hooks, channel, saved, cells, names, inject, timeout,
+            values=probe.values) -> dict | None:
+    """Run an exercise's cells again from the namespace they started with, on the same inputs
+    (``inject``: put back in case the first run changed them in place), output muted; then put
+    the namespace back. Returns, per name, whether the answer came out the same; None if it
+    could not be told."""
     if saved is None:
         return None
     after = dict(shell.user_ns)
     before = {name: values(after.get(name)) for name in names}
     shell.user_ns.clear()
     shell.user_ns.update(saved)
-    for name in names:
-        shell.user_ns.pop(name, None)
+    probe.inject(shell.user_ns, inject)
+    if trace is not None:  # inputs bound anew (the first run changed them in place) are marked
+        for name in inject:
+            if shell.user_ns.get(name) is not saved.get(name):
+                trace.label(name, shell.user_ns.get(name))
     hooks.restore()
-    trace.perturb, channel.muted, shell.reporting = True, True, False
+    channel.muted, shell.reporting = True, False
     try:
         failed = any(_run_cell(shell, source, timeout) for _, source in cells)
         again = {name: values(shell.user_ns.get(name)) for name in names}
     finally:
-        trace.perturb, channel.muted, shell.reporting = False, False, True
+        channel.muted, shell.reporting = False, True
         shell.user_ns.clear()
         shell.user_ns.update(after)
     if failed:
         return None
-    return {name: before[name] is not None and again[name] != before[name] for name in names}
+    return {name: again[name] == before[name] for name in names if before[name] is not None}
 
 
 def main(spec: dict) -> None:
@@ -447,7 +531,14 @@ def _run_steps(spec: dict, channel: Channel) -> None:
     raw.start()
     trace = probe.Trace() if spec.get("trace") else None
     hooks = _ShellHooks(shell)
-    saved: dict[str, dict] = {}  # namespaces at the start of exercises to recheck
+    # A torch.jit.script helper runs as the Python it is written in, so the trace sees its
+    # matrix products (TorchScript does not call torch function modes).
+    torch.jit._state.disable()
+    outside = _Outside()
+    saved: dict[str, dict] = {}  # namespaces at the start of exercises to repeat
+    kept: dict = {}  # the objects the exercise's answer names held before its cells ran
+    given: dict = {}  # the input objects the exercise started with
+    held: dict = {}  # every object of the namespace when the exercise began (see forget)
     # The probe's functions as they are now, before any student code: replacing them in the
     # module afterwards changes nothing here.
     inject, extract = probe.inject, probe.extract
@@ -468,12 +559,22 @@ def _run_steps(spec: dict, channel: Channel) -> None:
         elif kind == "inject":
             inject(shell.user_ns, step[1])
         elif kind == "forget":
-            for name in step[1]:
-                shell.user_ns.pop(name, None)
+            # Nothing from earlier cells may put the answer in place while the exercise's
+            # cells run; the names stay readable (an exercise may compare with an earlier
+            # answer), but an answer the cells do not rebind reads back as missing. Every
+            # object of the namespace is held until the answers are read back, so rebinding a
+            # name in the exercise cannot run an earlier object's finalizer.
+            held.clear()
+            held.update(shell.user_ns)
             hooks.restore()
+            outside.reset()
+            kept = {name: shell.user_ns[name] for name in step[1] if name in shell.user_ns}
         elif kind == "label":
+            given = {name: shell.user_ns[name] for name in step[1] if name in shell.user_ns}
             if trace is not None:
                 trace.reset()
+                scale = (step[2] if len(step) > 2 else {}).get("scale")
+                trace.scale = (scale["input"], float(scale["by"])) if scale else None
                 for name in step[1]:
                     trace.label(name, shell.user_ns.get(name))
                 trace.watching = True
@@ -483,12 +584,17 @@ def _run_steps(spec: dict, channel: Channel) -> None:
             saved[step[1]] = dict(shell.user_ns)
         elif kind == "extract":
             key, names = step[1], step[2]
-            data = extract(shell.user_ns, names, trace)
+            data = extract(shell.user_ns, names, trace, kept=kept, given=given)
+            data["threads"] = outside.foreign
             options = step[3] if len(step) > 3 else {}
-            if options.get("recheck") is not None and trace is not None:
-                data["sensitive"] = _recheck(shell, trace, hooks, channel, saved.get(key),
-                                             options["recheck"], options["outputs"], timeout)
-            if trace is not None:
+            if options.get("recheck") is not None:
+                data["repeat"] = _repeat(shell, trace, hooks, channel, saved.get(key),
+                                         options["recheck"], options["outputs"],
+                                         options.get("inject") or {}, timeout)
+            kept, given = {}, {}
+            held.clear()
+            if trace is not None and not options.get("keep_scaling"):
+                trace.scale = None
                 trace.watching = False  # until the next exercise's inputs are labelled
                 if current_mode() is trace:  # (not if the student's code pushed a mode over it)
                     trace.__exit__(None, None, None)
