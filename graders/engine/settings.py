@@ -37,8 +37,14 @@ class GradingEngine(LoggingConfigurable):
     max_open_files = Integer(256, help="Files a submission may have open at once.").tag(
         config=True)
     max_disk_mib = Integer(512, help="Disk space one submission's run may fill in its scratch "
-                                     "and temporary folders (MiB); beyond it the run is "
-                                     "stopped and what it wrote is removed.").tag(config=True)
+                                     "and temporary folders (MiB): the size of its private "
+                                     "tmpfs, so writing more fails in the cell (ENOSPC); "
+                                     "without user namespaces, the run is stopped and what it "
+                                     "wrote is removed.").tag(config=True)
+    max_entries = Integer(10_000, help="Files and folders one submission's run may make in its "
+                                       "scratch and temporary folders (a private tmpfs's "
+                                       "nr_inodes); beyond it creating more fails in the cell "
+                                       "(ENOSPC).").tag(config=True)
     max_output_mib = Float(1.0, help="Output kept per stream (stdout, stderr) and cell (MiB); "
                                      "the rest is dropped with a note.").tag(config=True)
     sandbox_uid_base = Integer(4_000_000, help="When the grader runs as root, each concurrent "
