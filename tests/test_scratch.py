@@ -163,8 +163,8 @@ NON_ROOT = textwrap.dedent("""
     ours, theirs = socket.socketpair(socket.AF_UNIX, socket.SOCK_SEQPACKET)
     pid = os.fork()
     if pid == 0:
-        fd, report = confine.enter_caps(spec)
-        socket.send_fds(theirs, [json.dumps(report).encode()], [fd] if fd is not None else [])
+        held, report = confine.enter_caps(spec)
+        socket.send_fds(theirs, [json.dumps(report).encode()], held)
         confine._enter_user_namespace(report)  # the sandbox's own namespace, nested
         os.chdir(cwd)
         made = 0
@@ -177,13 +177,13 @@ NON_ROOT = textwrap.dedent("""
         open("given.txt", "a").write(" + read in the run")  # frees nothing: write in place
         os.write(1, json.dumps({"made": made, "error": error}).encode() + b"\\n")
         os._exit(0)
-    data, fds, _, _ = socket.recv_fds(ours, 65536, 1)
+    data, fds, _, _ = socket.recv_fds(ours, 65536, 2)
     os.waitpid(pid, 0)
     report = json.loads(data)
     left = os.listdir(cwd)
     kept = scratch.copy_tree(f"/proc/self/fd/{fds[0]}/work", cwd, max_entries=1000) if fds else {}
     if fds:
-        os.close(fds[0])
+        [os.close(f) for f in fds]
     print(json.dumps({"uid": os.getuid(), "groups": groups.kind, "why": groups.why,
                       "report": report, "left_on_disk_during_run": len(left),
                       "given": open(os.path.join(cwd, "given.txt")).read(),

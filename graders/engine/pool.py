@@ -31,6 +31,7 @@ import codecs
 import fcntl
 import json
 import os
+import queue
 import selectors
 import signal
 import socket
@@ -38,6 +39,7 @@ import struct
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
@@ -200,6 +202,7 @@ class _Child:
     received: int = 0  # bytes read from its channel
     disk_checked: float = 0.0
     scratch_fd: int | None = None  # root of its private tmpfs (work/: its folder)
+    held: list = field(default_factory=list)  # its mount namespace, dropped after the run
     group: str = ""  # name of its control groups ("" without)
     over_output: bool = False  # sent more than MAX_RUN_BYTES: further outputs dropped
     steps_by_pos: dict = field(default_factory=dict)
@@ -277,12 +280,11 @@ class KernelPool:
             if not data:
                 return None
             message = json.loads(data)
-            if fds:  # a child's private tmpfs (see _template_message)
+            if fds:  # a child's private tmpfs and mount namespace (see _template_message)
                 if message.get("scratch") and "spawned" in message:
-                    message["fd"] = fds[0]
+                    message["fd"], message["held"] = fds[0], fds[1:]
                 else:
-                    for fd in fds:
-                        os.close(fd)
+                    _drop(fds)
             out.append(message)
 
     def close(self) -> None:
@@ -465,12 +467,12 @@ class KernelPool:
             return []
         if "spawned" in message:
             child = children.get(message["spawned"])
-            fd = message.pop("fd", None)
+            fd, held = message.pop("fd", None), message.pop("held", [])
             if child is not None:
                 child.pid = message["pid"]
-                child.scratch_fd = fd
-            elif fd is not None:
-                os.close(fd)
+                child.scratch_fd, child.held = fd, held
+            else:
+                _drop([fd, *held] if fd is not None else held)
             return []
         if "failed" in message:
             child = children.get(message["failed"])
@@ -705,8 +707,9 @@ class KernelPool:
             try:
                 kept = scratch.copy_tree(f"/proc/self/fd/{fd}/work", cwd,
                                          max_entries=KEEP_ENTRIES, remove_missing=True)
-            finally:
-                os.close(fd)  # the tmpfs and whatever it holds are gone with it
+            finally:  # the tmpfs and whatever it holds go with these, in the background
+                _drop([fd, *child.held])
+                child.held = []
             left = [*kept["too_deep"], *([] if kept["complete"] else ["..."])]
         else:
             removed = scratch.prune(cwd, max_entries=self.max_entries * 4)
@@ -820,6 +823,29 @@ def local_pool(root: str, settings: dict, workers: int | None = None,
                       max_stream_bytes=settings["max_stream_bytes"], slot_offset=slot_offset,
                       max_disk_bytes=settings.get("max_disk_bytes", 512 * 2**20),
                       max_entries=settings.get("max_entries", 10_000))
+
+
+_dropping: queue.SimpleQueue | None = None
+
+
+def _drop(fds: list[int]) -> None:
+    """Close a run's tmpfs and mount namespace in a thread of their own: the last reference to
+    a mount namespace waits for an RCU grace period (~30 ms here) and a tmpfs with many entries
+    takes a while to free, neither of which the pool's loop should wait for."""
+    global _dropping
+    if _dropping is None:
+        _dropping = queue.SimpleQueue()
+
+        def closer(q=_dropping):
+            while True:
+                for fd in q.get():
+                    try:
+                        os.close(fd)
+                    except OSError:
+                        pass
+
+        threading.Thread(target=closer, name="graders-scratch-closer", daemon=True).start()
+    _dropping.put(list(fds))
 
 
 def _recv_fds(sock: socket.socket) -> tuple[bytes, list[int]]:

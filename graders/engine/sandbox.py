@@ -185,7 +185,9 @@ def sandbox_check(policy: SandboxPolicy, disk_bytes: int = 16 * 2**20,
             if os.geteuid() == 0:
                 for path in (cwd, private):
                     os.chown(path, job["uid"], job["gid"])
-            _, job["caps_report"] = confine.enter_caps({"cwd": cwd, "caps": caps})
+            held, job["caps_report"] = confine.enter_caps({"cwd": cwd, "caps": caps})
+            for fd in held:
+                os.close(fd)
             report = confine.apply(job)
             os.write(write, json.dumps(report).encode())
             code = 0

@@ -70,9 +70,10 @@ def _send(sock: socket.socket, message: dict) -> None:
     sock.send(json.dumps(message).encode())
 
 
-def _fork(fds: list[int]) -> tuple[int, dict, int | None]:
+def _fork(fds: list[int]) -> tuple[int, dict, list[int]]:
     """Fork a child for a job; returns its pid, what its caps report (control groups, private
-    tmpfs: :func:`graders.kernel.confine.enter_caps`) and the descriptor of its tmpfs."""
+    tmpfs: :func:`graders.kernel.confine.enter_caps`) and the descriptors of its tmpfs and its
+    mount namespace."""
     ours, theirs = socket.socketpair(socket.AF_UNIX, socket.SOCK_SEQPACKET)
     pid = os.fork()
     if pid:
@@ -80,7 +81,7 @@ def _fork(fds: list[int]) -> tuple[int, dict, int | None]:
         with ours:
             ours.settimeout(CAPS_TIMEOUT)
             try:
-                data, got, _, _ = socket.recv_fds(ours, MAX_REQUEST, 1)
+                data, got, _, _ = socket.recv_fds(ours, MAX_REQUEST, 2)
             except OSError:  # the child died or hung before it was set up: no tmpfs
                 data, got = b"", []
         try:
@@ -88,7 +89,7 @@ def _fork(fds: list[int]) -> tuple[int, dict, int | None]:
                                                                 "ended before it was set up"]}
         except ValueError:
             report = {}
-        return pid, report, (got[0] if got else None)
+        return pid, report, got
     try:  # the child: output pipes on 1 and 2, the channel on 3, the pipes' read ends on 4, 5
         ours.close()
         # Out of the way first (above 100), so no dup2 below overwrites another source.
@@ -98,12 +99,11 @@ def _fork(fds: list[int]) -> tuple[int, dict, int | None]:
             fh.seek(0)
             spec = json.loads(fh.read())
         # Before anything else: the run's control groups and its private tmpfs.
-        scratch_fd, report = confine.enter_caps(spec)
-        socket.send_fds(theirs, [json.dumps(report).encode()],
-                        [scratch_fd] if scratch_fd is not None else [])
+        held, report = confine.enter_caps(spec)
+        socket.send_fds(theirs, [json.dumps(report).encode()], held)
         theirs.close()
-        if scratch_fd is not None:
-            os.close(scratch_fd)
+        for fd in held:
+            os.close(fd)
         if isinstance(spec.get("sandbox"), dict):
             spec["sandbox"]["caps_report"] = report
         devnull = os.open(os.devnull, os.O_RDONLY)
@@ -147,15 +147,14 @@ def serve(sock: socket.socket) -> None:
             try:
                 if len(fds) != 6:
                     raise OSError(f"expected 6 descriptors, got {len(fds)}")
-                pid, report, scratch_fd = _fork(fds)
+                pid, report, held = _fork(fds)
                 message = json.dumps({"spawned": request["id"], "pid": pid, "caps": report,
-                                      "scratch": scratch_fd is not None}).encode()
+                                      "scratch": bool(held)}).encode()
                 try:
-                    socket.send_fds(sock, [message],
-                                    [scratch_fd] if scratch_fd is not None else [])
+                    socket.send_fds(sock, [message], held)
                 finally:
-                    if scratch_fd is not None:
-                        os.close(scratch_fd)
+                    for fd in held:
+                        os.close(fd)
             except OSError as err:
                 _send(sock, {"failed": request["id"], "reason": f"{err}"})
             finally:

@@ -44,7 +44,6 @@ from conftest import (  # noqa: E402
 CONFIG = """
 c.Execute.timeout = 5
 c.GradingEngine.kill_grace = 1
-c.GradingEngine.memory_cap_gib = 1
 """
 HONEST = ["zz_honest_a", "zz_honest_b", "aa_honest_c"]
 SECRET = "REDTEAM-SECRET-7f3a9c"
