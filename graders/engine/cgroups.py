@@ -22,6 +22,7 @@ to say so in the cell that was running.
 from __future__ import annotations
 
 import os
+import time
 
 ROOT = "/sys/fs/cgroup"
 
@@ -139,11 +140,18 @@ class RunGroups:
                 return int(value) > 0
         return False
 
-    def remove(self, name: str | None = None) -> None:
+    def remove(self, name: str | None = None, wait: float = 0.0) -> None:
         """Remove the run's group (and any left from earlier calls whose processes were still
-        going away)."""
+        going away; with ``wait``, trying again for up to that many seconds)."""
         if name is not None:
             self.pending += [folder for _, folder in self._folders(name)]
+        deadline = time.monotonic() + wait
+        self._remove()
+        while self.pending and time.monotonic() < deadline:
+            time.sleep(0.05)
+            self._remove()
+
+    def _remove(self) -> None:
         left = []
         for folder in self.pending:
             try:

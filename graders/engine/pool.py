@@ -289,7 +289,7 @@ class KernelPool:
 
     def close(self) -> None:
         if self.groups is not None:
-            self.groups.remove()
+            self.groups.remove(wait=2.0)
         if self.control is not None:
             self.control.close()
             self.control = None

@@ -12,8 +12,10 @@ class GradingEngine(LoggingConfigurable):
                               "notebooks running with their re-runs, so about 6 x workers "
                               "children run at once.").tag(config=True)
     memory_cap_gib = Float(4.0, help="Memory one submission's process may allocate (GiB) "
-                                     "before its allocations fail with MemoryError."
-                           ).tag(config=True)
+                                     "before its allocations fail with MemoryError; where the "
+                                     "grader may make a memory cgroup, every page a run holds "
+                                     "(memory files, tmpfs, shared memory) counts, and a run "
+                                     "over it is stopped in its cell.").tag(config=True)
     kill_grace = Float(5.0, help="Seconds past the cell timeout (and the up to 5 s a cell's "
                                  "end waits for its output to be forwarded) before a cell "
                                  "that ignores the interrupt is killed.").tag(config=True)

@@ -91,6 +91,16 @@ class SealedExecute(Execute):
         # One uid per grading process (the engine's slots count up from the base).
         policy = sandbox.for_job(cwd, self._private, slot=100_000 + os.getpid() % 100_000)
         policy["require"] = settings.require_sandbox
+        # A memory cgroup of its own where this grader may make one (graders/engine/cgroups.py):
+        # memory files and shared memory count against the cap too, not only address space.
+        from ..engine.cgroups import RunGroups
+
+        self._groups, self._group_name = RunGroups(), f"graders-kernel-{os.getpid()}"
+        try:
+            policy["cgroups"] = self._groups.create(self._group_name, limits.memory_cap,
+                                                    2 * limits.max_processes)
+        except OSError:
+            self._groups.remove(self._group_name)
         self._owner = None
         if os.geteuid() == 0:  # the sandbox's uid must be able to write its two folders
             stat = os.stat(cwd)
@@ -148,6 +158,9 @@ class SealedExecute(Execute):
             except OSError:
                 pass  # nothing left running
             self._group = None
+        if getattr(self, "_groups", None):
+            self._groups.remove(self._group_name, wait=2.0)
+            self._groups = None
         if getattr(self, "_owner", None):
             folder, uid, gid = self._owner
             try:
