@@ -206,7 +206,8 @@ def test_a_grader_that_is_not_root_gets_a_tmpfs_and_falls_back_for_memory():
 
     tmp_path = Path(tempfile.mkdtemp(prefix="graders-non-root-"))  # pytest's are root's only
     user = "graders-caps-test"
-    if subprocess.run(["id", user], capture_output=True).returncode != 0:
+    made = subprocess.run(["id", user], capture_output=True).returncode != 0
+    if made:
         subprocess.run(["useradd", "-M", "-s", "/usr/sbin/nologin", user], check=True)
     folder = tmp_path / "home"
     folder.mkdir()
@@ -220,6 +221,8 @@ def test_a_grader_that_is_not_root_gets_a_tmpfs_and_falls_back_for_memory():
                               str(folder)], capture_output=True, text=True, timeout=120)
     finally:
         scratch.remove_tree(str(tmp_path))
+        if made:
+            subprocess.run(["userdel", user], capture_output=True)
     assert out.returncode == 0, out.stderr
     child, result = (json.loads(line) for line in out.stdout.strip().splitlines()[-2:])
     assert result["uid"] != 0 and result["groups"] == "" and result["why"]
