@@ -35,7 +35,7 @@ FILES = sorted(ATTACKS.glob("[0-9][0-9]_*.py"))
 #: Not held there: the output floods (09, 11: nbgrader's own Execute reads all output) and the
 #: disk (18: only the file size is capped). See README "Security model".
 STOCK = ["01", "02", "04", "05", "06", "12", "13", "14", "15", "16", "17", "19", "20", "22",
-         "23", "29", "30", "31", "32", "34", "36", "37"]
+         "23", "29", "30", "31", "32", "34", "36", "37", "39"]
 STOCK += ["50", "51", "52", "53", "54", "55", "56", "57", "58", "59", "60"]  # issue 16
 
 
@@ -222,3 +222,33 @@ def test_a_file_of_answers_handed_in_later_does_not_fit_new_inputs(attacked, tmp
                          ids=lambda p: p.stem)
 def test_stock_nbgrader_with_this_course_holds_too(stock, case):
     assert stock.cell_scores(case.stem) == expected_scores(case)
+
+
+def _attack_outputs(attacked, student: str, marker: str) -> str:
+    """The text of the outputs of the cells of ``student``'s autograded notebook holding
+    ``marker``."""
+    import nbformat
+
+    nb = nbformat.read(attacked.path / "autograded" / student / ASSIGNMENT /
+                       f"{ASSIGNMENT}.ipynb", as_version=4)
+    return json.dumps([c.get("outputs", []) for c in nb.cells if marker in c.source])
+
+
+def test_memory_files_count_against_the_memory_cap(attacked):
+    """40: memory files escape RLIMIT_AS; the run's memory cgroup stops the cell that holds
+    more than the cap, in that cell (where this machine lets the grader make one)."""
+    from graders.engine.cgroups import RunGroups
+
+    if not RunGroups().kind:
+        pytest.skip("no memory cgroup the grader may create here: RLIMIT_AS only")
+    text = _attack_outputs(attacked, "40_memfd_over_cap", "_hold()")
+    assert "memory a submission may" in text and "held 6120 MiB" not in text, text[:800]
+
+
+def test_entries_are_capped_in_the_cell(attacked):
+    """41: empty files take no bytes; the private tmpfs's nr_inodes stops them (ENOSPC) in
+    the cell, and only a bounded number of them is kept."""
+    text = _attack_outputs(attacked, "41_empty_entries_flood", "many/e")
+    assert "No space left on device" in text, text[:500]
+    kept = attacked.path / "autograded" / "41_empty_entries_flood" / ASSIGNMENT
+    assert sum(1 for _ in kept.rglob("*")) <= 1000 + 10  # the notebook and the assignment's

@@ -51,7 +51,9 @@ CASES = [CORPUS / f"{name}.py" for name in (
     "01_reference", "02_untouched", "07_missing_bias_ex1", "13_resize_in_place",
     "15_typed_in_values", "16_patched_torch_allclose", "19_torch_tensor_copy",
     "26_multilayer_wrong_shape", "33_copy_pasted_cells")] + [
-    FAULTS / "40_kernel_exit_ex2.py", FAULTS / "41_segfault_ex3.py"]
+    FAULTS / "40_kernel_exit_ex2.py", FAULTS / "41_segfault_ex3.py",
+    # a 1,500-deep chain of folders: the worker's walks and clean-up must not stop its pool
+    CORPUS.parent / "attacks" / "39_deep_folder_chain.py"]
 WRITER = "90_reads_and_writes_files"
 WRITER_CELLS = """# Reads a file handed in with it and one the assignment gives; writes two files.
 # expect single_layer_sum: full

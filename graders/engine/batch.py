@@ -32,7 +32,6 @@ from __future__ import annotations
 import glob
 import multiprocessing
 import os
-import shutil
 import signal
 import threading
 import time
@@ -62,6 +61,7 @@ from .pool import Job, JobResult
 from .progress import Progress
 from .runs import assignment_files, copy_files, make_pool, probe_jobs
 from .sandbox import SandboxLayoutError, sandbox_check
+from .scratch import remove_tree
 from .settings import GradingEngine
 
 CONFIG_FILE = "nbgrader_config.py"
@@ -252,7 +252,7 @@ class BatchAutograde:
                     self._fail(item.student, f"could not save {item.notebook}: {_short(err)}")
                 finally:
                     for folder in item.probe_folders:
-                        shutil.rmtree(folder, ignore_errors=True)
+                        remove_tree(folder)
                 waiting[item.student].discard(item.notebook)
                 if not waiting[item.student]:
                     self.outcomes[item.student].seconds = time.monotonic() - started[item.student]
@@ -313,7 +313,7 @@ class BatchAutograde:
         notebooks scored 0), then its sanitising stages for each notebook (mirrors
         ``Autograde.convert_single_notebook``'s first pass and ``BaseConverter``'s resources)."""
         source, staging = self._submitted(student), self._staging(student)
-        shutil.rmtree(staging, ignore_errors=True)
+        remove_tree(str(staging))
         staging.mkdir(parents=True)
         timestamp = self.coursedir.get_existing_timestamp(str(source))
         with Gradebook(self.coursedir.db_url, self.coursedir.course_id) as gb:
@@ -431,8 +431,8 @@ class BatchAutograde:
         final, staging = self._autograded(student), self._staging(student)
         if outcome.status != "failed":
             try:
-                if final.exists():
-                    shutil.rmtree(final)
+                if final.exists() and not remove_tree(str(final)):
+                    raise OSError(f"{final} could not be removed in time")
                 staging.rename(final)
                 self.converter.set_permissions(self.assignment, student)
                 with Gradebook(self.coursedir.db_url, self.coursedir.course_id) as gb:
@@ -442,7 +442,7 @@ class BatchAutograde:
                 self._fail(student, f"could not record the result: {_short(err)}")
         if outcome.status == "failed":
             self._mark_failed(student, outcome)
-        shutil.rmtree(staging, ignore_errors=True)
+        remove_tree(str(staging))
         self.report(outcome)
 
     def _mark_failed(self, student: str, outcome: Outcome) -> None:

@@ -74,8 +74,6 @@ import json
 import os
 import pickle
 import queue
-import shutil
-import stat
 import subprocess
 import sys
 import tempfile
@@ -89,7 +87,8 @@ from pathlib import Path
 
 from distributed import Client, WorkerPlugin, as_completed, get_worker
 
-from .pool import Job, JobResult, local_pool
+from .pool import KEEP_ENTRIES, Job, JobResult, local_pool
+from .scratch import remove_tree, scan
 
 _END = object()  # the end of a feed of jobs
 
@@ -272,7 +271,7 @@ class KernelPoolPlugin(WorkerPlugin):
                     for job, files, folders, folder, future in started]
         finally:
             for folder in scratch:
-                shutil.rmtree(folder, ignore_errors=True)
+                remove_tree(folder)
 
     def _payload(self, job: dict, files, folders, folder: str, result: JobResult,
                  missing: list[str]) -> dict:
@@ -297,7 +296,7 @@ def _remove_stale_folders() -> None:
             if pid.isdigit() and path.stat().st_uid == os.getuid():
                 os.kill(int(pid), 0)  # alive: its folder
         except ProcessLookupError:
-            shutil.rmtree(path, ignore_errors=True)
+            remove_tree(str(path))
         except OSError:
             pass
 
@@ -360,20 +359,18 @@ def check_sandbox(name: str) -> tuple[str, list[str]]:
 
 # --------------------------------------------------------------------------- files
 def _read_files(folder: str) -> tuple[dict[str, bytes], list[str]]:
-    """The regular files under ``folder`` (relative path -> bytes) and its sub-folders."""
-    files, folders = {}, []
-    for root, dirs, names in os.walk(folder):
-        for name in dirs:
-            path = os.path.join(root, name)
-            if not os.path.islink(path):
-                folders.append(os.path.relpath(path, folder))
-        for name in names:
-            path = os.path.join(root, name)
-            if stat.S_ISREG(os.lstat(path).st_mode):
-                with open(path, "rb") as fh:
-                    files[os.path.relpath(path, folder)] = fh.read()
-        dirs[:] = [d for d in dirs if not os.path.islink(os.path.join(root, d))]
-    return files, sorted(folders)
+    """The regular files under ``folder`` (relative path -> bytes) and its sub-folders, within
+    :func:`graders.engine.scratch.scan`'s bounds (the pool keeps no more than that there)."""
+    found = scan(folder, max_entries=4 * KEEP_ENTRIES)
+    files = {}
+    for relative in found.files:
+        try:
+            fd = os.open(os.path.join(folder, relative), os.O_RDONLY | os.O_NOFOLLOW)
+        except OSError:
+            continue
+        with os.fdopen(fd, "rb") as fh:
+            files[relative] = fh.read()
+    return files, sorted(f for f in found.folders if f not in found.too_deep)
 
 
 def _safe(folder: Path, relative: str) -> Path:

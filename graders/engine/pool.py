@@ -31,20 +31,22 @@ import codecs
 import fcntl
 import json
 import os
+import queue
 import selectors
-import shutil
 import signal
 import socket
-import stat
 import struct
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from . import scratch
+from .cgroups import RunGroups
 from .sandbox import (
     Limits,
     SandboxPolicy,
@@ -59,9 +61,15 @@ START_TIMEOUT = 120.0  # seconds for the template to import torch, or a child to
 MAX_FRAME = 4 * 2**20
 #: Rich outputs (displays, results, errors) kept per cell; the rest is dropped with a note.
 MAX_RICH_BYTES = 8 * 2**20
-#: Everything a run may send in all; beyond that it is killed as a flood.
+#: Outputs a run may send in all and have kept; beyond that its outputs are dropped with a note
+#: (the run goes on: a correct cell that shows many large displays keeps its marks).
 MAX_RUN_BYTES = 256 * 2**20
-DISK_CHECK_EVERY = 1.0  # seconds between looks at what a running child wrote to disk
+#: Without a private tmpfs (a kernel without user namespaces), seconds between looks at what a
+#: running child wrote to disk, counted in bytes and entries.
+DISK_CHECK_EVERY = 1.0
+#: At most this many entries of what a run left in its folder are kept (copied back from its
+#: tmpfs into the notebook's folder, so into autograded/); the rest is dropped with a fault.
+KEEP_ENTRIES = 1000
 # Seconds a cell's end waits at most for what reached fds 1 and 2 to be forwarded (a writer
 # that never stops costs this much per cell); the cell's hard deadline allows for it.
 DRAIN_WAIT = 5.0
@@ -192,8 +200,11 @@ class _Child:
     last_cell: int | None = None  # position of the last cell started (output after it ends)
     requeue: bool = False  # the template died under it: run the job again from the start
     received: int = 0  # bytes read from its channel
-    files_before: set = field(default_factory=set)  # what its folder held when it started
     disk_checked: float = 0.0
+    scratch_fd: int | None = None  # root of its private tmpfs (work/: its folder)
+    held: list = field(default_factory=list)  # its mount namespace, dropped after the run
+    group: str = ""  # name of its control groups ("" without)
+    over_output: bool = False  # sent more than MAX_RUN_BYTES: further outputs dropped
     steps_by_pos: dict = field(default_factory=dict)
     replayed: set = field(default_factory=set)  # positions this child replays, silently
     cell_pos: dict = field(default_factory=dict)  # notebook cell index -> position
@@ -218,12 +229,14 @@ class KernelPool:
                  max_restarts: int = 3, traceback_mode: str = "Plain",
                  sandbox: SandboxPolicy | None = None, memory_cap: int = 4 * 2**30,
                  max_stream_bytes: int = 2**20, slot_offset: int = 0,
-                 max_disk_bytes: int = 512 * 2**20) -> None:
+                 max_disk_bytes: int = 512 * 2**20, max_entries: int = 10_000) -> None:
         self.workers = workers or os.cpu_count() or 1
         self.timeout, self.grace, self.max_restarts = timeout, grace, max_restarts
         self.traceback_mode, self.sandbox = traceback_mode, sandbox
         self.memory_cap, self.max_stream_bytes = memory_cap, max_stream_bytes
         self.slot_offset, self.max_disk_bytes = slot_offset, max_disk_bytes
+        self.max_entries = max_entries
+        self.groups: RunGroups | None = None  # made on first use (reads /proc and /sys)
         self.template: subprocess.Popen | None = None
         self.control: socket.socket | None = None
         self.ready = False
@@ -259,16 +272,24 @@ class KernelPool:
         out = []
         while True:
             try:
-                data = self.control.recv(65536, socket.MSG_DONTWAIT)
+                data, fds = _recv_fds(self.control)
             except BlockingIOError:
                 return out
             except OSError:
                 return None
             if not data:
                 return None
-            out.append(json.loads(data))
+            message = json.loads(data)
+            if fds:  # a child's private tmpfs and mount namespace (see _template_message)
+                if message.get("scratch") and "spawned" in message:
+                    message["fd"], message["held"] = fds[0], fds[1:]
+                else:
+                    _drop(fds)
+            out.append(message)
 
     def close(self) -> None:
+        if self.groups is not None:
+            self.groups.remove(wait=2.0)
         if self.control is not None:
             self.control.close()
             self.control = None
@@ -340,15 +361,16 @@ class KernelPool:
         if self.sandbox is not None:
             policy = self.sandbox.for_job(job.cwd, private, self.slot_offset + slot)
             if os.geteuid() == 0:
-                _chown_tree(job.cwd, policy["uid"], policy["gid"])
+                scratch.chown_tree(job.cwd, policy["uid"], policy["gid"], KEEP_ENTRIES * 4)
                 os.chown(private, policy["uid"], policy["gid"])
         else:  # --no-sandbox: still its own session and a memory cap
             policy = {"isolate": False}
         policy["memory_cap"] = self.memory_cap
+        caps = self._caps(private, policy)
         spec = {"cwd": job.cwd, "env": child_environment(private), "timeout": self.timeout,
                 "memory_cap": self.memory_cap, "traceback_mode": self.traceback_mode,
                 "trace": job.trace, "sandbox": policy, "max_stream_bytes": self.max_stream_bytes,
-                "drain_wait": DRAIN_WAIT,
+                "drain_wait": DRAIN_WAIT, "caps": caps,
                 "steps": [_as_run(step, silent) for _, step, silent in steps]}
         spec_fd = os.memfd_create("graders-spec", os.MFD_CLOEXEC)
         os.write(spec_fd, json.dumps(spec).encode())
@@ -361,7 +383,7 @@ class KernelPool:
         err_r, err_w = os.pipe()
         child = _Child(job, result, steps, self._requests, slot, private,
                        time.monotonic() + START_TIMEOUT, deaths=deaths, killers=set(killers),
-                       files_before=_files_in(job.cwd))
+                       group=caps.get("group", ""))
         try:
             socket.send_fds(self.control, [json.dumps({"id": child.request}).encode()],
                             [spec_fd, chan_w, out_w, err_w, out_r, err_r])
@@ -374,6 +396,28 @@ class KernelPool:
         selector.register(chan_r, selectors.EVENT_READ, child)
         return child
 
+    def _caps(self, private: str, policy: dict) -> dict:
+        """The run's caps the kernel enforces: its control groups (made here, joined by the
+        child itself) and its private tmpfs (mounted by the child: :func:`graders.kernel.
+        confine.enter_caps`)."""
+        if self.groups is None:
+            self.groups = RunGroups()
+        caps = {"tmpfs": bool(self.max_disk_bytes), "private": private,
+                "disk_bytes": self.max_disk_bytes, "entries": self.max_entries,
+                "owner": [policy["uid"], policy["gid"]] if "uid" in policy else None}
+        if self.groups.kind and self.memory_cap:
+            name = f"graders-{os.getpid()}-{self._requests}"
+            # The tmpfs's pages are charged to the run too: room for a full disk on top.
+            limit = self.memory_cap + self.max_disk_bytes
+            try:
+                processes = 2 * self.sandbox.limits.max_processes if self.sandbox else 0
+                caps["cgroups"] = self.groups.create(name, limit, processes)
+                caps["group"] = name
+                caps["cgroup_text"] = self.groups.describe(self.memory_cap)
+            except OSError:
+                self.groups.remove(name)
+        return caps
+
     def _poll(self, children: dict[int, _Child], selector) -> list[_Child]:
         """Wait for something to happen; returns the children that have ended."""
         ended = []
@@ -383,12 +427,11 @@ class KernelPool:
                 child.timed_out = True
                 self._kill(child)
             if (self.max_disk_bytes and child.pid is not None and not child.problem
-                    and now - child.disk_checked > DISK_CHECK_EVERY):
-                child.disk_checked = now
-                used = _disk_use(child.job.cwd) + _disk_use(child.private)
-                if used > self.max_disk_bytes:
-                    child.problem = (f"it wrote {used / 2**20:.0f} MiB to disk, more than the "
-                                     f"{self.max_disk_bytes / 2**20:.0f} MiB a submission may")
+                    and child.scratch_fd is None and now - child.disk_checked > DISK_CHECK_EVERY):
+                child.disk_checked = now  # no tmpfs: count its bytes and entries ourselves
+                problem = self._over_disk(child)
+                if problem:
+                    child.problem = problem
                     self._kill(child)
             elif now > child.deadline and child.pid is None:  # the template does not answer
                 return self._template_died(children, selector)
@@ -424,8 +467,12 @@ class KernelPool:
             return []
         if "spawned" in message:
             child = children.get(message["spawned"])
+            fd, held = message.pop("fd", None), message.pop("held", [])
             if child is not None:
                 child.pid = message["pid"]
+                child.scratch_fd, child.held = fd, held
+            else:
+                _drop([fd, *held] if fd is not None else held)
             return []
         if "failed" in message:
             child = children.get(message["failed"])
@@ -481,16 +528,25 @@ class KernelPool:
                 if not data:
                     break
                 child.received += len(data)
-                if child.received > MAX_RUN_BYTES and not child.problem:
-                    self._protocol_error(child, f"more than {MAX_RUN_BYTES // 2**20} MiB of "
-                                                f"output in all")
-                    continue
+                if child.received > MAX_RUN_BYTES and not child.over_output:
+                    child.over_output = True  # from now on outputs are dropped, with a note
+                    self._output_note(child)
                 child.buffer += data
                 self._frames(child)
 
+    def _output_note(self, child: _Child) -> None:
+        pos = child.current
+        if pos is None or child.silent:
+            return
+        child.result.outputs.setdefault(child.steps_by_pos[pos][1], []).append({
+            "output_type": "display_data", "metadata": {}, "data": {
+                "text/plain": f"[this run sent more than {MAX_RUN_BYTES // 2**20} MiB of "
+                              f"output: the grader dropped the rest of its outputs; the cells "
+                              f"still ran and were graded]"}})
+
     def _stream(self, child: _Child, name: str, text: str) -> None:
         pos = child.current
-        if pos is None or child.silent or child.problem:
+        if pos is None or child.silent or child.problem or child.over_output:
             return  # a silent (replayed or probe) cell, or a broken child
         index = child.steps_by_pos[pos][1]
         outputs = child.result.outputs.setdefault(index, [])
@@ -555,6 +611,13 @@ class KernelPool:
             if not isinstance(output, dict) or output.get("output_type") not in OUTPUT_TYPES:
                 raise ValueError("output")
             if child.current is None or child.silent:  # between cells: a thread's, dropped
+                return
+            if child.over_output:
+                if output["output_type"] == "error":  # a cell's error is kept: it is small
+                    child.result.outputs.setdefault(
+                        child.steps_by_pos[child.current][1], []).append(
+                        {k: output.get(k) for k in ("output_type", "ename", "evalue")}
+                        | {"traceback": []})
                 return
             index = child.steps_by_pos[child.current][1]
             if output["output_type"] == "clear_output":
@@ -621,16 +684,63 @@ class KernelPool:
                 pass
             os.close(fd)
         child.fds.clear()
-        shutil.rmtree(child.private, ignore_errors=True)
-        remove_special_files(child.job.cwd)
-        if self.max_disk_bytes and _disk_use(child.job.cwd) > self.max_disk_bytes:
-            for name in _files_in(child.job.cwd) - child.files_before:  # what the run wrote
-                try:
-                    os.unlink(os.path.join(child.job.cwd, name))
-                except OSError:
-                    pass
+        self._keep_files(child)
+        scratch.remove_tree(child.private)
+        if child.group and self.groups is not None:
+            if self.groups.oom_killed(child.group) and not child.problem:
+                child.problem = (f"it used more than the {self.memory_cap / 2**30:g} GiB of "
+                                 f"memory a submission may (memory files and shared memory "
+                                 f"included), so the kernel stopped it")
+            self.groups.remove(child.group)
+            child.group = ""
         if os.geteuid() == 0 and self.sandbox is not None:
-            _chown_tree(child.job.cwd, os.getuid(), os.getgid())
+            scratch.chown_tree(child.job.cwd, os.getuid(), os.getgid(), KEEP_ENTRIES * 4)
+
+    def _keep_files(self, child: _Child) -> None:
+        """What the run left in its folder stays there (as under nbgrader): copied back from its
+        private tmpfs (regular files and folders only, at most :data:`KEEP_ENTRIES` entries
+        and :data:`scratch.MAX_DEPTH` levels), which is then dropped whole. Without a tmpfs,
+        its folder is pruned in place (links, FIFOs and the like, folders nested too deep)."""
+        cwd = child.job.cwd
+        if child.scratch_fd is not None:
+            fd, child.scratch_fd = child.scratch_fd, None
+            try:
+                kept = scratch.copy_tree(f"/proc/self/fd/{fd}/work", cwd,
+                                         max_entries=KEEP_ENTRIES, remove_missing=True)
+            finally:  # the tmpfs and whatever it holds go with these, in the background
+                _drop([fd, *child.held])
+                child.held = []
+            left = [*kept["too_deep"], *([] if kept["complete"] else ["..."])]
+        else:
+            removed = scratch.prune(cwd, max_entries=self.max_entries * 4)
+            left = removed["too_deep"]
+            if self.max_disk_bytes and self._over_disk(child, private=False):
+                scratch.remove_tree(cwd)
+                os.makedirs(cwd, exist_ok=True)
+                left = ["everything (over the disk cap)"]
+        note = "what the notebook left in its folder was not all kept"
+        if left and not any(f.startswith(note) for f in child.result.faults):
+            child.result.faults.append(
+                f"{note}: folders nested more than {scratch.MAX_DEPTH} deep or more than "
+                f"{KEEP_ENTRIES:,} entries ({', '.join(x[:80] for x in left[:3])})")
+
+    def _over_disk(self, child: _Child, private: bool = True) -> str:
+        """Without a tmpfs: why the run's folders hold more than a submission may ("" if not)."""
+        folders = [child.job.cwd] + ([child.private] if private else [])
+        found = [scratch.scan(f, max_entries=self.max_entries + 1, max_seconds=1.0)
+                 for f in folders]
+        used = sum(f.disk_bytes for f in found)
+        entries = sum(f.entries for f in found)
+        if used > self.max_disk_bytes:
+            return (f"it wrote {used / 2**20:.0f} MiB to disk, more than the "
+                    f"{self.max_disk_bytes / 2**20:.0f} MiB a submission may")
+        if entries > self.max_entries:
+            return (f"it made more than {self.max_entries:,} files and folders, the most a "
+                    f"submission may")
+        if any(f.too_deep for f in found):
+            return (f"it nested folders more than {scratch.MAX_DEPTH} deep, the most a "
+                    f"submission may")
+        return ""
 
     def _after_exit(self, child: _Child):
         """None when the job is over; otherwise what to run next after a death."""
@@ -711,7 +821,42 @@ def local_pool(root: str, settings: dict, workers: int | None = None,
                       traceback_mode=settings["traceback_mode"], sandbox=policy,
                       memory_cap=settings["memory_cap"],
                       max_stream_bytes=settings["max_stream_bytes"], slot_offset=slot_offset,
-                      max_disk_bytes=settings.get("max_disk_bytes", 512 * 2**20))
+                      max_disk_bytes=settings.get("max_disk_bytes", 512 * 2**20),
+                      max_entries=settings.get("max_entries", 10_000))
+
+
+_dropping: queue.SimpleQueue | None = None
+
+
+def _drop(fds: list[int]) -> None:
+    """Close a run's tmpfs and mount namespace in a thread of their own: the last reference to
+    a mount namespace waits for an RCU grace period (~30 ms here) and a tmpfs with many entries
+    takes a while to free, neither of which the pool's loop should wait for."""
+    global _dropping
+    if _dropping is None:
+        _dropping = queue.SimpleQueue()
+
+        def closer(q=_dropping):
+            while True:
+                for fd in q.get():
+                    try:
+                        os.close(fd)
+                    except OSError:
+                        pass
+
+        threading.Thread(target=closer, name="graders-scratch-closer", daemon=True).start()
+    _dropping.put(list(fds))
+
+
+def _recv_fds(sock: socket.socket) -> tuple[bytes, list[int]]:
+    """One message and the descriptors with it, without waiting (``socket.recv_fds`` of
+    Python 3.11 drops its ``flags``)."""
+    data, ancillary, _, _ = sock.recvmsg(65536, socket.CMSG_LEN(4 * 4), socket.MSG_DONTWAIT)
+    fds = []
+    for level, kind, payload in ancillary:
+        if level == socket.SOL_SOCKET and kind == socket.SCM_RIGHTS:
+            fds += struct.unpack(f"{len(payload) // 4}i", payload[:len(payload) // 4 * 4])
+    return data, fds
 
 
 def _drain(fd: int) -> None:
@@ -747,46 +892,3 @@ def _recheck_without(step, stand_ins: dict):
         return step
     cells = [[index, stand_ins.get(index, source)] for index, source in step[3]["recheck"]]
     return [*step[:3], dict(step[3], recheck=cells)]
-
-
-def _files_in(path: str) -> set[str]:
-    out = set()
-    for root, _, files in os.walk(path):
-        out.update(os.path.relpath(os.path.join(root, name), path) for name in files)
-    return out
-
-
-def _disk_use(path: str) -> int:
-    total = 0
-    for root, _, files in os.walk(path):
-        for name in files:
-            try:
-                total += os.lstat(os.path.join(root, name)).st_blocks * 512
-            except OSError:
-                pass
-    return total
-
-
-def remove_special_files(path: str) -> list[str]:
-    """Remove whatever a run left in its folder that is not an ordinary file or folder (links,
-    FIFOs, sockets, devices), before the grader writes there or nbgrader chmods it: the grader
-    must never follow a link a submission planted. Returns what was removed."""
-    removed = []
-    for root, dirs, files in os.walk(path):  # never follows links to folders
-        for name in dirs + files:
-            full = os.path.join(root, name)
-            mode = os.lstat(full).st_mode
-            if not (stat.S_ISREG(mode) or stat.S_ISDIR(mode)):
-                os.unlink(full)
-                removed.append(os.path.relpath(full, path))
-        dirs[:] = [d for d in dirs if not os.path.islink(os.path.join(root, d))]
-    return removed
-
-
-def _chown_tree(path: str, uid: int, gid: int) -> None:
-    for root, dirs, files in os.walk(path):
-        for name in [root, *(os.path.join(root, n) for n in dirs + files)]:
-            try:
-                os.lchown(name, uid, gid)
-            except OSError:
-                pass

@@ -91,6 +91,10 @@ def summary(report) -> str:
             if len(o.review) > 5:
                 lines.append(f"    ... and {len(o.review) - 5} more (see the gradebook)")
         lines.append("")
+    from .sandbox import CAPS  # what the sandbox check of this process found enforced
+
+    if CAPS:
+        lines.append("caps the kernel enforces: " + "; ".join(CAPS))
     setup = [ms for o in outcomes.values() for ms in getattr(o, "sandbox_ms", [])]
     if setup:
         lines.append(f"sandbox set-up: {sum(setup) / len(setup):.2f} ms of CPU per sealed "

@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import atexit
 import os
-import shutil
 import tempfile
 from dataclasses import asdict
 from pathlib import Path
@@ -22,6 +21,7 @@ from nbgrader import utils
 from ..checks.probes import ProbePlan
 from .pool import Job, JobResult, KernelPool, local_pool
 from .sandbox import Limits
+from .scratch import remove_tree
 from .settings import GradingEngine
 
 PROBES = ("seeded", "fresh")
@@ -58,7 +58,8 @@ def pool_settings(config, timeout: float, sandbox: bool | None = None,
             "sandbox": bool(settings.sandbox if sandbox is None else sandbox),
             "limits": asdict(limits), "uid_base": settings.sandbox_uid_base,
             "memory_cap": memory, "max_stream_bytes": int(settings.max_output_mib * 2**20),
-            "max_disk_bytes": settings.max_disk_mib * 2**20}
+            "max_disk_bytes": settings.max_disk_mib * 2**20,
+            "max_entries": settings.max_entries}
 
 
 def copy_files(files: dict[str, bytes], into: Path) -> None:
@@ -121,4 +122,4 @@ class ProbeRunner:
             return {r.key.rsplit("#", 1)[1]: r for r in cls._pool.run(jobs)}
         finally:
             for folder in folders:
-                shutil.rmtree(folder, ignore_errors=True)
+                remove_tree(folder)

@@ -23,13 +23,14 @@ from __future__ import annotations
 
 import json
 import os
-import shutil
 import site
 import sys
 import sysconfig
 import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
+
+from .scratch import remove_tree
 
 SYSTEM_READ = ["/usr", "/lib", "/lib64", "/lib32", "/libx32", "/bin", "/sbin",
                "/sys/devices/system/cpu", "/proc/cpuinfo", "/proc/meminfo", "/proc/stat",
@@ -147,10 +148,31 @@ def child_environment(private: str) -> dict[str, str]:
     return env
 
 
-def sandbox_check(policy: SandboxPolicy) -> list[str]:
-    """Seal a throw-away child of this process with ``policy`` and return what the kernel
-    could not apply (an empty list when the sandbox is complete)."""
+#: What the last :func:`sandbox_check` of this process found the kernel enforces (its caps:
+#: memory cgroup, private tmpfs), for the run's summary (:func:`graders.engine.progress.summary`).
+CAPS: list[str] = []
+
+
+def sandbox_check(policy: SandboxPolicy, disk_bytes: int = 16 * 2**20,
+                  entries: int = 100) -> list[str]:
+    """Seal a throw-away child of this process with ``policy`` (its control groups and private
+    tmpfs included, as the pool gives each run) and return what the kernel could not apply (an
+    empty list when the sandbox is complete). The caps that do apply go to :data:`CAPS`."""
+    from .cgroups import RunGroups
+
     folder = tempfile.mkdtemp(prefix="graders-check-")
+    cwd, private = os.path.join(folder, "cwd"), os.path.join(folder, "private")
+    os.mkdir(cwd)
+    os.mkdir(private)
+    groups, name = RunGroups(), f"graders-check-run-{os.getpid()}"
+    job = policy.for_job(cwd, private, slot=0)
+    caps = {"tmpfs": True, "private": private, "disk_bytes": disk_bytes, "entries": entries,
+            "owner": [job["uid"], job["gid"]]}
+    try:
+        caps["cgroups"] = groups.create(name, policy.limits.memory_cap, 0)
+        caps["cgroup_text"] = groups.describe(policy.limits.memory_cap)
+    except OSError as err:
+        groups.why, groups.kind = f"{err.strerror} in {groups.memory}", ""
     read, write = os.pipe()
     pid = os.fork()
     if pid == 0:  # the child: seal, report, exit
@@ -160,11 +182,14 @@ def sandbox_check(policy: SandboxPolicy) -> list[str]:
             from ..kernel import confine
 
             confine.prepare()
-            job = policy.for_job(folder, folder, slot=0)
             if os.geteuid() == 0:
-                os.chown(folder, job["uid"], job["gid"])
+                for path in (cwd, private):
+                    os.chown(path, job["uid"], job["gid"])
+            held, job["caps_report"] = confine.enter_caps({"cwd": cwd, "caps": caps})
+            for fd in held:
+                os.close(fd)
             report = confine.apply(job)
-            os.write(write, json.dumps(report.get("missing", [])).encode())
+            os.write(write, json.dumps(report).encode())
             code = 0
         finally:
             os._exit(code)
@@ -172,8 +197,18 @@ def sandbox_check(policy: SandboxPolicy) -> list[str]:
     with os.fdopen(read, "rb") as fh:
         data = fh.read()
     os.waitpid(pid, 0)
-    shutil.rmtree(folder, ignore_errors=True)
+    groups.remove(name)
+    remove_tree(folder)
     try:
-        return list(json.loads(data))
+        report = json.loads(data)
+        missing = list(report.get("missing", []))
     except ValueError:
         return ["the sandbox could not be tested on this machine (the check process failed)"]
+    applied = report.get("applied", [])
+    CAPS[:] = [item for item in applied if "cgroup" in item]
+    if any("tmpfs" in item for item in applied):
+        CAPS.append("private tmpfs per run (size= and nr_inodes=: the disk cap in bytes and "
+                    "entries)")
+    if not groups.kind:
+        missing.append("memory cgroup: the memory cap is " + groups.describe(0))
+    return missing

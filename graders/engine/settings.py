@@ -12,8 +12,10 @@ class GradingEngine(LoggingConfigurable):
                               "notebooks running with their re-runs, so about 6 x workers "
                               "children run at once.").tag(config=True)
     memory_cap_gib = Float(4.0, help="Memory one submission's process may allocate (GiB) "
-                                     "before its allocations fail with MemoryError."
-                           ).tag(config=True)
+                                     "before its allocations fail with MemoryError; where the "
+                                     "grader may make a memory cgroup, every page a run holds "
+                                     "(memory files, tmpfs, shared memory) counts, and a run "
+                                     "over it is stopped in its cell.").tag(config=True)
     kill_grace = Float(5.0, help="Seconds past the cell timeout (and the up to 5 s a cell's "
                                  "end waits for its output to be forwarded) before a cell "
                                  "that ignores the interrupt is killed.").tag(config=True)
@@ -37,8 +39,14 @@ class GradingEngine(LoggingConfigurable):
     max_open_files = Integer(256, help="Files a submission may have open at once.").tag(
         config=True)
     max_disk_mib = Integer(512, help="Disk space one submission's run may fill in its scratch "
-                                     "and temporary folders (MiB); beyond it the run is "
-                                     "stopped and what it wrote is removed.").tag(config=True)
+                                     "and temporary folders (MiB): the size of its private "
+                                     "tmpfs, so writing more fails in the cell (ENOSPC); "
+                                     "without user namespaces, the run is stopped and what it "
+                                     "wrote is removed.").tag(config=True)
+    max_entries = Integer(10_000, help="Files and folders one submission's run may make in its "
+                                       "scratch and temporary folders (a private tmpfs's "
+                                       "nr_inodes); beyond it creating more fails in the cell "
+                                       "(ENOSPC).").tag(config=True)
     max_output_mib = Float(1.0, help="Output kept per stream (stdout, stderr) and cell (MiB); "
                                      "the rest is dropped with a note.").tag(config=True)
     sandbox_uid_base = Integer(4_000_000, help="When the grader runs as root, each concurrent "

@@ -119,8 +119,10 @@ def grade(root: Path) -> dict:
     config = load_config(root)
     assignment = config["assignment"]
     student = student_id(root)
-    with tempfile.TemporaryDirectory(prefix="graders-gradescope-",
-                                     ignore_cleanup_errors=True) as tmp:
+    from ..engine.scratch import remove_tree  # standard library only, like this module
+
+    tmp = tempfile.mkdtemp(prefix="graders-gradescope-")
+    try:  # removed without recursion whatever the notebook left (scratch.remove_tree)
         course = Path(tmp) / "course"
         shutil.copytree(root / "source" / "course", course)
         placed = place_submission(root / "submission",
@@ -132,6 +134,8 @@ def grade(root: Path) -> dict:
         if outcome.status == "failed" and not outcome.zeroed:
             raise RuntimeError("grading failed: " + "; ".join(outcome.notes))
         graded = collect(course, config, student)
+    finally:
+        remove_tree(tmp)
     graded.notes = placed + list(outcome.notes)
     graded.review = list(outcome.review)
     graded.sandbox = list(report.sandbox)

@@ -4,8 +4,10 @@ Started by :class:`graders.engine.pool.KernelPool` with one end of a UNIX socket
 descriptor 3. It loads once what every child needs (torch, numpy, IPython, the shell the cells
 run in, a warmed tokenizer and traceback formatter, the seccomp filter) and then waits. Each
 request carries six descriptors: the job's spec (JSON in a memory file, which only the child
-reads), the channel, the two output pipes and copies of their read ends. The template forks and
-answers with the child's pid; when a child ends it sends the exit status.
+reads), the channel, the two output pipes and copies of their read ends. The template forks; the
+child joins its control groups and mounts its private tmpfs (:func:`confine.enter_caps`) and
+hands the tmpfs's root back; the template answers with the child's pid and that descriptor.
+When a child ends it sends the exit status.
 PrairieLearn's Python grader works the same way: a pre-started process forked per submission.
 
 Written by hand rather than with ``multiprocessing``'s forkserver because the fork is where the
@@ -38,6 +40,8 @@ from . import confine, probe, runner  # noqa: E402
 
 CONTROL_FD = 3
 MAX_REQUEST = 4096
+#: Seconds the template waits for a new child to set up its caps (a tmpfs and a file copy).
+CAPS_TIMEOUT = 30.0
 
 
 def _warm_up() -> None:
@@ -66,17 +70,42 @@ def _send(sock: socket.socket, message: dict) -> None:
     sock.send(json.dumps(message).encode())
 
 
-def _fork(fds: list[int]) -> int:
+def _fork(fds: list[int]) -> tuple[int, dict, list[int]]:
+    """Fork a child for a job; returns its pid, what its caps report (control groups, private
+    tmpfs: :func:`graders.kernel.confine.enter_caps`) and the descriptors of its tmpfs and its
+    mount namespace."""
+    ours, theirs = socket.socketpair(socket.AF_UNIX, socket.SOCK_SEQPACKET)
     pid = os.fork()
     if pid:
-        return pid
+        theirs.close()
+        with ours:
+            ours.settimeout(CAPS_TIMEOUT)
+            try:
+                data, got, _, _ = socket.recv_fds(ours, MAX_REQUEST, 2)
+            except OSError:  # the child died or hung before it was set up: no tmpfs
+                data, got = b"", []
+        try:
+            report = json.loads(data) if data else {"missing": ["private tmpfs: the child "
+                                                                "ended before it was set up"]}
+        except ValueError:
+            report = {}
+        return pid, report, got
     try:  # the child: output pipes on 1 and 2, the channel on 3, the pipes' read ends on 4, 5
+        ours.close()
         # Out of the way first (above 100), so no dup2 below overwrites another source.
         spec_fd, channel, out, err, out_r, err_r = (
             fcntl.fcntl(fd, fcntl.F_DUPFD, 100) for fd in fds)
         with os.fdopen(os.dup(spec_fd), "rb") as fh:
             fh.seek(0)
             spec = json.loads(fh.read())
+        # Before anything else: the run's control groups and its private tmpfs.
+        held, report = confine.enter_caps(spec)
+        socket.send_fds(theirs, [json.dumps(report).encode()], held)
+        theirs.close()
+        for fd in held:
+            os.close(fd)
+        if isinstance(spec.get("sandbox"), dict):
+            spec["sandbox"]["caps_report"] = report
         devnull = os.open(os.devnull, os.O_RDONLY)
         os.dup2(devnull, 0)
         os.dup2(out, 1)
@@ -118,8 +147,14 @@ def serve(sock: socket.socket) -> None:
             try:
                 if len(fds) != 6:
                     raise OSError(f"expected 6 descriptors, got {len(fds)}")
-                pid = _fork(fds)
-                _send(sock, {"spawned": request["id"], "pid": pid})
+                pid, report, held = _fork(fds)
+                message = json.dumps({"spawned": request["id"], "pid": pid, "caps": report,
+                                      "scratch": bool(held)}).encode()
+                try:
+                    socket.send_fds(sock, [message], held)
+                finally:
+                    for fd in held:
+                        os.close(fd)
             except OSError as err:
                 _send(sock, {"failed": request["id"], "reason": f"{err}"})
             finally:

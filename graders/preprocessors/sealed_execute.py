@@ -18,7 +18,6 @@ from __future__ import annotations
 
 import json
 import os
-import shutil
 import signal
 import sys
 import tempfile
@@ -30,6 +29,7 @@ from jupyter_core.utils import run_sync
 from nbgrader.preprocessors import Execute
 
 from ..engine.sandbox import Limits, child_environment, make_policy, sandbox_check
+from ..engine.scratch import prune, remove_tree
 from ..engine.settings import GradingEngine
 from ..kernel.sealed_kernel import POLICY_VARIABLE
 from .verify_answers import course_root
@@ -68,7 +68,7 @@ class SealedExecute(Execute):
         return super().create_kernel_manager()
 
     def preprocess(self, nb, resources, km=None):
-        self._private = self._group = None
+        self._private = self._group = self._cwd = None
         try:
             return super().preprocess(nb, resources, km=km)
         finally:
@@ -87,10 +87,20 @@ class SealedExecute(Execute):
                         memory_cap=int(settings.memory_cap_gib * 2**30))
         sandbox = make_policy(root, limits, settings.sandbox_uid_base)
         self._check(str(root), sandbox, settings.require_sandbox)
-        self._private = tempfile.mkdtemp(prefix="graders-kernel-")
+        self._private, self._cwd = tempfile.mkdtemp(prefix="graders-kernel-"), cwd
         # One uid per grading process (the engine's slots count up from the base).
         policy = sandbox.for_job(cwd, self._private, slot=100_000 + os.getpid() % 100_000)
         policy["require"] = settings.require_sandbox
+        # A memory cgroup of its own where this grader may make one (graders/engine/cgroups.py):
+        # memory files and shared memory count against the cap too, not only address space.
+        from ..engine.cgroups import RunGroups
+
+        self._groups, self._group_name = RunGroups(), f"graders-kernel-{os.getpid()}"
+        try:
+            policy["cgroups"] = self._groups.create(self._group_name, limits.memory_cap,
+                                                    2 * limits.max_processes)
+        except OSError:
+            self._groups.remove(self._group_name)
         self._owner = None
         if os.geteuid() == 0:  # the sandbox's uid must be able to write its two folders
             stat = os.stat(cwd)
@@ -148,6 +158,9 @@ class SealedExecute(Execute):
             except OSError:
                 pass  # nothing left running
             self._group = None
+        if getattr(self, "_groups", None):
+            self._groups.remove(self._group_name, wait=2.0)
+            self._groups = None
         if getattr(self, "_owner", None):
             folder, uid, gid = self._owner
             try:
@@ -156,5 +169,14 @@ class SealedExecute(Execute):
                 pass
             self._owner = None
         if self._private:
-            shutil.rmtree(self._private, ignore_errors=True)
+            remove_tree(self._private)
             self._private = None
+        if getattr(self, "_cwd", None):
+            # Before nbgrader walks the folder (its set_permissions recurses once per level):
+            # no links, FIFOs or the like, no folders nested deeper than scratch.MAX_DEPTH.
+            pruned = prune(self._cwd)
+            if pruned["too_deep"] or pruned["special"]:
+                self.log.warning("Removed from %s what the notebook left there that no walk may "
+                                 "meet: %s", self._cwd,
+                                 ", ".join((pruned["too_deep"] + pruned["special"])[:5]))
+            self._cwd = None
