@@ -231,18 +231,26 @@ def lab(tmp_path_factory, artifacts) -> LabServer:
 
 
 @pytest.fixture(scope="module")
-def browser(lab, tmp_path_factory):
+def playwright():
+    """One Playwright for the module: its sync API allows one at a time in a process, and the
+    JupyterLab browser stays open while the feedback pages are read."""
+    _require_browser()
     from playwright.sync_api import sync_playwright
 
-    home = tmp_path_factory.mktemp("chromium-home")
     with sync_playwright() as pw:
-        # launch() gives the browser a fresh temporary profile (user data dir) of its own
-        browser = pw.chromium.launch(
-            executable_path=_chromium(), args=CHROMIUM_ARGS, headless=True,
-            env={**lab.env, "HOME": str(home)},
-        )
-        yield browser
-        browser.close()
+        yield pw
+
+
+@pytest.fixture(scope="module")
+def browser(lab, playwright, tmp_path_factory):
+    home = tmp_path_factory.mktemp("chromium-home")
+    # launch() gives the browser a fresh temporary profile (user data dir) of its own
+    browser = playwright.chromium.launch(
+        executable_path=_chromium(), args=CHROMIUM_ARGS, headless=True,
+        env={**lab.env, "HOME": str(home)},
+    )
+    yield browser
+    browser.close()
 
 
 # --- a student at the keyboard -------------------------------------------------------------------
@@ -542,37 +550,34 @@ def _feedback_page(course, student: str) -> Path:
 
 
 @pytest.mark.parametrize("student", ["ben", "dee"])
-def test_feedback_page_reads_at_every_width(demo_course, student, tmp_path):
+def test_feedback_page_reads_at_every_width(demo_course, student, playwright, tmp_path):
     """The feedback page at 360 to 1920 px: no word of a failed test's message or of the summary
     is broken across two lines, and the page never scrolls sideways."""
-    _require_browser()
-    from playwright.sync_api import sync_playwright
-
     FEEDBACK_SHOTS.mkdir(parents=True, exist_ok=True)
     page_path = _feedback_page(demo_course, student)
-    with sync_playwright() as pw:
-        browser = pw.chromium.launch(executable_path=_chromium(), args=CHROMIUM_ARGS,
-                                     headless=True, env={**os.environ, "HOME": str(tmp_path)})
-        try:
-            page = browser.new_page(viewport={"width": 1400, "height": 1000})
-            page.goto(page_path.as_uri(), wait_until="load")
-            page.evaluate("() => document.fonts.ready")
-            problems = []
-            for width in FEEDBACK_WIDTHS:
-                page.set_viewport_size({"width": width, "height": 1000})
-                seen = page.evaluate(BROKEN_WORDS_JS)
-                assert seen["roots"] >= 2 and seen["words"] > 100, seen  # the page was read
-                if seen["broken"]:
-                    problems.append(f"{width} px: words broken across lines: {seen['broken']}")
-                scroll = page.evaluate("() => [document.documentElement.scrollWidth, "
-                                       "document.body.scrollWidth, innerWidth]")
-                if max(scroll[:2]) > scroll[2]:
-                    problems.append(f"{width} px: the page scrolls sideways "
-                                    f"(scrollWidth {max(scroll[:2])} > {scroll[2]})")
-                page.screenshot(path=FEEDBACK_SHOTS / f"{student}-{width}.png")
-            assert not problems, "\n".join(problems)
-        finally:
-            browser.close()
+    browser = playwright.chromium.launch(executable_path=_chromium(), args=CHROMIUM_ARGS,
+                                         headless=True,
+                                         env={**os.environ, "HOME": str(tmp_path)})
+    try:
+        page = browser.new_page(viewport={"width": 1400, "height": 1000})
+        page.goto(page_path.as_uri(), wait_until="load")
+        page.evaluate("() => document.fonts.ready")
+        problems = []
+        for width in FEEDBACK_WIDTHS:
+            page.set_viewport_size({"width": width, "height": 1000})
+            seen = page.evaluate(BROKEN_WORDS_JS)
+            assert seen["roots"] >= 2 and seen["words"] > 100, seen  # the page was read
+            if seen["broken"]:
+                problems.append(f"{width} px: words broken across lines: {seen['broken']}")
+            scroll = page.evaluate("() => [document.documentElement.scrollWidth, "
+                                   "document.body.scrollWidth, innerWidth]")
+            if max(scroll[:2]) > scroll[2]:
+                problems.append(f"{width} px: the page scrolls sideways "
+                                f"(scrollWidth {max(scroll[:2])} > {scroll[2]})")
+            page.screenshot(path=FEEDBACK_SHOTS / f"{student}-{width}.png")
+        assert not problems, "\n".join(problems)
+    finally:
+        browser.close()
 
 
 if __name__ == "__main__":  # pragma: no cover - run alone: python tests/test_student_browser.py

@@ -1,9 +1,8 @@
 # Right everywhere, exercise 2 with its weights made an nn.Parameter (y requires grad), reshaped
-# in the expression. Its visible tests pass without a warning. The method point (the grader
-# did not see a matrix product of features and weights: the product was of a copy) is not this
-# file's subject; see the expectation.
+# in the expression. Its visible tests pass without a warning, and the method point is earned:
+# the product of features and a copy of weights moves with the grader's scaled product.
 # expect single_layer_sum: full
-# expect single_layer_mm: shape=1 value=2 method=0
+# expect single_layer_mm: full
 # expect multilayer: full
 # expect numpy_bridge: full
 # %% single_layer_sum
