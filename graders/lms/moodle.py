@@ -59,8 +59,8 @@ class MoodleExportPlugin(LmsExportPlugin):
         "", help="Name of the grade column written. Default: the nbgrader assignment id.",
     ).tag(config=True)
     feedback_column = Unicode(
-        "", help="Also write a feedback column with this name (a line saying the points and any "
-                 "late penalty). Default: no feedback column.",
+        "", help="Also write a feedback column with this name (a line saying the points, any "
+                 "late penalty and, for a flagged submission, why). Default: no feedback column.",
     ).tag(config=True)
     grade_max = Float(
         0.0, help="Rescale points so that full marks are this grade (e.g. 100 for a Moodle grade "
@@ -187,4 +187,10 @@ class MoodleExportPlugin(LmsExportPlugin):
                 "points")
         if student.late_penalty:
             text += f" (after a late penalty of {format_points(student.late_penalty)})"
-        return text + "."
+        text += "."
+        if student.flagged:  # a score of 0 with no word of why reads as a grader's bug
+            why = " ".join(r if r.endswith((".", "!", "?")) else r + "."
+                           for r in student.flag_reasons)
+            text += (" Your submission was flagged for your instructor to review: "
+                     + (why or "the grader recorded no reason; ask your instructor."))
+        return text
