@@ -82,6 +82,15 @@ class Submission:
     path: Path  # the folder in the exchange's inbound
 
 
+def _complete(folder: Path) -> bool:
+    """Whether ``nbgrader submit`` has finished writing a submission folder (its secret, the
+    last file it writes, is there and not empty)."""
+    try:
+        return (folder / "submission_secret.txt").stat().st_size > 0
+    except OSError:
+        return False
+
+
 class _Feedback(GenerateFeedback):
     """nbgrader's GenerateFeedback, keeping its exporter between students: building it compiles
     the HTML templates, which costs more than rendering one student's page."""
@@ -171,7 +180,11 @@ class Service:
         return Authenticator(config=self.config)
 
     def newest(self) -> dict[str, Submission]:
-        """Each student's newest submission in the exchange's inbound folder."""
+        """Each student's newest submission in the exchange's inbound folder, once it is
+        complete: ``nbgrader submit`` copies the files into the folder, then writes
+        ``timestamp.txt`` and, last, ``submission_secret.txt``. A student whose newest folder
+        is still being written is left for a later look (under load, collecting it half-copied
+        found no notebook and gave up on the student)."""
         newest: dict[str, Submission] = {}
         for path in glob.glob(str(self.inbound / f"*+{self.assignment}+*")):
             parts = os.path.basename(path).rsplit("+", 3)
@@ -184,7 +197,7 @@ class Service:
             best = newest.get(parts[0])
             if best is None or when > parse_utc(best.timestamp):
                 newest[parts[0]] = Submission(parts[0], parts[2], Path(path))
-        return newest
+        return {student: sub for student, sub in newest.items() if _complete(sub.path)}
 
     def notebook_ids(self) -> list[str]:
         with Gradebook(self.coursedir.db_url, self.coursedir.course_id) as gb:

@@ -253,3 +253,29 @@ def test_the_service_is_warm_before_the_first_submission(exchange):
     assert "IMPORTED AFTER SERVING: []" in proc.stdout, proc.stdout
     assert re.search(r"  ada\s+15 / 15 ", proc.stdout) and "warmed up in" in proc.stdout
     assert exchange.fetch("ada") == ["15.0"]
+
+
+def test_a_submission_still_being_copied_waits_for_its_secret(tmp_path):
+    """``nbgrader submit`` copies the files, then writes timestamp.txt and, last, the secret:
+    a folder without its secret yet is not collected (under load, a half-copied one was, found
+    no notebook, and the student got no feedback)."""
+    from types import SimpleNamespace
+
+    from graders.serve import Service
+
+    inbound = tmp_path / "inbound"
+    done = inbound / "ada+tensors+2026-12-06 10:00:00.000000 UTC+abc"
+    older = inbound / "ben+tensors+2026-12-06 09:00:00.000000 UTC+def"
+    copying = inbound / "ben+tensors+2026-12-06 10:00:00.000000 UTC+ghi"
+    for folder in (done, older, copying):
+        folder.mkdir(parents=True)
+        (folder / "tensors.ipynb").write_text("{}")
+    for folder in (done, older):
+        (folder / "timestamp.txt").write_text("x")
+        (folder / "submission_secret.txt").write_text("f" * 128)
+    (copying / "timestamp.txt").write_text("x")  # the secret not written yet
+    service = SimpleNamespace(inbound=inbound, assignment=ASSIGNMENT)
+    assert set(Service.newest(service)) == {"ada"}  # ben waits: no older one graded instead
+    (copying / "submission_secret.txt").write_text("f" * 128)
+    newest = Service.newest(service)
+    assert set(newest) == {"ada", "ben"} and newest["ben"].path == copying

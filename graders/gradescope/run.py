@@ -12,10 +12,14 @@ graders.gradescope.run``.
 3. Writes ``results/results.json`` from the gradebook (each test cell's score) and the
    autograded notebook (each failed test's message, with hidden test code redacted as in the
    feedback): one Gradescope test per nbgrader test cell, in notebook order, named, numbered
-   and made visible as ``gradescope.json`` says; ``score`` (their sum), ``execution_time``, and
-   an ``output`` for the whole submission (the score, problems such as a renamed or missing
-   notebook, and what the sandbox could not do on this machine). ``extra_data`` keeps, for the
-   instructor, the diagnosis codes, the engine's notes and the review list; the log
+   and made visible as ``gradescope.json`` says; no top-level ``score`` (Gradescope's total is
+   the tests' sum, hidden from students while tests are), ``execution_time``, and an
+   ``output`` for the whole submission (the visible tests' score, problems such as a renamed or
+   missing notebook, and what the sandbox could not do on this machine; nothing that tells how
+   a hidden test went). A submission with no notebook, or several and none named as expected,
+   is refused before grading (every test 0, the reason; the log says ``failed``).
+   ``extra_data`` keeps, for the instructor, the diagnosis codes, the engine's notes and the
+   review list; the log
    (``results/stdout``, instructors only) has the engine's summary.
 
 Every path is under ``$AUTOGRADER_ROOT`` (default ``/autograder``). A results.json is always
