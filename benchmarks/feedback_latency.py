@@ -11,7 +11,8 @@ moment its feedback file appears in the exchange (what `nbgrader fetch_feedback`
 the student's whole wait, from starting `nbgrader submit` (which itself spends about 4 s of CPU
 importing nbgrader before it copies anything) to the feedback. Then it runs the real `nbgrader
 fetch_feedback` for every student to check the feedback is fetchable and holds the score
-`graders serve` logged. Prints p50 / p95 / max.
+`graders serve` logged. Prints the first submission's latency (the service is started just
+before, with no time to settle: it says "serving" once it is warm), then p50 / p95 / max.
 
 Here the students' 30 `nbgrader submit` commands share the grader's two cores: about 110 s of
 CPU within a few seconds, three times what grading them costs. On a JupyterHub they run in the
