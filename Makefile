@@ -18,7 +18,10 @@ $(STAMP): pyproject.toml
 	@touch $(STAMP)
 
 ## release: rebuild release/ (and the gradebook's copy of the assignment) from source/
+## (the old release folder is removed first, as --force would do, but without nbgrader's
+## "Removing existing assignment" warning on every run: any warning left is a real one)
 release: $(STAMP)
+	rm -rf release/$(ASSIGNMENT)
 	$(NBGRADER) generate_assignment $(ASSIGNMENT) --force --log-level=WARN
 
 ## grade: build the release, grade everything in submitted/ (demo set if there is none) with

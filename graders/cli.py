@@ -116,7 +116,7 @@ def _cmd_gradescope(args) -> int:
 
     try:
         path = build(Path(args.root), args.assignment, Path(args.out) if args.out else None,
-                     visibility=args.visibility)
+                     visibility=args.visibility, venv=args.venv)
     except BuildError as err:
         print(f"{err}\nNothing was written.", file=sys.stderr)
         return 2
@@ -196,11 +196,16 @@ def main(argv: list[str] | None = None) -> int:
     gradescope.add_argument("assignment", nargs="?", default=ASSIGNMENT)
     gradescope.add_argument("--out", help="where to write the zip "
                                           "(default: dist/<assignment>-gradescope.zip)")
-    gradescope.add_argument("--visibility", choices=("split", "after_published", "visible"),
-                            default="split",
+    gradescope.add_argument("--visibility", default="split",
+                            choices=("split", "after_published", "after_due_date", "visible",
+                                     "hidden"),
                             help="when students see each test on Gradescope: split (default: "
                                  "type and shape tests at once, the others after the grades "
-                                 "are published), or one setting for all")
+                                 "are published), or one setting for all (hidden is refused: "
+                                 "Gradescope shows the total while tests are hidden)")
+    gradescope.add_argument("--venv", default="/opt/graders-venv",
+                            help="where setup.sh installs the grading environment on "
+                                 "Gradescope's image (default: /opt/graders-venv)")
     gradescope.add_argument("--root", default=".", help="the course folder (default: here)")
     gradescope.set_defaults(func=_cmd_gradescope)
 

@@ -2,7 +2,8 @@
 
 Reads nbgrader's gradebook through its own API (``nbgrader.api.Gradebook``); the table layout is
 ours. Every student in the gradebook is listed; one whose notebook the engine flagged (missing,
-renamed, invalid, a kernel that died) says so, the reason being in the gradebook's comments.
+renamed, invalid, a kernel that died, tampering) says so and points to the report's Flagged
+section (``reports/<assignment>/index.html#flagged``), which says why.
 """
 
 from __future__ import annotations
@@ -11,6 +12,12 @@ import sys
 from pathlib import Path
 
 from nbgrader.api import Gradebook, MissingEntry
+
+
+def report_anchor(assignment: str) -> str:
+    """Where the instructor's report lists the flagged submissions and why (``graders
+    report`` writes it; ``make grade`` runs it right after this table)."""
+    return f"reports/{assignment}/index.html#flagged"
 
 
 def rows(db: str, assignment: str) -> list[tuple[str, float | None, float, str]]:
@@ -26,7 +33,7 @@ def rows(db: str, assignment: str) -> list[tuple[str, float | None, float, str]]
                 out.append((student, None, max_score, "no submission"))
                 continue
             flagged = any(nb.flagged for nb in submission.notebooks)
-            note = "flagged: see the gradebook's comments" if flagged else ""
+            note = f"flagged: see {report_anchor(assignment)}" if flagged else ""
             out.append((student, submission.score, max_score, note))
     return out
 

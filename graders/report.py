@@ -385,7 +385,11 @@ def numbers(book: Gradebook) -> dict:
             "points": t.points, "passed": passed, "partial": partial,
             "failed": n - passed - partial, "pass_rate": _pct(passed, n),
             "mean_points": round(sum(got) / n, 2) if n else 0.0,
-            "top_codes": codes_per_test[t.name].most_common(3),
+            # Mistakes only: tampering is not one (Mistakes says so); it has its own count.
+            "top_codes": [(code, count) for code, count in codes_per_test[t.name].most_common()
+                          if _sentence(code)[0] != "tampering"][:3],
+            "tampering": sum(count for code, count in codes_per_test[t.name].items()
+                             if _sentence(code)[0] == "tampering"),
         })
     exercise_rows = []
     for grade_id in dict.fromkeys(t.exercise for t in tests):
@@ -465,7 +469,11 @@ def numbers(book: Gradebook) -> dict:
 
 # --------------------------------------------------------------------------- the charts
 BLUE, GREY, RED = "#3b6ea8", "#9aa5b1", "#c0504d"
-CHART_WIDTH = 10.4  # inches at 100 dpi: the page's column
+#: Inches at 100 dpi: 680 px, shown at that width on a wide screen and scaled down at most to
+#: 0.8 at 600 px, so that text of 9 points or more stays about 10 px or more (a chart drawn for
+#: the whole 1,100 px column was halved there, its 8-point labels to 6 px).
+CHART_WIDTH = 6.8
+SMALL, LABEL, TITLE = 9, 10, 11  # font sizes in points (1 point = 1.39 px at 100 dpi)
 EXERCISE_COLOURS = ["#3b6ea8", "#5b9a5b", "#c07a2c", "#8a5aa8", "#4a9aa8", "#a85a6a"]
 
 
@@ -489,7 +497,7 @@ def _png(fig) -> bytes:
 def _style(ax) -> None:
     for side in ("top", "right"):
         ax.spines[side].set_visible(False)
-    ax.tick_params(labelsize=9)
+    ax.tick_params(labelsize=LABEL)
 
 
 def chart_scores(num: dict) -> bytes:
@@ -503,13 +511,13 @@ def chart_scores(num: dict) -> bytes:
         bars = ax.bar(xs, ys, color=BLUE, width=0.8)
         ax.set_xticks(xs if len(xs) <= 31 else xs[::5])
         if len(xs) <= 31:
-            ax.bar_label(bars, labels=[str(y) if y else "" for y in ys], fontsize=8, padding=1)
+            ax.bar_label(bars, labels=[str(y) if y else "" for y in ys], fontsize=SMALL, padding=1)
     else:
         values = [k for k, v in dist.items() for _ in range(v)]
         ax.hist(values, bins=20, range=(0, max_score), color=BLUE)
-    ax.set_xlabel(f"score (of {max_score:g})", fontsize=9)
-    ax.set_ylabel("submissions", fontsize=9)
-    ax.set_title(f"Scores of {_n(num['submissions'], 'submission')}", fontsize=10, loc="left")
+    ax.set_xlabel(f"score (of {max_score:g})", fontsize=LABEL)
+    ax.set_ylabel("submissions", fontsize=LABEL)
+    ax.set_title(f"Scores of {_n(num['submissions'], 'submission')}", fontsize=TITLE, loc="left")
     ax.yaxis.get_major_locator().set_params(integer=True)
     ax.margins(y=0.15)
     _style(ax)
@@ -529,17 +537,17 @@ def chart_pass_rates(num: dict) -> bytes:
             rates.append(row["pass_rate"])
             colours.append(colour + "99")
             weights.append("normal")
-    fig = _figure(CHART_WIDTH, 0.6 + 0.24 * len(labels))
+    fig = _figure(CHART_WIDTH, 0.7 + 0.27 * len(labels))
     ax = fig.add_subplot()
     ys = list(range(len(labels)))[::-1]
     bars = ax.barh(ys, rates, color=colours, height=0.72)
-    ax.bar_label(bars, labels=[f"{r:.0f}%" for r in rates], fontsize=8, padding=2)
-    ax.set_yticks(ys, labels, fontsize=8)
+    ax.bar_label(bars, labels=[f"{r:.0f}%" for r in rates], fontsize=SMALL, padding=2)
+    ax.set_yticks(ys, labels, fontsize=SMALL)
     for tick, weight in zip(ax.get_yticklabels(), weights, strict=True):
         tick.set_fontweight(weight)
     ax.set_xlim(0, 108)
     ax.set_xticks([0, 25, 50, 75, 100], ["0%", "25%", "50%", "75%", "100%"])
-    ax.set_title("Passed (full marks), by exercise and test cell", fontsize=10, loc="left")
+    ax.set_title("Passed (full marks), by exercise and test cell", fontsize=TITLE, loc="left")
     _style(ax)
     return _png(fig)
 
@@ -548,25 +556,25 @@ def chart_mistakes(num: dict, top: int = 15) -> bytes | None:
     rows = num["mistakes"][:top]
     if not rows:
         return None
-    fig = _figure(CHART_WIDTH, 0.8 + 0.24 * len(rows))
+    fig = _figure(CHART_WIDTH, 0.9 + 0.27 * len(rows))
     ax = fig.add_subplot()
     ys = list(range(len(rows)))[::-1]
     colours = [BLUE if r["kind"] == "mistake" else GREY for r in rows]
     bars = ax.barh(ys, [r["count"] for r in rows], color=colours, height=0.72)
-    ax.bar_label(bars, labels=[str(r["count"]) for r in rows], fontsize=8, padding=2)
-    ax.set_yticks(ys, [r["code"] for r in rows], fontsize=8)
+    ax.bar_label(bars, labels=[str(r["count"]) for r in rows], fontsize=SMALL, padding=2)
+    ax.set_yticks(ys, [r["code"] for r in rows], fontsize=SMALL)
     ax.xaxis.get_major_locator().set_params(integer=True)
     ax.margins(x=0.1)
     more = len(num["mistakes"]) - len(rows)
     ax.set_title("Students per diagnosis code" + (f" (top {len(rows)}; {more} more in the "
                                                   "table)" if more > 0 else ""),
-                 fontsize=10, loc="left")
+                 fontsize=TITLE, loc="left")
     from matplotlib.patches import Patch
 
     fig.legend(handles=[Patch(color=BLUE, label="catalogued mistake"),
                         Patch(color=GREY, label="general code")],
-               fontsize=8, frameon=False, loc="outside upper right", ncols=2)
-    ax.set_xlabel("students", fontsize=9)
+               fontsize=SMALL, frameon=False, loc="outside upper right", ncols=2)
+    ax.set_xlabel("students", fontsize=LABEL)
     _style(ax)
     return _png(fig)
 
@@ -581,10 +589,10 @@ def chart_times(seconds: list[float]) -> bytes | None:
     median = statistics.median(seconds)
     ax.axvline(median, color=RED, linestyle="--", linewidth=1.2,
                label=f"median {median:.2f} s")
-    ax.legend(fontsize=8, frameon=False)
-    ax.set_xlabel("seconds to grade one submission (graders autograde)", fontsize=9)
-    ax.set_ylabel("submissions", fontsize=9)
-    ax.set_title(f"Time per submission ({len(seconds)} recorded)", fontsize=10, loc="left")
+    ax.legend(fontsize=SMALL, frameon=False)
+    ax.set_xlabel("seconds to grade one submission (graders autograde)", fontsize=LABEL)
+    ax.set_ylabel("submissions", fontsize=LABEL)
+    ax.set_title(f"Time per submission ({len(seconds)} recorded)", fontsize=TITLE, loc="left")
     ax.yaxis.get_major_locator().set_params(integer=True)
     ax.set_xlim(left=0)
     _style(ax)
@@ -623,6 +631,24 @@ code { font-size: 0.92em; }
 .note { color: #52606d; font-size: 0.88em; }
 details summary { cursor: pointer; }
 .ids { font-family: ui-monospace, "DejaVu Sans Mono", monospace; font-size: 0.85em; }
+a.tag { color: inherit; }
+/* Narrow screens (a phone, a half-width window): each row becomes a block of "column: value"
+   lines, so no table is wider than the page; charts are drawn for this width too. */
+@media (max-width: 720px) {
+  body { padding: 0 12px 30px; }
+  table, table.narrow { min-width: 0; width: 100%; }
+  table thead { display: none; }
+  table, table tbody, table tr, table td { display: block; }
+  table tr { border-bottom: 1px solid #c5ccd3; padding: 4px 0; }
+  table td, td.num, td.id { border: none; padding: 1px 4px; text-align: left;
+                            white-space: normal; overflow-wrap: anywhere; }
+  table td::before { content: attr(data-label) ": "; color: #52606d; font-size: 0.9em; }
+  table td[data-label=""]::before, table td:first-child::before { content: none; }
+  table td:first-child { font-weight: 600; }
+  table td:empty { display: none; }
+  tr.exercise td { background: none; }
+  tr.exercise { background: #f9fafb; }
+}
 """
 
 
@@ -674,9 +700,15 @@ def _table(table_id: str, header: list[str], rows: list[str], cls: str = "") -> 
         kind = {"#": ' class="num"', "@": ' class="id"'}.get(label[:1], "")
         return f"<th{kind}>{_e(label.lstrip('#@'))}</th>"
 
+    labels = [_e(h.lstrip("#@")) for h in header]
+
+    def labelled(row: str) -> str:  # each cell names its column, for the narrow layout
+        cells = iter(labels)
+        return re.sub(r"<td(?=[ >])", lambda m: f'<td data-label="{next(cells, "")}"', row)
+
     return (f'<div class="scroll"><table id="{table_id}"{f" class={cls!r}" if cls else ""}>'
             "<thead><tr>" + "".join(th(h) for h in header) + "</tr></thead><tbody>\n"
-            + "\n".join(rows) + "\n</tbody></table></div>")
+            + "\n".join(labelled(r) for r in rows) + "\n</tbody></table></div>")
 
 
 def _td(value, kind: str = "") -> str:
@@ -704,7 +736,7 @@ def _header(num: dict, title: str, generated: str) -> list[str]:
             ("submissions", "Submissions"))) + "</nav>",
         '<div class="cards">',
         _card(n, "submissions"),
-        _card(f"{sc['mean']:.1f} / {num['max_score']:g}" if n else "-", "mean score"),
+        _card(f"{sc['mean']:g} / {num['max_score']:g}" if n else "-", "mean score"),
         _card(f"{sc['median']:g}" if n else "-", "median score"),
         _card(sc["full_marks"], "full marks"),
         _card(fl["count"], "flagged", warn=fl["count"] > 0),
@@ -728,7 +760,7 @@ def _scores(num: dict, charts: dict) -> list[str]:
              _img(charts.get("scores"), "Histogram of the scores")]
     if num["submissions"]:
         per_score = ", ".join(f"{k}: {v}" for k, v in sc["distribution"].items())
-        parts.append(f'<p class="note" id="score-summary">Mean {sc["mean"]:.2f}, median '
+        parts.append(f'<p class="note" id="score-summary">Mean {sc["mean"]:g}, median '
                      f'{sc["median"]:g}, full marks {sc["full_marks"]}, zero {sc["zero"]}. '
                      f"Submissions per score: {per_score}.</p>")
     return parts
@@ -749,12 +781,30 @@ def _tests(num: dict, charts: dict) -> list[str]:
                         + _td(f"{row['pass_rate']:.1f}%", "#")
                         + _td(row["failed"] + row["partial"], "#")
                         + _td(f"{row['mean_points']:g}", "#")
-                        + _td(_tags(f"{code} {count}" for code, count in row["top_codes"]))
-                        + "</tr>")
+                        + _td(_diagnoses(row)) + "</tr>")
     return ['<h2 id="tests">Exercises and test cells</h2>',
             _img(charts.get("pass_rates"), "Pass rate of each exercise and test cell"),
             _table("tests-table", ["exercise / test cell", "#points", "#passed", "#pass rate",
                                    "#failed", "#mean points", "most common diagnoses"], rows)]
+
+
+def _diagnoses(row: dict) -> Markup:
+    """A test's most common mistakes, then how many failed it for tampering (not a mistake:
+    a link to the Flagged section, where it is listed)."""
+    tags = _tags(f"{code} {count}" for code, count in row["top_codes"])
+    if row.get("tampering"):
+        tags = Markup(f'{tags} <a href="#flagged" class="tag tampering">tampering '
+                      f'{row["tampering"]}: see Flagged</a>'.strip())
+    return tags
+
+
+def _prose(text: str) -> Markup:
+    """Text whose `code` spans (the catalogue's sentences use backticks) become <code>."""
+    parts = str(text).split("`")
+    if len(parts) % 2 == 0:  # an unpaired backtick: leave the text as it is
+        return Markup(_e(text))
+    return Markup("".join(f"<code>{_e(part)}</code>" if i % 2 else _e(part)
+                          for i, part in enumerate(parts)))
 
 
 def _mistakes(num: dict, charts: dict) -> list[str]:
@@ -767,7 +817,7 @@ def _mistakes(num: dict, charts: dict) -> list[str]:
     rows = [f'<tr data-code="{_e(m["code"])}">'
             + _td(Markup(f"<code>{_e(m['code'])}</code><br>{_tags([m['kind']], m['kind'])}"),
                   "@")
-            + _td(m["says"]) + _td(f"{m['count']} ({m['share']:.0f}%)", "#")
+            + _td(_prose(m["says"])) + _td(f"{m['count']} ({m['share']:.0f}%)", "#")
             + _td(_ids(m["students"], "mistakes.csv")) + "</tr>" for m in num["mistakes"]]
     if rows:
         parts.append(_table("mistakes-table", ["@code", "what the student did", "#students",
@@ -906,7 +956,7 @@ def summary(num: dict, index: Path) -> str:
     lines = [f"Report: {index}"]
     if not n:
         return "\n".join([*lines, "  no submissions yet"])
-    lines.append(f"  {_n(n, 'submission')}: mean {sc['mean']:.1f} / {num['max_score']:g}, median "
+    lines.append(f"  {_n(n, 'submission')}: mean {sc['mean']:g} / {num['max_score']:g}, median "
                  f"{sc['median']:g}, full marks {sc['full_marks']}, zero {sc['zero']}")
     hardest = min(num["tests"], key=lambda r: (r["pass_rate"], r["test"]), default=None)
     if hardest:

@@ -54,6 +54,11 @@ TEST_KEYS = {"score": NUMBER, "max_score": NUMBER, "status": {"passed", "failed"
              "tags": list, "visibility": VISIBILITY, "extra_data": dict}
 
 
+def total(results: dict) -> float:
+    """The score Gradescope records: the top-level score, else the tests' sum."""
+    return results.get("score", sum(t["score"] for t in results.get("tests", [])))
+
+
 def _fits(value, kind) -> bool:
     if isinstance(kind, set):
         return value in kind
@@ -157,9 +162,9 @@ def _zipped_folder(folder: Path):  # a zip of a folder: the notebook one level d
     return nb
 
 
-def _plain(folder: Path):
+def _other_name(folder: Path):  # the only notebook uploaded, under another name
     nb = notebook_of(CORPUS / "10_python_float.py")
-    write_nb(nb, folder / "submission" / NOTEBOOK)
+    write_nb(nb, folder / "submission" / "homework.ipynb")
     return nb
 
 
@@ -170,7 +175,7 @@ COMPARED = {
     "07_missing_bias_ex1": (_renamed, ["graded 'tensors (1).ipynb' as tensors.ipynb"]),
     "13_resize_in_place": (_zipped_folder, ["found in the folder tensors/",
                                             "extra notebooks not graded: scratch.ipynb"]),
-    "10_python_float": (_plain, []),
+    "10_python_float": (_other_name, ["graded 'homework.ipynb' as tensors.ipynb"]),
 }
 
 
@@ -187,9 +192,6 @@ def _not_a_notebook(folder: Path) -> None:
     (folder / "submission" / NOTEBOOK).write_text('{"answer": 42}')
 
 
-def _misnamed(folder: Path) -> None:
-    reference(folder, "homework.ipynb")
-
 
 def _unpreparable(folder: Path) -> None:  # nbgrader's CheckCellMetadata refuses it
     nb = notebook_of(CORPUS / "01_reference.py")
@@ -201,16 +203,16 @@ def _unpreparable(folder: Path) -> None:  # nbgrader's CheckCellMetadata refuses
 
 #: Not gradable: every test 0, the reason in each test and at the top, with what to do.
 BROKEN = {
-    "multiple": (_multiple, "tensors.ipynb is missing (found: tensors (1).ipynb, "
-                            "tensors (2).ipynb)", "Submit your notebook as tensors.ipynb"),
+    "multiple": (_multiple, "your submission holds 2 notebooks (tensors (1).ipynb, "
+                            "tensors (2).ipynb) and none is named tensors.ipynb, so the "
+                            "autograder cannot tell which to grade",
+                 "Upload only your notebook, tensors.ipynb"),
     "invalid_json": (_invalid_json, "tensors.ipynb is not a valid notebook (NotJSONError",
                      "Download the notebook again"),
     "not_a_notebook": (_not_a_notebook, "tensors.ipynb is not a valid notebook",
                        "Download the notebook again"),
-    "empty": (lambda folder: None, "tensors.ipynb is missing (found: no notebooks)",
-              "Submit your notebook as tensors.ipynb"),
-    "misnamed": (_misnamed, "tensors.ipynb is missing (found: homework.ipynb)",
-                 "Submit your notebook as tensors.ipynb"),
+    "empty": (lambda folder: None, "no notebook was found in your submission",
+              "Upload your notebook, tensors.ipynb"),
     "unpreparable": (_unpreparable, "nbgrader could not prepare tensors.ipynb "
                                     "(CheckCellMetadata: SchemaTooNewError",
                      "start from a fresh copy"),
@@ -370,7 +372,8 @@ def test_every_results_json_is_valid(graded):
     _, runs = graded
     for name, run in runs.items():
         assert not gradescope_problems(run.results), (name, gradescope_problems(run.results))
-        assert run.results["execution_time"] >= 1, name
+        # a refused hand-in (no notebook, several) is answered before the engine starts
+        assert run.results["execution_time"] >= (1 if name in COMPARED else 0), name
 
 
 @pytest.mark.parametrize("case", sorted(COMPARED))
@@ -383,7 +386,7 @@ def test_scores_and_messages_are_the_engines_cell_by_cell(graded, case):
     assert {k: t["score"] for k, t in tests.items()} == engine_scores
     assert {k: t["max_score"] for k, t in tests.items()} == {
         ex.test_id(p): pts for ex in EXERCISES.values() for p, pts in ex.points.items()}
-    assert run.results["score"] == sum(engine_scores.values())
+    assert "score" not in run.results  # Gradescope's total: the tests' sum (see below)
     # A failed test says what the engine's verdict says, with its diagnosis code.
     autograded = course.autograded(case)
     for cell in autograded.cells:
@@ -419,7 +422,7 @@ def test_a_submission_cannot_read_the_autograder_folder_or_follow_a_link(graded)
     _, runs = graded
     run = runs["01_reference"]
     assert run.results["extra_data"]["sandbox_missing"] == []
-    assert run.results["score"] == 15, run.results["tests"]  # y * 0 would cost 2 points
+    assert total(run.results) == 15, run.results["tests"]  # y * 0 would cost 2 points
     assert run.results["extra_data"]["student"] == "gs-4242"
 
 
@@ -430,8 +433,10 @@ def test_a_broken_hand_in_scores_0_with_the_reason_and_what_to_do(graded, case):
     run = runs[case]
     _, reason, hint = BROKEN[case]
     assert run.proc.returncode == 0, run
-    assert run.results["score"] == 0
+    assert total(run.results) == 0
     assert len(run.results["tests"]) == 11
+    # The instructor's log says it failed, not "graded 1, failed 0" alone.
+    assert "failed: student: " in run.proc.stdout and reason in run.proc.stdout, run
     for test in run.results["tests"]:
         assert test["score"] == 0 and test["status"] == "failed"
         assert test["output"].startswith("Not graded: ") and reason in test["output"]
@@ -507,7 +512,7 @@ def test_a_partial_sandbox_is_said_at_the_top_not_an_error(zip_path):
     graded = Graded(scores, {ASSIGNMENT: {t["grade_id"]: CellResult() for t in config["tests"]}},
                     sandbox=["Landlock: not supported by this kernel (5.4)"])
     results = compose(config, graded)
-    assert not gradescope_problems(results) and results["score"] == 15
+    assert not gradescope_problems(results) and total(results) == 15
     assert "lacks part of the grader's sandbox (Landlock: not supported by this kernel (5.4))" \
         in results["output"] and "graded anyway" in results["output"]
     assert "Tests shown now: 4 / 4 points." in results["output"]
@@ -516,3 +521,79 @@ def test_a_partial_sandbox_is_said_at_the_top_not_an_error(zip_path):
     everything = compose({**config, "tests": [{**t, "visibility": "visible"}
                                               for t in config["tests"]]}, graded)
     assert "Score: 15 / 15 points." in everything["output"]
+
+
+# --------------------------------------------------------------------------- what students see
+def student_view(results: dict, *, published: bool, past_due: bool, hide_score: bool) -> dict:
+    """What a student sees of a results.json, after Gradescope's autograder specification
+    ("Controlling Test Case Visibility"): a test when its visibility says so (``hidden``:
+    never); the top-level output always; the total (the tests' sum) only when no test that
+    counts is still waiting and the assignment does not hide the score. A top-level ``score``
+    is taken as shown unless the score is hidden (the field guide: treat it as visible)."""
+    default = results.get("visibility", "visible")
+
+    def shown(test) -> bool:
+        when = test.get("visibility", default)
+        return (when == "visible" or when == "after_due_date" and past_due
+                or when == "after_published" and published)
+
+    tests = results.get("tests", [])
+    waiting = [t for t in tests if not shown(t) and t.get("visibility", default) != "hidden"]
+    view = {"output": results.get("output"),
+            "tests": [t for t in tests if shown(t)],
+            "stdout": results.get("stdout_visibility", "hidden") == "visible"}
+    if not hide_score and "score" in results:
+        view["score"] = results["score"]
+    if not hide_score and not waiting:
+        view["total"] = sum(t["score"] for t in tests)
+    return view
+
+
+@pytest.mark.parametrize("policy", ["split", "after_published", "after_due_date", "visible"])
+def test_nothing_shown_before_publication_reveals_a_hidden_test(zip_path, policy):
+    """Two submissions that differ only in a value test (a hidden kind: a wrong value, the
+    tampering note the engine adds) look the same to the student until the tests are shown,
+    under each visibility the zip can be built with, with and without Gradescope's hidden
+    score."""
+    config = json.loads(zipfile.ZipFile(zip_path).read("gradescope.json"))
+    if policy != "split":
+        config["tests"] = [{**t, "visibility": policy} for t in config["tests"]]
+    key = (ASSIGNMENT, "test_single_layer_sum_value")
+    scores = {(t["notebook"], t["grade_id"]): (t["max_score"], t["max_score"])
+              for t in config["tests"]}
+    cells = {t["grade_id"]: CellResult() for t in config["tests"]}
+    right = compose(config, Graded(dict(scores), {ASSIGNMENT: dict(cells)}))
+    failed = Graded({**scores, key: (0.0, 2.0)},
+                    {ASSIGNMENT: {**cells, key[1]: CellResult(
+                        "single_layer_sum.tampering", ["AssertionError: y was replaced"])}},
+                    notes=["tampering: the test's helpers were replaced (1 test(s) failed for "
+                           "it)"])
+    wrong = compose(config, failed)
+    assert not gradescope_problems(right) and not gradescope_problems(wrong)
+    assert total(right) == 15 and total(wrong) == 13
+    for hide_score in (False, True):
+        before = dict(published=False, past_due=False, hide_score=hide_score)
+        if policy == "visible":  # nothing is hidden: the student sees the failure at once
+            assert student_view(right, **before) != student_view(wrong, **before)
+            continue
+        assert student_view(right, **before) == student_view(wrong, **before), policy
+        after = dict(published=True, past_due=True, hide_score=False)
+        assert student_view(right, **after) != student_view(wrong, **after)
+    assert "tampering" in json.dumps(wrong["extra_data"])  # kept for the instructor
+
+
+def test_hidden_visibility_is_refused_with_the_reason():
+    from graders.gradescope.build import BuildError, build
+
+    with pytest.raises(BuildError, match="total score while tests are 'hidden'"):
+        build(ROOT, ASSIGNMENT, visibility="hidden")
+    with pytest.raises(BuildError, match="--venv must be an absolute path"):
+        build(ROOT, ASSIGNMENT, venv="opt/venv; rm -rf /")
+
+
+def test_the_scripts_take_their_paths_from_the_environment(zip_path):
+    with zipfile.ZipFile(zip_path) as zf:
+        setup, runner = zf.read("setup.sh").decode(), zf.read("run_autograder").decode()
+    assert 'VENV="${GRADERS_VENV:-/opt/graders-venv}"' in setup
+    assert 'VENV="${GRADERS_VENV:-/opt/graders-venv}"' in runner
+    assert 'ROOT="${AUTOGRADER_ROOT:-/autograder}"' in runner

@@ -45,6 +45,17 @@ STUDENTS = {
 }
 
 
+#: The comment the engine writes for dee (the demo student who replaced torch.allclose): the
+#: student's words after the code, a review line the student never sees.
+TAMPERING_TEXT = ("torch.allclose has been replaced in this notebook. Grading cannot trust a "
+                  "notebook that redefines the library's comparison and tensor functions, so no "
+                  "check after that line can pass. Remove the line that assigns to "
+                  "torch.allclose and run all cells again.")
+TAMPERING = (f"[tampering] single_layer_sum.tampering: {TAMPERING_TEXT}\n"
+             "[review] monkeypatching: cell 7, line 1: assigns to torch.allclose\n"
+             f"[tampering] multilayer.tampering: {TAMPERING_TEXT}")
+
+
 @pytest.fixture(scope="session")
 def lms_gradebook(tmp_path_factory) -> Path:
     """The gradebook, built once with nbgrader's API (nbgrader runs `alembic`: PATH has it)."""
@@ -58,6 +69,7 @@ def lms_gradebook(tmp_path_factory) -> Path:
             for cell, points in CELLS.items():
                 gb.add_grade_cell(cell, ASSIGNMENT, ASSIGNMENT, max_score=points,
                                   cell_type="code")
+            gb.add_solution_cell("answer", ASSIGNMENT, ASSIGNMENT)  # holds the comments
             for student, (points, penalty, email) in STUDENTS.items():
                 gb.add_student(student, email=email)
                 if points is None:
@@ -69,6 +81,9 @@ def lms_gradebook(tmp_path_factory) -> Path:
                     grade.needs_manual_grade = student == "jo" and cell == "ex4"
                 notebook = gb.find_submission_notebook(ASSIGNMENT, ASSIGNMENT, student)
                 notebook.late_submission_penalty = penalty
+                if student == "dee":  # flagged as the engine flags tampering (gradebook.py)
+                    notebook.flagged = True
+                    notebook.comments[0].auto_comment = TAMPERING
                 gb.db.commit()
     return db
 
@@ -317,7 +332,8 @@ def test_moodle_writes_identifier_grade_and_feedback(course):
         ["ada.lovelace@uni.example", "15", "Autograded: 15 of 15 points."],
         ["b.nunez@uni.example", "9.5", "Autograded: 9.5 of 15 points."],  # roster has "Ben"
         ["cy.yilmaz@uni.example", "3", "Autograded: 3 of 15 points (after a late penalty of 1)."],
-        ["dee.okafor@uni.example", "0", "Autograded: 0 of 15 points."],
+        ["dee.okafor@uni.example", "0", "Autograded: 0 of 15 points. Your submission was "
+         "flagged for your instructor to review. " + TAMPERING_TEXT],  # once, no codes
         ["eve.ito@uni.example", "", "No submission received."],
         ["finn@uni.example", "11", "Autograded: 11 of 15 points."],  # nbgrader's email
         ["hal.hale@uni.example", "", "No submission received."],

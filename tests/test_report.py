@@ -14,6 +14,7 @@ from __future__ import annotations
 import csv
 import json
 import random
+import re
 import subprocess
 import sys
 import time
@@ -205,7 +206,8 @@ def test_mistakes_name_the_students_who_made_them(report, report_course):
         grade_id, _, what = code.rpartition(".")
         mistake = next((m for m in EXERCISES[grade_id].mistakes if m.code == what), None)
         if mistake is not None:
-            assert cells[1] == mistake.says and "mistake" in cells[0]
+            # the catalogue's `code` spans are <code> on the page, without their backticks
+            assert cells[1] == mistake.says.replace("`", "") and "mistake" in cells[0]
         else:
             assert "general" in cells[0] and cells[1]
         assert cells[2].startswith(f"{len(reported[code])} (")
@@ -235,6 +237,38 @@ def test_flagged_submissions_say_why(report, report_course):
     assert "tensors (1).ipynb" in rows["50_renamed_notebook"][4]
     assert "exited with code 1" in rows["40_kernel_exit_ex2"][4]
     assert report.data["flagged"]["count"] == len(flagged) == 4
+
+
+def test_tampering_is_not_counted_among_a_tests_mistakes(report):
+    """Mistakes says tampering is not a mistake; the tests table agrees: its diagnoses column
+    lists mistakes, and tampering apart, as a link to Flagged."""
+    rows = {attrs["data-test"]: cells for attrs, cells in report.page.body("tests-table")
+            if "data-test" in attrs}
+    tampered = [test for test, cells in rows.items() if "tampering" in cells[6]]
+    assert tampered  # 16_patched_torch_allclose failed its value tests for it
+    for test, cells in rows.items():
+        assert ".tampering" not in cells[6], (test, cells[6])
+        assert all(".tampering" not in code for code, _ in next(
+            r["top_codes"] for r in report.data["tests"] if r["test"] == test))
+    for test in tampered:
+        assert "tampering 1: see Flagged" in rows[test][6]
+    assert report.html.count('href="#flagged" class="tag tampering"') == len(tampered)
+
+
+def test_what_the_student_did_reads_as_text(report):
+    """No literal backticks: the catalogue's `code` spans are set as code."""
+    for _, cells in report.page.body("mistakes-table"):
+        assert "`" not in cells[1], cells[1]
+    assert "<code>raise NotImplementedError()</code>" in report.html
+
+
+def test_one_mean_on_the_card_in_the_text_and_the_summary(report):
+    mean = report.data["scores"]["mean"]
+    shown = f"{mean:g}"
+    assert f"<b>{shown} / 15</b>" in report.html
+    assert f"Mean {shown}," in report.page.paragraphs["score-summary"]
+    assert f"mean {shown} / 15" in report.stdout
+    assert len({m for m in re.findall(r"[Mm]ean (?:score )?(\d+\.?\d*)", report.stdout)}) == 1
 
 
 def test_review_list_has_student_cell_line_and_category(report, report_course):
@@ -444,3 +478,20 @@ def test_report_on_5000_submissions_is_right_small_and_quick(synthetic):
     assert len(rep.csv("students.csv")) == SYNTHETIC
     assert rep.data["time"]["recorded"] == SYNTHETIC
     assert rep.data["time"]["max"] == max(truth["seconds"].values())
+
+
+def test_the_grade_table_points_flagged_students_to_the_reports_flagged_section(report,
+                                                                                 report_course):
+    from graders.grade_table import rows
+
+    table = {student: note for student, _, _, note in
+             rows(str(report_course.path / "gradebook.db"), ASSIGNMENT)}
+    flagged = {s for s, note in table.items() if note}
+    assert flagged == {"16_patched_torch_allclose", "40_kernel_exit_ex2", "51_invalid_json",
+                       "52_no_notebook"}
+    for student in flagged:
+        assert table[student] == f"flagged: see reports/{ASSIGNMENT}/index.html#flagged"
+    # the anchor exists on the page, and each of them is listed there
+    assert '<h2 id="flagged">' in report.html
+    listed = {attrs["data-student"] for attrs, _ in report.page.body("flagged-table")}
+    assert flagged <= listed

@@ -177,9 +177,20 @@ def test_report_in_chromium(browser, pages):
                       "slowest-table", "students-table"):
             assert page.page.locator(f"#{table} tbody tr").count() > 0, table
         assert page.page.locator("#tests-table tbody tr").count() == 4 + 11
-        page.page.set_viewport_size(NARROW)  # wide tables scroll in their own box
+        page.page.set_viewport_size(NARROW)
         page.shot("narrow")
         page.check_fits()
+        # At 600 px no table scrolls in its box (each row is a block of "column: value"
+        # lines), and no chart is shrunk below 0.8 of its drawn size (its text stays legible).
+        boxes = page.page.evaluate("""() => [...document.querySelectorAll('div.scroll')].map(
+            d => ({id: d.firstElementChild.id, over: d.scrollWidth - d.clientWidth}))""")
+        assert boxes and not [b for b in boxes if b["over"] > 0], boxes
+        labels = page.page.evaluate("""() => [...document.querySelectorAll(
+            '#tests-table td')].slice(0, 3).map(td => getComputedStyle(td, '::before').content)""")
+        assert labels[1:] == ['"points: "', '"passed: "'], labels
+        scales = page.page.evaluate("""() => [...document.images].map(
+            i => i.getBoundingClientRect().width / i.naturalWidth)""")
+        assert scales and min(scales) >= 0.8, scales
         assert not page.problems, "\n".join(page.problems)
     finally:
         page.close()

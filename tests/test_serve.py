@@ -187,3 +187,95 @@ def test_a_submission_without_a_notebook_is_logged_and_not_retried(exchange):
     time.sleep(2)  # a few more polls: it must not be graded again and again
     text = exchange.logs[0].read_text()
     assert text.count("  cy ") == 2, text
+
+
+def _readme_block(after: str) -> str:
+    readme = (Path(__file__).resolve().parent.parent / "README.md").read_text(encoding="utf-8")
+    rest = readme[readme.index(after):]
+    return re.search(r"```sh\n(.*?)```", rest, re.S).group(1)
+
+
+def test_the_readmes_try_it_on_one_machine_block_runs_as_written(tmp_path):
+    """The README's commands for a newcomer, pasted into bash from the course folder: a course
+    and an exchange in a temporary folder, the release, the service, a student's fetch, submit
+    and fetch_feedback; the feedback page arrives with the score the service logged."""
+    block = _readme_block("**Try it on one machine**")
+    home = tmp_path / "home"
+    home.mkdir()
+    root = Path(__file__).resolve().parent.parent
+    env = dict(course_env(), TMPDIR=str(tmp_path), HOME=str(home))
+    proc = subprocess.Popen(["bash", "-e", "-c", block], cwd=root, env=env, text=True,
+                            stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+                            start_new_session=True)
+    try:
+        out, _ = proc.communicate(timeout=400)
+    finally:
+        try:
+            os.killpg(proc.pid, signal.SIGKILL)  # the service, if the block stopped early
+        except ProcessLookupError:
+            pass
+    assert proc.returncode == 0, out
+    assert "warmed up in" in out and re.search(r"  ada\s+0 / 15 ", out), out
+    page = re.search(r"^(tensors/feedback/[^\n]+/tensors\.html)$", out, re.M)
+    assert page, out
+    folders = list(tmp_path.glob("tmp.*/student"))
+    assert len(folders) == 1, folders
+    assert "Score: 0.0 / 15.0" in (folders[0] / page.group(1)).read_text()
+
+
+#: Runs the service once (grade what is waiting, then stop) and prints what Python imported
+#: between "serving" and the first feedback: a cold start shows up as modules loaded then.
+PROBE = """
+import sys
+from pathlib import Path
+from graders.serve import Service
+service = Service(Path("."), "tensors")
+log, seen = service.log, {}
+def watch(text):
+    log(text)
+    if text.startswith("serving tensors from"):
+        seen["before"] = set(sys.modules)
+    elif " / 15 " in text:
+        print("IMPORTED AFTER SERVING:", sorted(set(sys.modules) - seen["before"]), flush=True)
+service.log = watch
+sys.exit(service.run(once=True))
+"""
+
+
+def test_the_service_is_warm_before_the_first_submission(exchange):
+    """Everything the first submission needs (the gradebook's SQLite dialect, the feedback
+    page's lexer and Markdown plugins...) is loaded before the service says "serving": the
+    first grading imports nothing. (Speed itself: benchmarks/feedback_latency.py.)"""
+    exchange.submit("ada", "01_reference")  # waiting in the exchange when the service starts
+    proc = subprocess.run([sys.executable, "-c", PROBE], cwd=exchange.course, env=course_env(),
+                          capture_output=True, text=True, timeout=300)
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    assert "IMPORTED AFTER SERVING: []" in proc.stdout, proc.stdout
+    assert re.search(r"  ada\s+15 / 15 ", proc.stdout) and "warmed up in" in proc.stdout
+    assert exchange.fetch("ada") == ["15.0"]
+
+
+def test_a_submission_still_being_copied_waits_for_its_secret(tmp_path):
+    """``nbgrader submit`` copies the files, then writes timestamp.txt and, last, the secret:
+    a folder without its secret yet is not collected (under load, a half-copied one was, found
+    no notebook, and the student got no feedback)."""
+    from types import SimpleNamespace
+
+    from graders.serve import Service
+
+    inbound = tmp_path / "inbound"
+    done = inbound / "ada+tensors+2026-12-06 10:00:00.000000 UTC+abc"
+    older = inbound / "ben+tensors+2026-12-06 09:00:00.000000 UTC+def"
+    copying = inbound / "ben+tensors+2026-12-06 10:00:00.000000 UTC+ghi"
+    for folder in (done, older, copying):
+        folder.mkdir(parents=True)
+        (folder / "tensors.ipynb").write_text("{}")
+    for folder in (done, older):
+        (folder / "timestamp.txt").write_text("x")
+        (folder / "submission_secret.txt").write_text("f" * 128)
+    (copying / "timestamp.txt").write_text("x")  # the secret not written yet
+    service = SimpleNamespace(inbound=inbound, assignment=ASSIGNMENT)
+    assert set(Service.newest(service)) == {"ada"}  # ben waits: no older one graded instead
+    (copying / "submission_secret.txt").write_text("f" * 128)
+    newest = Service.newest(service)
+    assert set(newest) == {"ada", "ben"} and newest["ben"].path == copying

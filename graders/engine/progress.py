@@ -74,13 +74,12 @@ def summary(report) -> str:
     failed = [o for o in outcomes.values() if o.status == "failed"]
     noted = sorted((o for o in outcomes.values() if o.status == "failed"
                     or (o.status == "graded" and o.notes)), key=lambda o: o.student)
-    if noted:
-        width = max(len("student"), *(len(o.student) for o in noted))
-        lines.append(f"{'student':<{width}}  {'status':<8}  {'score':>11}  notes")
+    if noted:  # a list under a heading: the score table that ends `make grade` is the table
+        lines.append(f"Problems and notes ({len(noted)} of {len(outcomes)} submissions; "
+                     "`graders report` lists them under Flagged):")
         for o in noted:
-            score = f"{o.score:g} / {o.max_score:g}" if o.score is not None else "-"
-            lines.append(f"{o.student:<{width}}  {o.status:<8}  {score:>11}  "
-                         f"{'; '.join(o.notes)}".rstrip())
+            score = f", {o.score:g} / {o.max_score:g}" if o.score is not None else ""
+            lines.append(f"{o.student}: {o.status}{score}: {'; '.join(o.notes) or '-'}")
         lines.append("")
     reviewed = sorted((o for o in outcomes.values() if o.review), key=lambda o: o.student)
     if reviewed:

@@ -20,7 +20,8 @@ Visibility of the tests on Gradescope (``--visibility``): every test cell's verd
 the grader's hidden checks, but the type and shape tests check what the notebook's own visible
 tests already show the student, while the value, method and memory tests are the ones an
 nbgrader course keeps hidden. ``split`` (the default) shows the first kind at once and the
-second ``after_published``; ``after_published`` and ``visible`` apply one setting to all.
+second ``after_published``; ``after_published``, ``after_due_date`` and ``visible`` apply one
+setting to all. ``hidden`` is refused: Gradescope shows the total while tests are hidden.
 """
 
 from __future__ import annotations
@@ -46,7 +47,14 @@ VENV = "/opt/graders-venv"
 PYTHON = "3.11"
 #: The checks whose verdict repeats what the notebook's visible tests show (kind and shape).
 VISIBLE_CHECKS = {"shape", "bridge_type"}
-VISIBILITIES = ("split", "after_published", "visible")
+VISIBILITIES = ("split", "after_published", "after_due_date", "visible")
+#: Gradescope shows students their total while tests are ``hidden`` ("they should only be used
+#: for tests which don't contribute points": its specification), so a hidden test with points
+#: would show its outcome in the total.
+HIDDEN_REFUSED = ("--visibility hidden is refused: Gradescope still shows students their total "
+                  "score while tests are 'hidden' (they are meant for tests without points), so "
+                  "the total would reveal the hidden tests' outcome. Use after_published (shown "
+                  "when you publish the grades) or after_due_date.")
 PACKAGE_FILES = ("pyproject.toml", "README.md")
 SKIP = shutil.ignore_patterns("__pycache__", "*.pyc", ".ipynb_checkpoints", "*.egg-info")
 ZIP_DATE = (1980, 1, 1, 0, 0, 0)  # fixed, so two builds of the same course differ only in content
@@ -70,9 +78,15 @@ class TestCell:
 
 
 def build(root: Path, assignment: str, out: Path | None = None,
-          visibility: str = "split") -> Path:
-    """Write the autograder zip for ``assignment`` of the course in ``root``; return its path."""
+          visibility: str = "split", venv: str = VENV) -> Path:
+    """Write the autograder zip for ``assignment`` of the course in ``root``; return its path.
+    ``venv``: where setup.sh makes the grading environment on Gradescope's image (the scripts
+    also take ``GRADERS_VENV`` from their environment, for a dry run elsewhere)."""
     root = Path(root).resolve()
+    if visibility == "hidden":
+        raise BuildError(HIDDEN_REFUSED)
+    if not venv.startswith("/") or re.search(r"[^A-Za-z0-9_./+-]", venv):
+        raise BuildError(f"--venv must be an absolute path of plain characters, not {venv!r}")
     if visibility not in VISIBILITIES:
         raise BuildError(f"--visibility must be one of {', '.join(VISIBILITIES)}")
     source = root / "source" / assignment
@@ -95,7 +109,7 @@ def build(root: Path, assignment: str, out: Path | None = None,
             "tests": [t.as_dict() for t in tests],
             "torch": torch_pin,
         }
-        entries = _entries(root, course, assignment, config, torch_pin)
+        entries = _entries(root, course, assignment, config, torch_pin, venv)
     out.parent.mkdir(parents=True, exist_ok=True)
     partial = out.with_name(out.name + ".partial")
     with zipfile.ZipFile(partial, "w", zipfile.ZIP_DEFLATED) as zf:
@@ -207,9 +221,10 @@ def fallback_results(max_score: float) -> dict:
     }
 
 
-def _entries(root: Path, course: Path, assignment: str, config: dict, torch_pin: str):
+def _entries(root: Path, course: Path, assignment: str, config: dict, torch_pin: str,
+             venv: str = VENV):
     """(name in the zip, bytes, mode) for every file."""
-    values = {"ASSIGNMENT": assignment, "VENV": VENV, "PYTHON": PYTHON, "TORCH_PIN": torch_pin,
+    values = {"ASSIGNMENT": assignment, "VENV": venv, "PYTHON": PYTHON, "TORCH_PIN": torch_pin,
               "FALLBACK_JSON": json.dumps(fallback_results(config["max_score"]), indent=1)}
     entries = [
         ("setup.sh", _template("setup.sh", values).encode(), 0o755),

@@ -12,10 +12,14 @@ graders.gradescope.run``.
 3. Writes ``results/results.json`` from the gradebook (each test cell's score) and the
    autograded notebook (each failed test's message, with hidden test code redacted as in the
    feedback): one Gradescope test per nbgrader test cell, in notebook order, named, numbered
-   and made visible as ``gradescope.json`` says; ``score`` (their sum), ``execution_time``, and
-   an ``output`` for the whole submission (the score, problems such as a renamed or missing
-   notebook, and what the sandbox could not do on this machine). ``extra_data`` keeps, for the
-   instructor, the diagnosis codes, the engine's notes and the review list; the log
+   and made visible as ``gradescope.json`` says; no top-level ``score`` (Gradescope's total is
+   the tests' sum, hidden from students while tests are), ``execution_time``, and an
+   ``output`` for the whole submission (the visible tests' score, problems such as a renamed or
+   missing notebook, and what the sandbox could not do on this machine; nothing that tells how
+   a hidden test went). A submission with no notebook, or several and none named as expected,
+   is refused before grading (every test 0, the reason; the log says ``failed``).
+   ``extra_data`` keeps, for the instructor, the diagnosis codes, the engine's notes and the
+   review list; the log
    (``results/stdout``, instructors only) has the engine's summary.
 
 Every path is under ``$AUTOGRADER_ROOT`` (default ``/autograder``). A results.json is always
@@ -81,7 +85,8 @@ def main() -> int:
         traceback.print_exc()
         results, status = failure(root, err), 1
         results_path.write_text(json.dumps(results, indent=2) + "\n", encoding="utf-8")
-    print(f"\nresults.json: score {results.get('score')}, {len(results.get('tests', []))} "
+    total = results.get("score", sum(t.get("score", 0) for t in results.get("tests", [])))
+    print(f"\nresults.json: score {total}, {len(results.get('tests', []))} "
           f"tests, {results['execution_time']} s\n{results.get('output', '')}")
     return status
 
@@ -125,8 +130,16 @@ def grade(root: Path) -> dict:
     try:  # removed without recursion whatever the notebook left (scratch.remove_tree)
         course = Path(tmp) / "course"
         shutil.copytree(root / "source" / "course", course)
-        placed = place_submission(root / "submission",
-                                  course / "submitted" / student / assignment)
+        try:
+            placed = place_submission(root / "submission",
+                                      course / "submitted" / student / assignment,
+                                      config["notebooks"])
+        except NotGradable as refused:  # nothing the engine could grade: say so, grade nothing
+            print(f"failed: {student}: {refused} (not graded; results.json says why)")
+            graded = Graded({}, {nb: None for nb in config["notebooks"]},
+                            notes=[f"{nb}: {refused}" for nb in config["notebooks"]],
+                            student=student)
+            return compose(config, graded)
         report = run_engine(course, assignment, student)
         outcome = report.outcomes.get(student)
         if outcome is None:
@@ -140,6 +153,10 @@ def grade(root: Path) -> dict:
     graded.review = list(outcome.review)
     graded.sandbox = list(report.sandbox)
     graded.student = student
+    for notebook, cells in graded.cells.items():
+        if cells is None:  # the engine counts it as graded (0 points); for Gradescope it failed
+            reasons = [n for n in graded.notes if n.startswith(f"{notebook}: ")]
+            print(f"failed: {student}: {'; '.join(reasons) or notebook} (scored 0)")
     return compose(config, graded)
 
 
@@ -154,35 +171,72 @@ def student_id(root: Path) -> str:
     return f"gs-{name}" if name else "student"
 
 
-def place_submission(submission: Path, dest: Path) -> list[str]:
-    """Copy the submission's files into ``dest``; return notes for the student."""
+class NotGradable(Exception):
+    """The submission holds no notebook, or several and none of the expected name: the
+    autograder cannot tell what to grade. Its text is the reason shown to the student."""
+
+
+def place_submission(submission: Path, dest: Path, notebooks: list[str] | None = None
+                     ) -> list[str]:
+    """Copy the submission's files into ``dest``; return notes for the student.
+
+    For an assignment of one notebook (``tensors``), the notebook to grade is, in this order:
+    ``tensors.ipynb``; the one notebook whose name starts with ``tensors`` (a browser's
+    ``tensors (1).ipynb``: the engine grades it and notes it); the only notebook of the
+    submission, whatever its name (``homework.ipynb``), copied as ``tensors.ipynb`` with a note.
+    No notebook, or several and none of these, raises :class:`NotGradable`."""
     dest.mkdir(parents=True)
     notes: list[str] = []
     if not submission.is_dir():
-        return notes
+        submission = dest / ".empty"  # nothing uploaded: no notebook, said below
     base = submission
-    if not any(p.suffix == ".ipynb" and p.is_file() for p in submission.iterdir()):
+    if submission.is_dir() and not any(p.suffix == ".ipynb" and p.is_file()
+                                       for p in submission.iterdir()):
         folders = {p.parent for p in submission.rglob("*.ipynb")
                    if p.is_file() and not _ignored(p.relative_to(submission))}
         if len(folders) == 1:
             base = folders.pop()
             notes.append(f"your notebook was found in the folder "
                          f"{base.relative_to(submission).as_posix()}/ of the submission")
+    renamed = {}
+    if notebooks and len(notebooks) == 1:
+        renamed = _choose_notebook(base, notebooks[0], notes)
     skipped = []
-    for path in sorted(base.rglob("*")):
+    for path in sorted(base.rglob("*")) if base.is_dir() else []:
         rel = path.relative_to(base)
         if _ignored(rel) or path.is_dir() and not path.is_symlink():
             continue
         if path.is_symlink() or not path.is_file():
             skipped.append(rel.as_posix())
             continue
-        target = dest / rel
+        target = dest / renamed.get(rel.as_posix(), rel)
         target.parent.mkdir(parents=True, exist_ok=True)
         shutil.copyfile(path, target)
     if skipped:
         notes.append("not copied (links or special files): " + ", ".join(skipped[:5])
                      + (" ..." if len(skipped) > 5 else ""))
     return notes
+
+
+def _choose_notebook(base: Path, notebook: str, notes: list[str]) -> dict[str, str]:
+    """Which notebook of ``base`` is graded as ``<notebook>.ipynb`` (see place_submission):
+    ``{name: expected}`` when it must be copied under the expected name, else ``{}``."""
+    expected = f"{notebook}.ipynb"
+    names = sorted(p.name for p in base.glob("*.ipynb")
+                   if p.is_file() and not p.is_symlink()) if base.is_dir() else []
+    starting = [n for n in names if n.lower().startswith(notebook.lower())]
+    if expected in names or len(starting) == 1:
+        return {}
+    if len(names) == 1:
+        notes.append(f"graded {names[0]!r} as {expected} (the only notebook you uploaded)")
+        return {names[0]: expected}
+    if not names:
+        inside = sorted({p.relative_to(base).parts[0] + "/" for p in base.rglob("*.ipynb")
+                         if not _ignored(p.relative_to(base))}) if base.is_dir() else []
+        where = f" (notebooks in several folders: {', '.join(inside)})" if inside else ""
+        raise NotGradable(f"no notebook was found in your submission{where}")
+    raise NotGradable(f"your submission holds {len(names)} notebooks ({', '.join(names)}) and "
+                      f"none is named {expected}, so the autograder cannot tell which to grade")
 
 
 def _ignored(rel: Path) -> bool:
@@ -306,11 +360,14 @@ def compose(config: dict, graded: Graded) -> dict:
             "status": "passed" if score >= max_score else "failed",
             "visibility": spec["visibility"], "output": output,
         })
-    total = sum(t["score"] for t in tests)
+    # No top-level "score": Gradescope's total is then the tests' sum, which it hides from
+    # students while any test waits for the due date or the publication (its specification,
+    # "Controlling Test Case Visibility"). A top-level score would be one more number to keep
+    # apart from what is shown; the summary below counts only the visible tests.
     return {
-        "score": _number(total),
         "output": _summary(config, tests, not_graded, graded),
         "output_format": "text",
+        "stdout_visibility": "hidden",  # the log has every test's score: instructors only
         "test_output_format": "text",
         "tests": tests,
         "extra_data": {
@@ -325,6 +382,10 @@ def _number(x: float) -> float | int:
 
 
 HINTS = [
+    ("no notebook was found", "Upload your notebook, {names}, as Jupyter saves it "
+                              "(File > Download), and submit again."),
+    ("cannot tell which", "Upload only your notebook, {names} (the other notebooks are not "
+                          "graded), and submit again."),
     ("is missing", "Submit your notebook as {names}: Gradescope grades only a notebook of "
                    "that name (a browser's 'tensors (1).ipynb' is fine)."),
     ("not a valid notebook", "Download the notebook again from Jupyter (File > Download) and "
@@ -335,6 +396,14 @@ HINTS = [
 ]
 
 
+#: When each visibility shows a test to students (Gradescope's autograder specification).
+WHEN = {"after_published": "are shown when your instructor publishes the grades",
+        "after_due_date": "are shown after the due date"}
+#: Engine notes that tell how hidden tests went ("tampering: ... (2 test(s) failed for it)"):
+#: in extra_data and the log, never in the summary while some tests are hidden.
+HIDDEN_NOTES = ("tampering:",)
+
+
 def _summary(config: dict, tests: list[dict], not_graded: dict[str, str], graded: Graded) -> str:
     names = ", ".join(f"{nb}.ipynb" for nb in config["notebooks"])
     lines = []
@@ -343,6 +412,7 @@ def _summary(config: dict, tests: list[dict], not_graded: dict[str, str], graded
             lines.append(f"{notebook}.ipynb could not be graded, so every test scores 0: "
                          f"{reason}.")
             lines += [hint.format(names=names) for key, hint in HINTS if key in reason][:1]
+    # Always shown to students: nothing here may depend on a test that is not visible yet.
     later = [t for t in tests if t["visibility"] != "visible"]
     shown = [t for t in tests if t["visibility"] == "visible"]
     if not later:
@@ -351,10 +421,14 @@ def _summary(config: dict, tests: list[dict], not_graded: dict[str, str], graded
         if shown:
             lines.append(f"Tests shown now: {_fmt(shown, 'score')} / {_fmt(shown, 'max_score')} "
                          "points.")
-        lines.append(f"{len(later)} more tests ({_fmt(later, 'max_score')} points) are shown "
-                     "when your instructor publishes the grades.")
+        for visibility, when in WHEN.items():
+            group = [t for t in later if t["visibility"] == visibility]
+            if group:
+                lines.append(f"{len(group)} more tests ({_fmt(group, 'max_score')} points) "
+                             f"{when}.")
     notes = [n for n in graded.notes
-             if not any(n.startswith(f"{nb}: ") for nb in not_graded)]
+             if not any(n.startswith(f"{nb}: ") for nb in not_graded)
+             and not (later and n.startswith(HIDDEN_NOTES))]
     if notes:
         lines.append("Notes:")
         lines += [f"- {n}" for n in notes]

@@ -30,6 +30,22 @@ from nbgrader.api import Gradebook, MissingEntry
 from nbgrader.plugins import ExportPlugin
 from traitlets import Bool, TraitError
 
+#: A gradebook comment line that says why a submission is flagged (the engine's findings and
+#: problems, :mod:`graders.preprocessors.save_findings`): kind, then an optional code, the text.
+_FLAG_LINE = re.compile(r"^\[(tampering|autograder|problem)\]\s?(?:[\w.]+\.\w+:\s)?(.*)$")
+
+
+def flag_reasons(submission) -> list[str]:
+    """The reasons of a flagged submission, once each, from its notebooks' comments."""
+    reasons = []
+    for notebook in submission.notebooks:
+        for comment in notebook.comments:
+            for line in (comment.auto_comment or "").splitlines():
+                match = _FLAG_LINE.match(line.strip())
+                if match and match.group(2).strip() and match.group(2).strip() not in reasons:
+                    reasons.append(match.group(2).strip())
+    return reasons
+
 
 class LmsExportError(Exception):
     """Bad input or settings: the message says what is wrong and what to do."""
@@ -45,6 +61,9 @@ class StudentScore:
     late_penalty: float = 0.0
     flagged: bool = False
     needs_manual_grade: bool = False
+    #: Why the submission is flagged, in the words the student's feedback uses (the gradebook's
+    #: ``[tampering]``, ``[autograder]`` and ``[problem]`` comment lines; codes left out).
+    flag_reasons: list[str] = field(default_factory=list)
 
 
 @dataclass
@@ -250,6 +269,8 @@ class LmsExportPlugin(ExportPlugin):
             entry.late_penalty = submission.late_submission_penalty or 0.0
             entry.points = max(0.0, submission.score - entry.late_penalty)
             entry.flagged = any(nb.flagged for nb in submission.notebooks)
+            if entry.flagged:
+                entry.flag_reasons = flag_reasons(submission)
             entry.needs_manual_grade = bool(submission.needs_manual_grade)
             scores.append(entry)
         return AssignmentScores(name, assignment.max_score, scores, set(students))

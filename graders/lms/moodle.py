@@ -149,8 +149,9 @@ class MoodleExportPlugin(LmsExportPlugin):
                     too_high.append(f"{student.student_id} ({grade})")
             out = [identifier, grade]
             if self.feedback_column:  # the points, then what the feedback page says
-                out.append(" ".join([self.feedback(student, scores.max_score), *gradebook_lines(
-                    gradebook, scores.name, student.student_id)]))
+                lines = gradebook_lines(gradebook, scores.name, student.student_id)
+                out.append(" ".join([self.feedback(student, scores.max_score, " ".join(lines)),
+                                     *lines]))
             rows.append(out)
 
         nbgrader_keys = {s.strip().casefold() for s in scores.all_student_ids}
@@ -183,11 +184,20 @@ class MoodleExportPlugin(LmsExportPlugin):
         return f"{name} ({row[id_col].strip() or 'no ' + self.roster_id_column})"
 
     @staticmethod
-    def feedback(student, max_score: float) -> str:
+    def feedback(student, max_score: float, said: str = "") -> str:
+        """The points, and for a flagged submission that it was flagged and why (the reasons
+        that ``said``, the feedback page's own lines written after it, does not give)."""
         if student.points is None:
             return "No submission received."
         text = (f"Autograded: {format_points(student.points)} of {format_points(max_score)} "
                 "points")
         if student.late_penalty:
             text += f" (after a late penalty of {format_points(student.late_penalty)})"
-        return text + "."
+        text += "."
+        if student.flagged:  # a score of 0 with no word of why reads as a grader's bug
+            reasons = [r for r in student.flag_reasons if r.rstrip(".!?") not in said]
+            why = " ".join(r if r.endswith((".", "!", "?")) else r + "." for r in reasons)
+            text += " Your submission was flagged for your instructor to review" + (
+                f": {why}" if why else "." if said else
+                ": the grader recorded no reason; ask your instructor.")
+        return text

@@ -1,10 +1,12 @@
 #!/usr/bin/env bash
 # Gradescope runs this once, as root, when it builds the autograder's image (Ubuntu). It installs
-# the grading environment into @VENV@; run_autograder puts that first on PATH.
-# Made by `graders gradescope @ASSIGNMENT@`: edit the course, not this file.
+# the grading environment into a venv, @VENV@ (`graders gradescope --venv PATH` sets it when the
+# zip is built; GRADERS_VENV in the environment overrides it, for a try-out on another machine);
+# run_autograder puts that venv first on PATH. Needs root (apt) and the network (apt, PyPI and
+# PyTorch's CPU index). Made by `graders gradescope @ASSIGNMENT@`: edit the course, not this file.
 set -euo pipefail
 SOURCE="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"   # the zip's contents (/autograder/source)
-VENV="@VENV@"
+VENV="${GRADERS_VENV:-@VENV@}"
 export DEBIAN_FRONTEND=noninteractive
 
 apt-get update -qq
