@@ -21,10 +21,12 @@ a folder the interpreter needs, say) with a message saying what to move.
 
 from __future__ import annotations
 
+import atexit
 import json
 import os
 import shutil
 import site
+import stat
 import sys
 import sysconfig
 import tempfile
@@ -127,13 +129,44 @@ def make_policy(course_root: Path, limits: Limits, uid_base: int = 4_000_000) ->
     return SandboxPolicy(read=read, limits=limits, uid_base=uid_base)
 
 
+_grader_home: str | None = None
+
+
+def _private_to_us(path: str) -> bool:
+    try:
+        info = os.lstat(path)
+    except OSError:
+        return False
+    return (stat.S_ISDIR(info.st_mode) and info.st_uid == os.geteuid()
+            and info.st_mode & 0o077 == 0)
+
+
+def grader_home() -> str:
+    """A folder of this grading process's own, for the template's ``HOME`` and ``IPYTHONDIR``:
+    made by ``mkdtemp`` (a random name created exclusively, mode 0700), checked to be a real
+    folder owned by us and closed to others, removed when the process exits.
+
+    Never a shared location such as ``/tmp`` itself: on a host shared with students, a folder
+    another user can create first (``/tmp/.ipython``, with a startup script in it) would hand
+    the grader files it did not write, or at best a warning on every run."""
+    global _grader_home
+    if _grader_home is None or not _private_to_us(_grader_home):
+        _grader_home = tempfile.mkdtemp(prefix="graders-home-")
+        atexit.register(shutil.rmtree, _grader_home, True)
+        if not _private_to_us(_grader_home):
+            raise RuntimeError(f"{_grader_home} is not a private folder of this user")
+    return _grader_home
+
+
 def template_environment() -> dict[str, str]:
     """The environment the template process starts with: what Python and the libraries need,
-    nothing of the grader's own."""
+    nothing of the grader's own; ``HOME`` a private folder (:func:`grader_home`)."""
     keep = KEPT_VARIABLES + ["PYTHONPATH", "PYTHONHOME", "LD_LIBRARY_PATH", "TMPDIR"]
     env = {k: os.environ[k] for k in keep if k in os.environ}
+    home = grader_home()
     env.update({"OMP_NUM_THREADS": "1", "MKL_NUM_THREADS": "1", "OPENBLAS_NUM_THREADS": "1",
-                "PYTHONDONTWRITEBYTECODE": "1", "HOME": tempfile.gettempdir()})
+                "PYTHONDONTWRITEBYTECODE": "1", "HOME": home,
+                "IPYTHONDIR": os.path.join(home, ".ipython")})
     return env
 
 
