@@ -2,6 +2,7 @@
 
     sudo python3 hub/hub.py start     # set up (idempotent) and start; prints URL and logins
     sudo python3 hub/hub.py stop      # stop the hub, its users' servers and the grading service
+    sudo python3 hub/hub.py reset     # stop, and start the course over (no submissions)
     sudo python3 hub/hub.py remove    # stop, delete the accounts and the hub's folder
 
 Needs root (it creates Unix accounts and the hub starts each user's server as that user), Python
@@ -267,6 +268,14 @@ def ensure_course(venv: Path) -> Path:
         run(["chown", "-R", f"{pw.pw_uid}:{pw.pw_gid}", str(course)])
         as_user(instructor(), [str(venv / "bin" / "nbgrader"), "generate_assignment", ASSIGNMENT,
                                "--force", "--log-level=WARN"], cwd=course)
+        # the students in the gradebook, with names for Formgrader's lists
+        names = [(name, "Student", name.rsplit("student", 1)[-1]) for name in students()]
+        as_user(instructor(), [str(venv / "bin" / "python"), "-c",
+                               "import sys, json\nfrom nbgrader.api import Gradebook\n"
+                               "with Gradebook('sqlite:///gradebook.db') as gb:\n"
+                               "    for sid, first, last in json.loads(sys.argv[1]):\n"
+                               "        gb.update_or_create_student(sid, first_name=first, "
+                               "last_name=last)\n", json.dumps(names)], cwd=course)
         marker.write_text("made by hub/hub.py\n")
     return course
 
@@ -371,6 +380,23 @@ def stop() -> None:
     log("stopped")
 
 
+def reset() -> None:
+    """Stop the hub and start the course over: no course folder, exchange or student files
+    (the accounts, the venv and the proxy are kept). The hub test starts from here."""
+    require_root()
+    stop()
+    shutil.rmtree(ROOT / "exchange", ignore_errors=True)
+    for name in [instructor(), *students()]:
+        home = ROOT / "home" / name
+        if home.is_dir():
+            for entry in home.iterdir():
+                if entry.is_dir() and not entry.is_symlink():
+                    shutil.rmtree(entry)
+                else:
+                    entry.unlink()
+    log("reset: course, exchange and the users' files removed")
+
+
 def remove() -> None:
     require_root()
     stop()
@@ -388,7 +414,7 @@ def remove() -> None:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("action", choices=["start", "stop", "remove", "setup"])
+    parser.add_argument("action", choices=["start", "stop", "reset", "remove", "setup"])
     args = parser.parse_args()
     if args.action == "start":
         start()
@@ -397,6 +423,8 @@ def main() -> None:
     elif args.action == "stop":
         require_root()
         stop()
+    elif args.action == "reset":
+        reset()
     else:
         remove()
 
