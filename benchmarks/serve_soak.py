@@ -13,7 +13,8 @@ submission has no notebook in it (the student renamed it). At most a few submiss
 time, so the service is kept busy without one student's submissions overtaking each other.
 
 Sampled every second: the service's memory (RSS of the service and of all its children), open
-descriptors, threads, child processes, and the entries in its temporary folder. At
+descriptors, threads, child processes, and the entries in its temporary folder (a SIGKILLed
+service cannot remove its own: those are counted apart). At
 ``--kill-at`` (a fraction of the run) the service's process group gets SIGKILL and the service is
 started again, as the hub does with its managed service.
 
@@ -185,6 +186,7 @@ def main() -> int:
     started = time.monotonic()
     kill_at = int(args.submissions * args.kill_at) if args.kill_at else -1
     killed = None
+    orphaned: set[str] = set()
     try:
         soak.start()
         sampler.start()
@@ -197,6 +199,7 @@ def main() -> int:
                 time.sleep(0.3)  # in the middle of a grading
                 soak.kill()
                 killed = len(soak.logged())
+                orphaned = set(os.listdir(soak.tmp))  # what the killed service left
                 soak.start()
             soak.submit(number, broken=args.broken_every and number % args.broken_every == 7)
         deadline = time.monotonic() + 600
@@ -234,7 +237,8 @@ def main() -> int:
         name = notebook_hash(secret=secret.read_text(), notebook_id="tensors")
         if not (soak.exchange / COURSE_ID / "feedback" / f"{name}.html").exists():
             missing_feedback += 1
-    left_in_tmp = os.listdir(soak.tmp)
+    left_in_tmp = sorted(set(os.listdir(soak.tmp)) - orphaned)
+    left_by_killed = sorted(set(os.listdir(soak.tmp)) & orphaned)
 
     # ------------------------------------------------------------------ report
     samples = soak.samples
@@ -246,7 +250,8 @@ def main() -> int:
     print(f"logged {len(logged)}: graded {len(logged) - failed}, failed {failed}; duplicated "
           f"{duplicates}, lost {len(lost)}, unknown {len(extra)}; newest submissions without "
           f"feedback {missing_feedback}; left in the service's tmp after it stopped "
-          f"{len(left_in_tmp)}")
+          f"{len(left_in_tmp)} (and {len(left_by_killed)} by the SIGKILLed service: "
+          f"{', '.join(name.rsplit('-', 1)[0] for name in left_by_killed)})")
     print()
     print("| sample | logged | service RSS MiB | with children MiB | fds | threads | children "
           "| tmp entries |")
