@@ -161,6 +161,8 @@ def ensure_venv() -> Path:
         log("reinstalling the course package into the venv (its sources changed)")
         run([str(venv / "bin" / "python"), "-m", "pip", "install", "--quiet", "--no-deps",
              "--force-reinstall", str(REPO)], cwd=ROOT)
+        run([str(venv / "bin" / "python"), "-m", "pip", "install", "--quiet",
+             f"{REPO}[hub]"], cwd=ROOT)  # requirements added since
     shutil.rmtree(REPO / "build", ignore_errors=True)  # setuptools' in-tree build folder
     run(["chmod", "-R", "a+rX", str(venv)])
     # JupyterLab: no news or update checks (they need the internet and cover the page)

@@ -17,7 +17,9 @@ over (``hub.py reset``). Then, as people would:
 6. the instructor's Formgrader lists the submissions with the engine's scores, and its Manual
    Grading page shows the engine's diagnosis of the second student's mistake.
 
-Needs root (accounts), Chromium and Playwright, node/npm; skipped without them unless
+It starts the course over on ``HUB_ROOT`` (default ``/srv/tensors-hub``, the one ``make hub``
+uses: set ``HUB_ROOT`` to keep a demo hub apart; the first run builds the hub's venv, a few
+minutes). Needs root (accounts), Chromium and Playwright, node/npm; skipped without them unless
 ``HUB_TEST_REQUIRED=1`` (``.ci/run`` sets it). Screenshots of every step, the hub's log and the
 pages' console go to ``$HUB_ARTIFACTS`` (default ``tests/artifacts/hub/``).
 """
