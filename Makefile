@@ -8,7 +8,7 @@ PYTHON     ?= python3.11
 # nbgrader runs `alembic` (gradebook migrations) as a subprocess: it must be on PATH.
 export PATH := $(CURDIR)/$(VENV)/bin:$(PATH)
 
-.PHONY: grade test release reference lint clean-grades gradescope
+.PHONY: grade test release reference lint clean-grades gradescope hub hub-stop hub-remove
 
 $(STAMP): pyproject.toml
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -56,3 +56,17 @@ lint: $(STAMP)
 ## clean-grades: remove what `make grade` writes (never submitted/)
 clean-grades:
 	rm -rf autograded feedback grades.csv gradebook.db reports
+
+## hub: set up and start a real JupyterHub for the course on 127.0.0.1 (needs root: it creates
+## Unix accounts; see hub/hub.py): students submit in JupyterLab's Assignment List and
+## `graders serve` (a hub service, run as the instructor) releases their feedback
+hub:
+	python3 hub/hub.py start
+
+## hub-stop: stop the hub, its users' servers and the grading service
+hub-stop:
+	python3 hub/hub.py stop
+
+## hub-remove: stop the hub, delete its accounts and its folder (HUB_ROOT, /srv/tensors-hub)
+hub-remove:
+	python3 hub/hub.py remove

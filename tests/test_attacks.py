@@ -77,6 +77,9 @@ def _grade_under_attack(course: Path, command: list[str], timeout: float,
     unix.start()
     env = dict(course_env(), REDTEAM_PORT=str(listener.port), REDTEAM_SECRET_TOKEN=SECRET)
     secret = course / ".graders" / "secret"
+    # As a subreaper (tests/attacks/subreaper.py): what outlived the command, root or not.
+    report = course.parent / "leftovers.json"
+    command = [sys.executable, str(ATTACKS / "subreaper.py"), str(report), *command]
     try:
         proc = subprocess.run(command, cwd=course, env=env, capture_output=True, text=True,
                               errors="replace", timeout=timeout)
@@ -87,7 +90,7 @@ def _grade_under_attack(course: Path, command: list[str], timeout: float,
     graded.proc, graded.listener, graded.unix, graded.env = proc, listener, unix, env
     graded.modes = {p: stat.S_IMODE(os.stat(p).st_mode) for p in
                     (secret, course / "source" / ASSIGNMENT / f"{ASSIGNMENT}.ipynb")}
-    graded.leftovers = _sandbox_processes(uids)
+    graded.leftovers = _sandbox_processes(uids) + json.loads(report.read_text())
     return graded
 
 

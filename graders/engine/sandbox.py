@@ -21,9 +21,12 @@ a folder the interpreter needs, say) with a message saying what to move.
 
 from __future__ import annotations
 
+import atexit
 import json
+import multiprocessing.util
 import os
 import site
+import stat
 import sys
 import sysconfig
 import tempfile
@@ -128,13 +131,83 @@ def make_policy(course_root: Path, limits: Limits, uid_base: int = 4_000_000) ->
     return SandboxPolicy(read=read, limits=limits, uid_base=uid_base)
 
 
+_grader_home: tuple[int, str] | None = None  # (the process that made it, the folder)
+
+
+def _private_to_us(path: str) -> bool:
+    try:
+        info = os.lstat(path)
+    except OSError:
+        return False
+    return (stat.S_ISDIR(info.st_mode) and info.st_uid == os.geteuid()
+            and info.st_mode & 0o077 == 0)
+
+
+def _remove_home(pid: int, path: str) -> None:
+    if os.getpid() == pid:  # never a forked child's doing: the folder is its parent's
+        shutil.rmtree(path, ignore_errors=True)
+
+
+def _ours_all_the_way(path: str) -> bool:
+    """``path`` and every folder above it: no symbolic link, owned by us or root, writable by
+    no one else (so no other user can swap anything along the way)."""
+    path = os.path.abspath(path)
+    while True:
+        try:
+            info = os.lstat(path)
+        except OSError:
+            return False
+        if (stat.S_ISLNK(info.st_mode) or info.st_uid not in (0, os.geteuid())
+                or info.st_mode & 0o022):
+            return False
+        parent = os.path.dirname(path)
+        if parent == path:
+            return True
+        path = parent
+
+
+def grader_home() -> str:
+    """A folder of the grader's own, for the template's ``HOME`` and ``IPYTHONDIR``.
+
+    ``~/.cache/graders/template-home`` (``$XDG_CACHE_HOME`` if set), made 0700 and used only if
+    it and every folder above it are the grader's (or root's) and writable by no one else;
+    otherwise a ``mkdtemp`` folder (a random name created exclusively, 0700), removed when the
+    process that made it exits. Never a shared location such as ``/tmp`` itself: on a host
+    shared with students, a folder another user can create first (``/tmp/.ipython``, with a
+    startup script in it) would hand the grader files it did not write, or at best a warning on
+    every run ("IPython dir '/tmp/.ipython' is not a writable location")."""
+    global _grader_home
+    pid = os.getpid()
+    if _grader_home is not None and _private_to_us(_grader_home[1]) and (
+            _grader_home[0] in (0, pid)):
+        return _grader_home[1]
+    cache = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
+    path = os.path.join(cache, "graders", "template-home")
+    try:
+        os.makedirs(path, mode=0o700, exist_ok=True)
+    except OSError:
+        pass
+    if _private_to_us(path) and _ours_all_the_way(path):
+        _grader_home = (0, path)  # 0: kept, shared by this user's graders
+        return path
+    path = tempfile.mkdtemp(prefix="graders-home-")
+    if not _private_to_us(path):
+        raise RuntimeError(f"{path} is not a private folder of this user")
+    _grader_home = (pid, path)
+    atexit.register(_remove_home, pid, path)
+    multiprocessing.util.Finalize(None, _remove_home, args=(pid, path), exitpriority=0)
+    return path
+
+
 def template_environment() -> dict[str, str]:
     """The environment the template process starts with: what Python and the libraries need,
-    nothing of the grader's own."""
+    nothing of the grader's own; ``HOME`` a private folder (:func:`grader_home`)."""
     keep = KEPT_VARIABLES + ["PYTHONPATH", "PYTHONHOME", "LD_LIBRARY_PATH", "TMPDIR"]
     env = {k: os.environ[k] for k in keep if k in os.environ}
+    home = grader_home()
     env.update({"OMP_NUM_THREADS": "1", "MKL_NUM_THREADS": "1", "OPENBLAS_NUM_THREADS": "1",
-                "PYTHONDONTWRITEBYTECODE": "1", "HOME": tempfile.gettempdir()})
+                "PYTHONDONTWRITEBYTECODE": "1", "HOME": home,
+                "IPYTHONDIR": os.path.join(home, ".ipython")})
     return env
 
 
