@@ -241,7 +241,6 @@ class KernelPool:
         self.control: socket.socket | None = None
         self.ready = False
         self.template_restarts = 0
-        self.sandbox_reports: list[dict] = []
         self._requests = 0
         # Longest wait for an event before asking an open feed (see run) again: a feed that
         # watches for new work (graders serve) sets its own polling interval here.
@@ -590,7 +589,6 @@ class KernelPool:
                 raise ValueError("ready")
             if child.result.sandbox is None:
                 child.result.sandbox = report
-                self.sandbox_reports.append(report)
             child.deadline = now + (self.timeout or 1e9) + self.grace
         elif "start" in message:
             pos = child.cell_pos[int(message["start"])]

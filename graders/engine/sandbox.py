@@ -145,7 +145,7 @@ def _private_to_us(path: str) -> bool:
 
 def _remove_home(pid: int, path: str) -> None:
     if os.getpid() == pid:  # never a forked child's doing: the folder is its parent's
-        shutil.rmtree(path, ignore_errors=True)
+        remove_tree(path)
 
 
 def _ours_all_the_way(path: str) -> bool:
