@@ -176,6 +176,7 @@ def main() -> int:
     parser.add_argument("--students", type=int, default=40)
     parser.add_argument("--broken-every", type=int, default=25)
     parser.add_argument("--kill-at", type=float, default=0.5)
+    parser.add_argument("--json", help="also write the figures and the samples here (tests)")
     parser.add_argument("--backlog", type=int, default=3, help="submissions waiting at most")
     parser.add_argument("--chart", help="write a PNG chart here")
     parser.add_argument("--keep", help="build everything in this folder and keep it")
@@ -296,6 +297,14 @@ def main() -> int:
         shutil.rmtree(base, ignore_errors=True)
     ok = not duplicates and not lost and not extra and not missing_feedback and not left_in_tmp
     ok = ok and failed == broken
+    if args.json:
+        import json
+
+        Path(args.json).write_text(json.dumps({
+            "submitted": len(soak.submitted), "broken": broken, "logged": len(logged),
+            "failed": failed, "duplicated": duplicates, "lost": len(lost), "unknown": len(extra),
+            "missing_feedback": missing_feedback, "left_in_tmp": len(left_in_tmp),
+            "killed_at": killed, "ok": ok, "samples": samples}))
     return 0 if ok else 1
 
 
