@@ -38,6 +38,10 @@ grade: release
 	echo && $(PY) -m graders table --assignment $(ASSIGNMENT) && \
 	echo && $(PY) -m graders report $(ASSIGNMENT) && exit $$status
 
+## docs: build the documentation site (docs/ -> site/) with MkDocs; warnings are errors
+docs: $(STAMP)
+	$(PY) -m mkdocs build --strict --quiet
+
 ## reference: rerun the source solution and store its values in graders/reference_values.json
 reference: $(STAMP)
 	$(PY) -m graders reference

@@ -190,13 +190,15 @@ def test_a_submission_without_a_notebook_is_logged_and_not_retried(exchange):
 
 
 def _readme_block(after: str) -> str:
-    readme = (Path(__file__).resolve().parent.parent / "README.md").read_text(encoding="utf-8")
+    """The first shell block after ``after`` in the grading service's guide."""
+    readme = (Path(__file__).resolve().parent.parent / "docs" / "grading-service.md").read_text(
+        encoding="utf-8")
     rest = readme[readme.index(after):]
     return re.search(r"```sh\n(.*?)```", rest, re.S).group(1)
 
 
 def test_the_readmes_try_it_on_one_machine_block_runs_as_written(tmp_path):
-    """The README's commands for a newcomer, pasted into bash from the course folder: a course
+    """The guide's commands for a newcomer (docs/grading-service.md), pasted into bash from the course folder: a course
     and an exchange in a temporary folder, the release, the service, a student's fetch, submit
     and fetch_feedback; the feedback page arrives with the score the service logged."""
     block = _readme_block("**Try it on one machine**")
