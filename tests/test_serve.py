@@ -197,10 +197,11 @@ def _readme_block(after: str) -> str:
     return re.search(r"```sh\n(.*?)```", rest, re.S).group(1)
 
 
-def test_the_readmes_try_it_on_one_machine_block_runs_as_written(tmp_path):
-    """The guide's commands for a newcomer (docs/grading-service.md), pasted into bash from the course folder: a course
-    and an exchange in a temporary folder, the release, the service, a student's fetch, submit
-    and fetch_feedback; the feedback page arrives with the score the service logged."""
+def test_the_guides_try_it_on_one_machine_block_runs_as_written(tmp_path):
+    """The guide's commands for a newcomer (docs/grading-service.md), pasted into bash from the
+    course folder: a course and an exchange in a temporary folder, the release, the service, a
+    student's fetch, submit and fetch_feedback; the feedback page arrives with the score the
+    service logged."""
     block = _readme_block("**Try it on one machine**")
     home = tmp_path / "home"
     home.mkdir()
