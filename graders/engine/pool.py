@@ -51,6 +51,7 @@ from .sandbox import (
     Limits,
     SandboxPolicy,
     child_environment,
+    kill_group,
     make_policy,
     template_environment,
 )
@@ -485,7 +486,7 @@ class KernelPool:
             for child in children.values():
                 if child.pid == message["exited"]:
                     child.exit_code = message["status"]
-                    self._kill(child)  # whatever it left running
+                    kill_group(child.pid)  # whatever it left running, gone before the slot's reuse
                     self._pump(child)
                     self._close(child, selector)
                     return [child]

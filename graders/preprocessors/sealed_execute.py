@@ -18,7 +18,6 @@ from __future__ import annotations
 
 import json
 import os
-import signal
 import sys
 import tempfile
 from pathlib import Path
@@ -28,7 +27,7 @@ from jupyter_client.manager import AsyncKernelManager
 from jupyter_core.utils import run_sync
 from nbgrader.preprocessors import Execute
 
-from ..engine.sandbox import Limits, child_environment, make_policy, sandbox_check
+from ..engine.sandbox import Limits, child_environment, kill_group, make_policy, sandbox_check
 from ..engine.scratch import prune, remove_tree
 from ..engine.settings import GradingEngine
 from ..kernel.sealed_kernel import POLICY_VARIABLE
@@ -153,10 +152,7 @@ class SealedExecute(Execute):
     def _restore(self) -> None:
         """After the notebook: what the kernel left running, its folders, its private folder."""
         if getattr(self, "_group", None):  # the kernel led its own session and process group
-            try:
-                os.killpg(self._group, signal.SIGKILL)
-            except OSError:
-                pass  # nothing left running
+            kill_group(self._group)  # gone before the next notebook's kernel (same uid) starts
             self._group = None
         if getattr(self, "_groups", None):
             self._groups.remove(self._group_name, wait=2.0)
