@@ -37,6 +37,7 @@ import gc
 import io
 import json
 import os
+import queue
 import select
 import signal
 import struct
@@ -45,6 +46,8 @@ import termios
 import threading
 import time
 import types
+import warnings
+from concurrent.futures import thread as _futures_thread
 
 from IPython.core.displayhook import DisplayHook
 from IPython.core.displaypub import DisplayPublisher
@@ -56,6 +59,7 @@ from . import confine, probe
 # Captured when the template imports this module, before any student code runs: a submission
 # that replaces json.dumps or os.write does not change what the runner sends.
 _dumps, _os_write, _pack = json.dumps, os.write, struct.pack
+_filterwarnings = warnings.filterwarnings
 
 CHANNEL_FD = 3
 RAW_READ_FDS = (4, 5)  # the read ends of the pipes on fds 1 and 2
@@ -427,6 +431,12 @@ class _Outside:
                 builtins.__dict__[name] = value
         for timer in (signal.ITIMER_VIRTUAL, signal.ITIMER_PROF):
             signal.setitimer(timer, 0)
+        # The grader's fresh run hands exercise 4 a read-only array, and torch warns when a
+        # tensor is made from one: a warning the student never sees in the notebook (their
+        # array is writable), which warnings.simplefilter("error") in an earlier cell turned
+        # into an error that cost the exercise. Put in front of the student's filters.
+        _filterwarnings("ignore", message="The given NumPy array is not writable",
+                        category=UserWarning)
         for number, handler in self.signals.items():
             try:
                 if signal.getsignal(number) is not handler and handler is not None:
@@ -442,12 +452,42 @@ class _Outside:
         except (AttributeError, RuntimeError):
             pass
         frames = sys._current_frames()
-        self.foreign = [_thread_name(ident) for ident in frames if ident not in self.threads]
+        self.foreign = [_thread_name(ident) for ident, frame in frames.items()
+                        if ident not in self.threads and not _idle_pool_worker(ident, frame)]
 
 
 #: ``sys`` attributes called by code no exercise cell shows (a print, an error, a display).
 SYS_HOOKS = ("stdout", "stderr", "__stdout__", "__stderr__", "excepthook", "unraisablehook",
              "displayhook", "breakpointhook")
+
+
+#: A thread pool's worker (``concurrent.futures.ThreadPoolExecutor``), as the library defines it:
+#: captured when the template imports this module, before any student code runs.
+_POOL_WORKER, _THREAD_RUN = _futures_thread._worker, threading.Thread.run
+_POOL_FILES = frozenset(module.__file__ for module in (_futures_thread, queue, threading))
+
+
+def _idle_pool_worker(ident: int, frame) -> bool:
+    """A thread pool's worker waiting for work on an empty queue (an executor a student made
+    and did not shut down): it runs nothing until code hands it work, and while no other
+    thread runs, only the exercise's own cells can. Anything else it might be doing (a task
+    of the student's, sleeping or not) has a frame of its own and is not idle."""
+    thread = next((t for t in threading.enumerate() if t.ident == ident), None)
+    if thread is None or getattr(thread, "_target", None) is not _POOL_WORKER:
+        return False
+    if type(thread).run is not _THREAD_RUN:
+        return False
+    queue = (getattr(thread, "_args", None) or (None, None))[1]
+    try:
+        if queue is None or not queue.empty():
+            return False
+    except Exception:  # noqa: BLE001 - not the library's queue
+        return False
+    while frame is not None:
+        if frame.f_code.co_filename not in _POOL_FILES:
+            return False
+        frame = frame.f_back
+    return True
 
 
 def _thread_name(ident: int) -> str:
@@ -492,7 +532,23 @@ def _repeat(shell, trace, hooks, channel, saved, cells, names, inject, timeout,
         shell.user_ns.update(after)
     if failed:
         return None
-    return {name: again[name] == before[name] for name in names if before[name] is not None}
+    return {name: _same(again[name], before[name]) for name in names
+            if before[name] is not None}
+
+
+#: Two runs of the same cells on the same inputs agree when their answers differ by no more than
+#: rounding (a sum taken in another order differs in the last bits); a typed-in answer with
+#: noise, or numbers drawn afresh, differ by far more (the value check's tolerance is 1e-4).
+SAME_RUN = 1e-6
+
+
+def _same(first, second) -> bool:
+    if isinstance(first, list) and isinstance(second, list):
+        return len(first) == len(second) and all(
+            _same(a, b) for a, b in zip(first, second, strict=True))
+    if isinstance(first, (int, float)) and isinstance(second, (int, float)):
+        return first == second or abs(first - second) <= SAME_RUN * max(1.0, abs(first))
+    return first == second
 
 
 def main(spec: dict) -> None:
