@@ -216,8 +216,15 @@ def test_a_grader_that_is_not_root_gets_a_tmpfs_and_falls_back_for_memory():
     script = tmp_path / "non_root.py"
     script.write_text(NON_ROOT)
     os.chmod(script, 0o644)
+    # The package, where the ordinary user can read it: the checkout may lie in a folder only
+    # root can enter (a CI clone in a mktemp -d folder does).
+    shutil.copytree(REPO / "graders", tmp_path / "graders",
+                    ignore=shutil.ignore_patterns("__pycache__"))
+    for path in (tmp_path / "graders").rglob("*"):
+        os.chmod(path, 0o755 if path.is_dir() else 0o644)
+    os.chmod(tmp_path / "graders", 0o755)
     try:
-        out = subprocess.run(["runuser", "-u", user, "--", python, str(script), str(REPO),
+        out = subprocess.run(["runuser", "-u", user, "--", python, str(script), str(tmp_path),
                               str(folder)], capture_output=True, text=True, timeout=120)
     finally:
         scratch.remove_tree(str(tmp_path))

@@ -8,7 +8,8 @@ machine's init. Once the command has exited (its exit status is this one's), the
 alive here are exactly what it left behind, whatever user they run as: the check needs no root,
 unlike the check by the sandbox's uids, which only holds when the grader runs as root (a
 non-root grader's sandbox runs its children under user namespaces, as the grader's own uid).
-Zombies are reaped first (they are dead already); the rest are written to REPORT.json as
+Dead orphans are reaped as the command runs (so they count against no one's process limit),
+zombies again at the end; the rest are written to REPORT.json as
 ``"pid stat args"`` lines and killed.
 """
 
@@ -67,7 +68,20 @@ def main() -> int:
     libc = ctypes.CDLL(None, use_errno=True)
     if libc.prctl(PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0) != 0:
         raise OSError(ctypes.get_errno(), "prctl(PR_SET_CHILD_SUBREAPER)")
-    code = subprocess.call(command)
+    # Reap as the command runs: a dead orphan left unreaped here until the end would still count
+    # against RLIMIT_NPROC of its uid, which a later run of the same sandbox slot reuses (a fork
+    # bomb's 130 zombies made another student's thread fail to start: "can't start new thread").
+    proc = subprocess.Popen(command)
+    code = None
+    while code is None:
+        try:
+            pid, status = os.waitpid(-1, 0)
+        except ChildProcessError:
+            code = proc.wait()
+            break
+        if pid == proc.pid:
+            code = os.waitstatus_to_exitcode(status)
+            proc.returncode = code  # reaped here: Popen must not wait for it again
     left = []
     for _ in range(10):  # a moment for processes killed with their sandbox to go
         _reap()
