@@ -44,7 +44,11 @@ sys.path.insert(0, str(ROOT))
 
 from nbgrader.utils import notebook_hash  # noqa: E402
 
-from graders.submission_builder import build_submission, read_cell_file  # noqa: E402
+from graders.submission_builder import (  # noqa: E402
+    build_submission,
+    read_cell_file,
+    write_notebook,
+)
 
 BIN = Path(sys.executable).parent
 COURSE_ID = "intro-to-pytorch"
@@ -81,11 +85,10 @@ def student_folder(base: Path, exchange: Path, student: str, cell_file: Path) ->
         f"c = get_config()\nc.Exchange.root = {str(exchange)!r}\n"
         f"c.Exchange.cache = {str(base / 'cache' / student)!r}\n"
         f"c.CourseDirectory.course_id = {COURSE_ID!r}\n")
-    import nbformat
 
     nb = build_submission(ROOT / "release" / "tensors" / "tensors.ipynb",
                           read_cell_file(cell_file))
-    nbformat.write(nb, folder / "tensors" / "tensors.ipynb")
+    write_notebook(nb, folder / "tensors" / "tensors.ipynb")
     return folder
 
 

@@ -37,10 +37,13 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-import nbformat  # noqa: E402
 from nbgrader.utils import notebook_hash  # noqa: E402
 
-from graders.submission_builder import build_submission, read_cell_file  # noqa: E402
+from graders.submission_builder import (  # noqa: E402
+    build_submission,
+    read_cell_file,
+    write_notebook,
+)
 
 HUB = ROOT / "hub" / "hub.py"
 HUB_ROOT = Path(os.environ.get("HUB_ROOT", "/srv/tensors-hub"))
@@ -106,7 +109,7 @@ def main() -> int:
             home = HUB_ROOT / "home" / student
             notebook = home / "tensors" / "tensors.ipynb"
             nb = build_submission(release, read_cell_file(corpus[i % len(corpus)]))
-            nbformat.write(nb, notebook)
+            write_notebook(nb, notebook)
             owner = notebook.parent.stat()
             os.chown(notebook, owner.st_uid, owner.st_gid)
         print(f"{len(pages)} students logged in, fetched and saved their answers", flush=True)

@@ -44,11 +44,14 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-import nbformat  # noqa: E402
 import psutil  # noqa: E402
 from nbgrader.utils import notebook_hash  # noqa: E402
 
-from graders.submission_builder import build_submission, read_cell_file  # noqa: E402
+from graders.submission_builder import (  # noqa: E402
+    build_submission,
+    read_cell_file,
+    write_notebook,
+)
 
 BIN = Path(sys.executable).parent
 COURSE_ID = "intro-to-pytorch"
@@ -132,7 +135,7 @@ class Soak:
         shutil.rmtree(work, ignore_errors=True)
         work.mkdir(parents=True)
         name = "draft.ipynb" if broken else "tensors.ipynb"
-        nbformat.write(self.notebooks[next(self.cycle)], work / name)
+        write_notebook(self.notebooks[next(self.cycle)], work / name)
         config = Config()
         config.Exchange.root = str(self.exchange)
         config.Exchange.cache = str(self.base / "cache" / student)

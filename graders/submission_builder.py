@@ -155,14 +155,20 @@ def build_submission(release_notebook: Path, cell_file: CellFile):
     return nb
 
 
+def write_notebook(nb, target: Path) -> Path:
+    """Write ``nb`` to ``target`` as Jupyter would, whatever text it holds (a lone surrogate is
+    kept as a \\u escape, as JSON can hold it)."""
+    text = nbformat.writes(nb)
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        text = nbformat.writes(nb, ensure_ascii=True)
+    Path(target).write_text(text + "\n", encoding="utf-8")
+    return Path(target)
+
+
 def write_submission(nb, submitted: Path, student: str, assignment: str, notebook: str) -> Path:
     """Write ``nb`` where nbgrader looks for it: ``submitted/<student>/<assignment>/``."""
     target = Path(submitted) / student / assignment / f"{notebook}.ipynb"
     target.parent.mkdir(parents=True, exist_ok=True)
-    text = nbformat.writes(nb)
-    try:
-        text.encode("utf-8")
-    except UnicodeEncodeError:  # a lone surrogate: kept as a \\u escape, as JSON can hold it
-        text = nbformat.writes(nb, ensure_ascii=True)
-    target.write_text(text + "\n", encoding="utf-8")
-    return target
+    return write_notebook(nb, target)
