@@ -19,9 +19,11 @@ def test_answers_that_differ_by_rounding_are_the_same_answer():
     assert runner._same(None, None) and not runner._same([[1.0]], None)
 
 
-def _others():
-    main = threading.main_thread().ident
-    return {i: f for i, f in sys._current_frames().items() if i != main}
+def _frames(threads):
+    """The current frames of ``threads`` (the test process has threads of its own: pytest-xdist's,
+    other tests' pools)."""
+    frames = sys._current_frames()
+    return {t.ident: frames[t.ident] for t in threads}
 
 
 def test_an_idle_pool_worker_is_harmless_and_a_busy_one_or_a_thread_is_not():
@@ -29,7 +31,7 @@ def test_an_idle_pool_worker_is_harmless_and_a_busy_one_or_a_thread_is_not():
     try:
         assert list(pool.map(abs, [-1, -2])) == [1, 2]
         time.sleep(0.05)
-        idle = _others()
+        idle = _frames(pool._threads)
         assert idle and all(runner._idle_pool_worker(i, f) for i, f in idle.items())
 
         def task():  # a task of the student's: a frame of its own while it runs
@@ -37,12 +39,13 @@ def test_an_idle_pool_worker_is_harmless_and_a_busy_one_or_a_thread_is_not():
 
         pool.submit(task)
         time.sleep(0.05)
-        assert not any(runner._idle_pool_worker(i, f) for i, f in _others().items())
+        assert not all(runner._idle_pool_worker(i, f)
+                       for i, f in _frames(pool._threads).items())
     finally:
         pool.shutdown(wait=True)
     thread = threading.Thread(target=time.sleep, args=(0.3,))
     thread.start()
     try:
-        assert not runner._idle_pool_worker(thread.ident, _others()[thread.ident])
+        assert not runner._idle_pool_worker(thread.ident, _frames([thread])[thread.ident])
     finally:
         thread.join()
