@@ -470,24 +470,26 @@ _POOL_FILES = frozenset(module.__file__ for module in (_futures_thread, queue, t
 def _idle_pool_worker(ident: int, frame) -> bool:
     """A thread pool's worker waiting for work on an empty queue (an executor a student made
     and did not shut down): it runs nothing until code hands it work, and while no other
-    thread runs, only the exercise's own cells can. Anything else it might be doing (a task
-    of the student's, sleeping or not) has a frame of its own and is not idle."""
+    thread runs, only the exercise's own cells can. Decided from the thread's frames, not from
+    attributes a student could set: the library's ``_worker`` must be running in it, its queue
+    empty, and every frame the library's (a task of the student's has a frame of its own)."""
     thread = next((t for t in threading.enumerate() if t.ident == ident), None)
-    if thread is None or getattr(thread, "_target", None) is not _POOL_WORKER:
+    if thread is None or type(thread).run is not _THREAD_RUN:
         return False
-    if type(thread).run is not _THREAD_RUN:
-        return False
-    queue = (getattr(thread, "_args", None) or (None, None))[1]
-    try:
-        if queue is None or not queue.empty():
-            return False
-    except Exception:  # noqa: BLE001 - not the library's queue
-        return False
+    worker = None
     while frame is not None:
         if frame.f_code.co_filename not in _POOL_FILES:
             return False
+        if frame.f_code is _POOL_WORKER.__code__:
+            worker = frame
         frame = frame.f_back
-    return True
+    if worker is None:
+        return False
+    queue = worker.f_locals.get("work_queue")
+    try:
+        return queue is not None and queue.empty()
+    except Exception:  # noqa: BLE001 - not the library's queue
+        return False
 
 
 def _thread_name(ident: int) -> str:
