@@ -40,3 +40,13 @@ def test_published_mismatch_is_reported():
     values = json.loads(REFERENCE_FILE.read_text())
     values["multilayer"]["output"] = [[0.5]]
     assert published_mismatches(values) == ["multilayer.output: [0.5] (published: [0.3171])"]
+
+
+def test_the_published_values_are_the_tables():
+    from graders.checks.exercises import EXERCISES
+    from graders.reference import published
+
+    assert published() == {("single_layer_sum", "y"): [0.1595], ("single_layer_mm", "y"): [0.1595],
+                           ("multilayer", "h"): [0.6813, 0.4355],
+                           ("multilayer", "output"): [0.3171]}
+    assert all(set(ex.published) <= set(ex.outputs) for ex in EXERCISES.values())

@@ -106,3 +106,30 @@ def test_visible_tests_do_not_warn_on_answers_that_require_grad():
         proc = subprocess.run([sys.executable, "-W", "error", "-c", code], capture_output=True,
                               text=True, timeout=120)
         assert proc.returncode == 0 and not proc.stderr, f"{exercise}:\n{proc.stderr[-2000:]}"
+
+
+def test_the_notebooks_visible_text_matches_the_table():
+    """Headings, visible tests, their shapes and shape hints say what each entry of
+    graders/checks/exercises.py says (graders.reference.drift)."""
+    from graders.reference import drift
+
+    assert drift(nbformat.read(SOURCE, as_version=4)) == []
+
+
+def test_a_drifted_hint_shape_or_name_is_found():
+    from graders.reference import drift
+
+    nb = nbformat.read(SOURCE, as_version=4)
+    for cell in nb.cells:
+        cell.source = (cell.source.replace("makes y (1, 1)", "keeps y (1, 1)")
+                       .replace("shape `(1, 2)` and", "shape `(2, 2)` and")
+                       .replace("## Exercise 4:", "## Exercise four:")
+                       .replace('a (1, 5) and a (5, 1) matrix', 'a (1, 5) and a (6, 1) matrix'))
+        if cell.source.startswith("# Test multilayer: h has"):
+            cell.source = cell.source.replace("h", "hh")
+    found = "\n".join(drift(nb))
+    assert "test_single_layer_sum_shape: the visible shape hint for y" in found
+    assert "exercise 3 (multilayer): the heading's text writes the shape (2, 2)" in found
+    assert "no '## Exercise 4:' heading" in found
+    assert "test_single_layer_mm_shape: its visible test writes the shape (6, 1)" in found
+    assert "test_multilayer_hidden: its visible test does not name h" in found

@@ -500,3 +500,60 @@ def test_the_scaled_product_always_moves_the_answer_far_enough():
             plain = ex.reference(inputs)["y"][0][0]
             scaled = ex.reference(probes.scaled_inputs(ex, inputs, plan.scale[exercise]))
             assert abs(scaled["y"][0][0] - plain) >= probes.FAR
+
+
+def test_every_entry_names_registered_checks_with_the_parameters_they_need():
+    from graders.checks.verdicts import CHECKS, problems
+
+    assert {p.check for e in EXERCISES.values() for p in e.parts.values()} <= set(CHECKS)
+    assert {e.grade_id: problems(e) for e in EXERCISES.values()} == dict.fromkeys(EXERCISES, [])
+    assert all(c.says for c in CHECKS.values())  # each check says what it decides
+
+
+def test_an_inconsistent_entry_is_refused():
+    import dataclasses
+
+    from graders.checks.exercises import Part, register
+    from graders.checks.verdicts import problems
+
+    bridge = EXERCISES["numpy_bridge"]
+    no_copy = dataclasses.replace(bridge, mistakes=tuple(
+        m for m in bridge.mistakes if m.role != "copy"))
+    assert problems(no_copy) == [
+        "part memory: check bridge_memory needs mistakes with the roles copy",
+        "part doubled: check bridge_doubled needs mistakes with the roles copy"]
+    typo = dataclasses.replace(bridge, parts={"type": Part(1, "bridge_typ", ("b",), given="a")})
+    assert problems(typo)[0].startswith("part type: no check named 'bridge_typ'")
+    no_given = dataclasses.replace(bridge, parts={"type": Part(1, "bridge_type", ("b",))})
+    assert problems(no_given) == ["part type: check bridge_type needs given= one of the inputs"]
+    unread = dataclasses.replace(EXERCISES["multilayer"],
+                                 parts={"shape": Part(1, "shape", ("y",))})
+    assert problems(unread) == ["part shape: reads ('y',), not outputs of the exercise"]
+    clash = dataclasses.replace(bridge, grade_id="another", number=1)
+    with pytest.raises(ValueError, match="exercise number 1 is taken"):
+        register(clash)
+    with pytest.raises(ValueError, match="needs mistakes with the roles copy"):
+        register(no_copy)
+    assert list(EXERCISES) == ["single_layer_sum", "single_layer_mm", "multilayer",
+                               "numpy_bridge"]  # nothing registered
+
+
+def test_a_registered_entry_joins_the_tests_and_data_cells_in_place():
+    import dataclasses
+
+    from graders.checks import exercises
+
+    extra = dataclasses.replace(EXERCISES["multilayer"], grade_id="multilayer_again",
+                                number=9, data_cell="given_again")
+    before = (dict(EXERCISES), dict(exercises.TESTS), dict(exercises.DATA_CELLS))
+    try:
+        exercises.register(extra)
+        exercises.register(extra)  # twice: the same table
+        assert list(EXERCISES)[-1] == "multilayer_again" and len(EXERCISES) == 5
+        assert TESTS["test_multilayer_again_output"] == (extra, "output")  # the imported dict
+        assert exercises.DATA_CELLS["given_again"] == [extra]
+    finally:
+        for table, saved in zip((EXERCISES, exercises.TESTS, exercises.DATA_CELLS), before,
+                                strict=True):
+            table.clear()
+            table.update(saved)

@@ -1,23 +1,36 @@
 """Exercises: the one table that says what each exercise asks, how to check it, and which
 mistakes students make in it.
 
-Adding an exercise or a mistake touches this file only: the probe planner
-(:mod:`graders.checks.probes`) reads which given cell makes each exercise's inputs and which
-names to read back, and the judge (:mod:`graders.checks.verdicts`) reads the shapes, the
-reference computation, the hints and the mistakes. Everything here is plain Python in double
-precision, runs in the grading process only, and is never importable from a sandboxed child.
+Adding an exercise or a mistake touches this file only (or a course's own entries, added with
+:func:`register_file` from its ``nbgrader_config.py``: see docs/adding-an-exercise.md): the
+probe planner (:mod:`graders.checks.probes`) reads which given cell makes each exercise's inputs
+and which names to read back; the judge (:mod:`graders.checks.verdicts`) reads the shapes, the
+reference computation, each test cell's check with its parameters, the hints and the mistakes;
+``graders reference`` (:mod:`graders.reference`) the values the lesson publishes; the Gradescope
+build which test cells repeat a visible check. Nothing else in the package names an exercise.
+Everything here is plain Python in double precision, runs in the grading process only, and is
+never importable from a sandboxed child.
 
 A **mistake** is a small function of the inputs giving what a student who made it gets. When a
 wrong answer matches a mistake on the lesson's data *and* on the fresh inputs of the grader's
 re-run, that mistake is what the student did, and their message names it; a mistake may instead
 be recognised by the error it raises (``error``) or by the kind of value it leaves (``kind``).
+A check that decides from the trace rather than from values finds the mistake it names by its
+``role`` (``input_changed``, ``copy``...: each check declares the roles it needs,
+:data:`graders.checks.verdicts.CHECKS`), never by its code.
+
+Every mistake is plain data: ``(exercise grade_id, code, sentence)``, its full code
+``<grade_id>.<code>`` (:meth:`Exercise.code`); :func:`mistake_codes` lists them all.
 """
 
 from __future__ import annotations
 
+import importlib.util
 import math
-from collections.abc import Callable
-from dataclasses import dataclass
+import sys
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
 
 Matrix = list[list[float]]
 Inputs = dict[str, Matrix]
@@ -68,15 +81,20 @@ class Mistake:
     error: str = ""  # a piece of the error message this mistake raises
     kind: str = ""  # "number": the answer is a Python number instead of a tensor
     when_missing: str = ""  # with ``error``: the name left undefined when it is this mistake
+    role: str = ""  # what a check finds it by (see graders.checks.verdicts.CHECKS), if any
 
 
 @dataclass(frozen=True)
 class Part:
-    """One test cell: its points, the check it runs and the names that check reads."""
+    """One test cell: its points, the check it runs and that check's parameters."""
 
     points: int
-    check: str  # "shape" | "value" | "method" | "bridge_type" | "bridge_memory" | "bridge_doubled"
-    names: tuple[str, ...]
+    check: str  # a name in graders.checks.verdicts.CHECKS ("shape", "value", "method"...)
+    names: tuple[str, ...]  # the outputs the check reads
+    given: str = ""  # the input the check compares the answer with (the NumPy bridge's array)
+    #: whether the release's visible test repeats this check (kind and shape): Gradescope then
+    #: shows its outcome at once (see graders.gradescope.build)
+    visible: bool = False
 
 
 @dataclass(frozen=True)
@@ -94,6 +112,9 @@ class Exercise:
     input_kind: str = "tensor"  # "tensor" (float32) or "ndarray" (float64 in [0, 1))
     watched: tuple[str, ...] = ()  # inputs whose state after the exercise is checked
     scaled: str = ""  # the input matrix products see scaled in the fresh run (see probes)
+    #: what the lesson prints, per output, to 4 decimals: `graders reference` refuses values
+    #: that do not round to these
+    published: dict[str, list[float]] = field(default_factory=dict)
 
     @property
     def points(self) -> dict[str, int]:
@@ -104,6 +125,11 @@ class Exercise:
 
     def code(self, mistake: str) -> str:
         return f"{self.grade_id}.{mistake}"
+
+    def role(self, role: str) -> Mistake:
+        """The mistake a check names by its role (every check's roles are in the entry: see
+        :func:`graders.checks.verdicts.problems`)."""
+        return next(m for m in self.mistakes if m.role == role)
 
 
 def _neuron(i: Inputs) -> dict[str, Matrix]:
@@ -149,13 +175,15 @@ EXERCISES: dict[str, Exercise] = {e.grade_id: e for e in (
         "single_layer_sum", 1, "given_single_layer_data",
         inputs={"features": (1, 5), "weights": (1, 5), "bias": (1, 1)},
         outputs={"y": (1, 1)},
-        parts={"shape": Part(1, "shape", ("y",)), "value": Part(2, "value", ("y",))},
+        parts={"shape": Part(1, "shape", ("y",), visible=True),
+               "value": Part(2, "value", ("y",))},
         reference=_neuron,
+        published={"y": [0.1595]},
         hints={"y": "Hint: y = activation(sum of features * weights, plus bias): multiply "
                     "element by element, add up the five products, add bias once, then apply "
                     "activation."},
-        shape_hints={"y": "Hint: the sum gives a single number; adding bias, shape (1, 1), "
-                          "keeps y (1, 1)."},
+        shape_hints={"y": "Hint: the sum is a single number; adding bias, shape (1, 1), "
+                          "makes y (1, 1)."},
         mistakes=NEURON_MISTAKES + (
             Mistake("bias_per_element", "y equals activation(sum(features * weights + bias)): "
                     "bias was added to each of the five products, so it counts five times; add "
@@ -173,9 +201,10 @@ EXERCISES: dict[str, Exercise] = {e.grade_id: e for e in (
         "single_layer_mm", 2, "given_single_layer_data",
         inputs={"features": (1, 5), "weights": (1, 5), "bias": (1, 1)},
         outputs={"y": (1, 1)},
-        parts={"shape": Part(1, "shape", ("y",)), "value": Part(2, "value", ("y",)),
-               "method": Part(1, "method", ("y",))},
+        parts={"shape": Part(1, "shape", ("y",), visible=True),
+               "value": Part(2, "value", ("y",)), "method": Part(1, "method", ("y",))},
         reference=_neuron,
+        published={"y": [0.1595]},
         hints={"y": "Hint: y = activation(torch.mm(features, weights reshaped to (5, 1)) + "
                     "bias)."},
         shape_hints={"y": "Hint: torch.mm of a (1, 5) and a (5, 1) matrix gives (1, 1)."},
@@ -194,11 +223,11 @@ EXERCISES: dict[str, Exercise] = {e.grade_id: e for e in (
             Mistake("weights_changed", "weights no longer has shape (1, 5) after this exercise: "
                     "resize_ or `weights = ...` changed it for every later cell; reshape "
                     "inside the expression instead, e.g. torch.mm(features, weights.view(5, "
-                    "1)), and run the given data cell again."),
+                    "1)), and run the given data cell again.", role="input_changed"),
             Mistake("no_matrix_product", "y has the right value, but it was not computed with a "
                     "matrix multiplication of features and weights (a sum of products, say); "
                     "use torch.mm(features, weights.view(5, 1)), torch.matmul or the @ "
-                    "operator."),
+                    "operator.", role="not_product"),
         ),
         watched=("weights",),
         scaled="weights",
@@ -207,9 +236,10 @@ EXERCISES: dict[str, Exercise] = {e.grade_id: e for e in (
         "multilayer", 3, "given_multilayer_data",
         inputs={"features": (1, 3), "W1": (3, 2), "W2": (2, 1), "B1": (1, 2), "B2": (1, 1)},
         outputs={"h": (1, 2), "output": (1, 1)},
-        parts={"shape": Part(1, "shape", ("h", "output")), "hidden": Part(1, "value", ("h",)),
-               "output": Part(2, "value", ("output",))},
+        parts={"shape": Part(1, "shape", ("h", "output"), visible=True),
+               "hidden": Part(1, "value", ("h",)), "output": Part(2, "value", ("output",))},
         reference=_multilayer,
+        published={"h": [0.6813, 0.4355], "output": [0.3171]},
         hints={"h": "Hint: h = activation(torch.mm(features, W1) + B1): multiply features by "
                     "W1, add B1, then apply activation.",
                "output": "Hint: output = activation(torch.mm(h, W2) + B2): multiply h by W2, "
@@ -240,9 +270,9 @@ EXERCISES: dict[str, Exercise] = {e.grade_id: e for e in (
         "numpy_bridge", 4, "given_numpy_data",
         inputs={"a": (4, 3)},
         outputs={"b": (4, 3)},
-        parts={"type": Part(1, "bridge_type", ("b",)),
-               "memory": Part(2, "bridge_memory", ("b",)),
-               "doubled": Part(1, "bridge_doubled", ("b",))},
+        parts={"type": Part(1, "bridge_type", ("b",), given="a", visible=True),
+               "memory": Part(2, "bridge_memory", ("b",), given="a"),
+               "doubled": Part(1, "bridge_doubled", ("b",), given="a")},
         reference=_doubled,
         hints={"b": "Hint: b = torch.from_numpy(a), then b.mul_(2) (or b *= 2)."},
         shape_hints={"b": "Hint: b should have a's shape, (4, 3): make it from a without "
@@ -252,21 +282,23 @@ EXERCISES: dict[str, Exercise] = {e.grade_id: e for e in (
         mistakes=(
             Mistake("float_copy", "b is a float32 copy of a (.float() or a dtype argument "
                     "converts every value, so the memory is not shared); torch.from_numpy(a) "
-                    "keeps float64 and shares memory."),
+                    "keeps float64 and shares memory.", role="converted"),
             Mistake("copy", "b is a copy of a (torch.tensor(a), a.copy() and .clone() copy the "
-                    "data); torch.from_numpy(a) or torch.as_tensor(a) shares a's memory."),
+                    "data); torch.from_numpy(a) or torch.as_tensor(a) shares a's memory.",
+                    role="copy"),
             Mistake("doubled_out_of_place", "b = b * 2 makes a new tensor, so a keeps its old "
                     "values; double b in place: b.mul_(2) or b *= 2.",
-                    lambda i: {"a": i["a"], "b": _scale(i["a"], 2)}),
+                    lambda i: {"a": i["a"], "b": _scale(i["a"], 2)}, role="out_of_place"),
             Mistake("doubled_twice", "a holds four times its original values: it was doubled "
                     "twice (the cell ran twice, or two in-place doublings); run the given cell "
                     "again, then your cell once.", lambda i: _doubled(i, times=2)),
             Mistake("doubled_a_directly", "a was doubled directly (a *= 2), not through b; the "
                     "exercise asks to double b in place (b.mul_(2) or b *= 2) and see a change "
-                    "because they share memory."),
+                    "because they share memory.", role="given_changed_directly"),
             Mistake("a_replaced", "a no longer is the given array: a line such as a = ... "
                     "(a = b.numpy(), say) bound the name to another array; keep the given a, "
-                    "make b from it with torch.from_numpy(a), and double b in place."),
+                    "make b from it with torch.from_numpy(a), and double b in place.",
+                    role="given_replaced"),
             Mistake("not_doubled", "a and b still hold the original values: nothing was "
                     "doubled; multiply b by 2 in place: b.mul_(2) or b *= 2.",
                     lambda i: {"a": i["a"], "b": i["a"]}),
@@ -274,14 +306,82 @@ EXERCISES: dict[str, Exercise] = {e.grade_id: e for e in (
     ),
 )}
 
-TESTS: dict[str, tuple[Exercise, str]] = {
-    ex.test_id(part): (ex, part) for ex in EXERCISES.values() for part in ex.parts
-}
-
+#: Every test cell's grade_id -> its exercise and part.
+TESTS: dict[str, tuple[Exercise, str]] = {}
 #: Given cells that make inputs, and the exercises that use them.
 DATA_CELLS: dict[str, list[Exercise]] = {}
-for _ex in EXERCISES.values():
-    DATA_CELLS.setdefault(_ex.data_cell, []).append(_ex)
+
+
+def _index() -> None:
+    """Rebuild :data:`TESTS` and :data:`DATA_CELLS` in place (modules that imported them see
+    the change), in exercise order."""
+    TESTS.clear()
+    DATA_CELLS.clear()
+    for ex in sorted(EXERCISES.values(), key=lambda e: e.number):
+        for part in ex.parts:
+            TESTS[ex.test_id(part)] = (ex, part)
+        DATA_CELLS.setdefault(ex.data_cell, []).append(ex)
+
+
+_index()
+
+
+def register(*entries: Exercise) -> None:
+    """Add a course's own exercises to the table (an entry with an existing grade_id replaces
+    it, so loading a course's configuration twice changes nothing). Refused with ValueError
+    when an entry is inconsistent: a check the judge lacks, a role or a name it needs missing,
+    a number taken by another exercise."""
+    from .verdicts import problems  # the checks live with the judge
+
+    for ex in entries:
+        taken = {e.number for e in EXERCISES.values() if e.grade_id != ex.grade_id}
+        found = problems(ex) + ([f"exercise number {ex.number} is taken"]
+                                if ex.number in taken else [])
+        if found:
+            raise ValueError(f"exercise {ex.grade_id}: " + "; ".join(found))
+    for ex in entries:
+        EXERCISES[ex.grade_id] = ex
+    ordered = sorted(EXERCISES.values(), key=lambda e: e.number)
+    EXERCISES.clear()
+    EXERCISES.update((e.grade_id, e) for e in ordered)
+    _index()
+
+
+def register_file(path: str | Path) -> tuple[Exercise, ...]:
+    """Register the ``EXERCISES`` (a sequence of :class:`Exercise`) of the Python file ``path``:
+    a course's own entries, named from its ``nbgrader_config.py`` so that every command that
+    reads the course's configuration (``nbgrader autograde``, ``graders autograde``, ``graders
+    reference``...) grades them. Returns the entries."""
+    path = Path(path).resolve()
+    name = f"graders_course_exercises_{abs(hash(str(path)))}"
+    spec = importlib.util.spec_from_file_location(name, path)
+    if spec is None or spec.loader is None:
+        raise ImportError(f"cannot load exercises from {path}")
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[name] = module  # dataclasses and pickling look the module up
+    spec.loader.exec_module(module)
+    entries = tuple(module.EXERCISES)
+    register(*entries)
+    return entries
+
+
+def load_course(root: str | Path) -> None:
+    """Read the course's ``nbgrader_config.py`` (as nbgrader does) for the exercises it
+    registers, in a command that does not read it otherwise (``graders reference``, the
+    Gradescope build)."""
+    config = Path(root) / "nbgrader_config.py"
+    if config.is_file():
+        from traitlets.config.loader import PyFileConfigLoader
+
+        PyFileConfigLoader(config.name, path=str(config.parent)).load_config()
+
+
+def mistake_codes() -> Iterator[tuple[Exercise, Mistake]]:
+    """Every catalogued mistake with its exercise: its code is ``exercise.code(mistake.code)``,
+    its sentence ``mistake.says``."""
+    for ex in EXERCISES.values():
+        for m in ex.mistakes:
+            yield ex, m
 
 
 def mistake(exercise: Exercise, code: str) -> Mistake:

@@ -17,10 +17,10 @@ gets a diagnosis.
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 from dataclasses import dataclass
 
-from .exercises import TESTS, Exercise, Matrix, Mistake
-from .exercises import mistake as mistake_named
+from .exercises import TESTS, Exercise, Matrix, Mistake, Part
 from .probes import ProbePlan, scaled_inputs
 
 TOLERANCE = 1e-4
@@ -155,8 +155,7 @@ class Judge:
                               f"running while exercise {ex.number} ran, so the grader cannot "
                               f"tell which code made {outputs}. Stop it before the exercise "
                               f"(join it, or do not start threads), then run all cells again.")
-        check = getattr(self, f"_{part.check}")
-        return check(ex, part.names, seeded, fresh)
+        return CHECKS[part.check].run(self, ex, part, seeded, fresh)
 
     # ------------------------------------------------------------------ helpers
     def _fail(self, ex: Exercise, what: str, message: str) -> Verdict:
@@ -348,7 +347,6 @@ class Judge:
                               f"only, without numbers taken from the lesson's output.")
         return None
 
-    # ------------------------------------------------------------------ checks
     def _shape(self, ex, names, seeded, fresh) -> Verdict:
         for name in names:
             verdict = self._present(ex, name, seeded, fresh) or self._typed_in(
@@ -357,147 +355,240 @@ class Judge:
                 return verdict
         return Verdict(True)
 
-    def _value(self, ex, names, seeded, fresh) -> Verdict:
-        failed = self._shape(ex, names, seeded, fresh)
-        if not failed.passed:
-            return failed
-        for name in names:
-            got_s, got_f = _matrix(seeded["names"][name]), _matrix(fresh["names"][name])
-            want_s = self._expected(ex, "seeded")[name]
-            want_f = self._expected(ex, "fresh")[name]
-            if _close(got_s, want_s, self.tol) and _close(got_f, want_f, self.tol):
-                continue
-            mistake = self._diagnose(ex, seeded, fresh, (name,))
-            says = mistake.says if mistake else ex.hints[name]
-            code = mistake.code if mistake else "wrong_value"
-            if not _close(got_s, want_s, self.tol):
-                return self._fail(ex, code, f"{name} is {_fmt(got_s)} but should be "
-                                            f"{_fmt(want_s)}. {says}")
-            return self._fail(ex, mistake.code if mistake else "wrong_on_new_inputs",
-                              f"{name} is right on the lesson's data but not on new inputs (with "
-                              f"other {', '.join(ex.inputs)} your code gives {_fmt(got_f)}). "
-                              f"{says} Compute {name} from the given variables only.")
-        return Verdict(True)
-
-    def _method(self, ex, names, seeded, fresh) -> Verdict:
-        failed = self._shape(ex, names, seeded, fresh)
-        if not failed.passed:
-            return failed
-        for watched in ex.watched:
-            expected_shape = ex.inputs[watched]
-            for data, run, where in ((seeded, "seeded", ""),
-                                     (fresh, "fresh", " (when your code runs on new inputs)")):
-                info = data["names"].get(watched) or {}
-                values = _matrix(info)
-                inputs = (self.plan.fresh_inputs[ex.grade_id] if run == "fresh"
-                          else self._inputs(ex, run))
-                if _shape(info) != expected_shape or (
-                        values is not None and not _close(values, inputs[watched], 1e-6)):
-                    mistake = mistake_named(ex, f"{watched}_changed")
-                    return self._fail(ex, mistake.code,
-                                      f"{watched} should still have shape {expected_shape} and "
-                                      f"its values after exercise {ex.number}{where}, but it has "
-                                      f"shape {_shape(info)}. {mistake.says}")
-        # The answer must come out of a matrix product of the inputs: on new inputs every
-        # product saw weights times the grader's factor, and the answer's values show it.
-        if not self._through_product(ex):
-            mistake = mistake_named(ex, "no_matrix_product")
-            return self._fail(ex, mistake.code, f"Exercise {ex.number} asks for a matrix "
-                                                f"multiplication: {mistake.says}")
-        return Verdict(True)
-
-    # exercise 4: the NumPy bridge -------------------------------------------------------------
-    def _wrote_a(self, ex) -> bool:
-        """Whether the exercise's cells wrote into ``a`` with NumPy on new inputs (where the
-        given array is read-only to NumPy, so `a *= 2` raises)."""
+    def _wrote_given(self, ex) -> bool:
+        """Whether the exercise's cells wrote into the given array with NumPy on new inputs
+        (where the given array is read-only to NumPy, so `a *= 2` raises)."""
         return any("read-only" in e[1] for e in self._errors(ex, self.fresh))
 
-    def _bridge_type(self, ex, names, seeded, fresh) -> Verdict:
-        if self._wrote_a(ex):  # the cell stopped at `a *= 2` there: the lesson's run decides
-            return self._present(ex, "b", seeded, seeded) or Verdict(True)
-        return (self._present(ex, "b", seeded, fresh)
-                or self._typed_in(ex, "b", seeded, fresh, fitted=False) or Verdict(True))
-
-    def _given_kept(self, ex, seeded, fresh) -> Verdict | None:
-        """Fails unless ``a`` is still the array the exercise was given, in both runs (its
-        object and its memory are what the trusted side checks, not a copy named ``a``)."""
+    def _given_kept(self, ex, given, seeded, fresh) -> Verdict | None:
+        """Fails unless ``given`` is still the array the exercise was given, in both runs (its
+        object and its memory are what the trusted side checks, not a copy of that name)."""
         for data, where in ((seeded, ""), (fresh, " when your code runs on a new array")):
-            given = (data.get("given") or {}).get("a")
-            if not isinstance(given, dict) or given.get("same") is not True:
-                m = mistake_named(ex, "a_replaced")
-                return self._fail(ex, m.code, f"a should still be the given array after your "
-                                              f"code{where}. {m.says}")
+            kept = (data.get("given") or {}).get(given)
+            if not isinstance(kept, dict) or kept.get("same") is not True:
+                m = ex.role("given_replaced")
+                return self._fail(ex, m.code, f"{given} should still be the given array after "
+                                              f"your code{where}. {m.says}")
         return None
 
-    def _bridge_memory(self, ex, names, seeded, fresh) -> Verdict:
-        if self._wrote_a(ex):  # the cell stopped at `a *= 2` there: the lesson's run decides
-            fresh = seeded
-        failed = self._present(ex, "b", seeded, fresh) or self._given_kept(ex, seeded, fresh)
-        if failed:
-            return failed
-        for data, where in ((seeded, ""), (fresh, " when your code runs on a new array")):
-            b, a = data["names"]["b"], data["names"].get("a") or {}
-            if b.get("dtype") != "float64":
-                m = mistake_named(ex, "float_copy")
-                return self._fail(ex, m.code, f"b should have dtype torch.float64 (the dtype of "
-                                              f"a){where}, but it has torch.{b.get('dtype')}. "
-                                              f"{m.says}")
-            given = (data.get("given") or {}).get("a") or {}
-            if not _overlap(b.get("memory"), a.get("memory")) or not _overlap(
-                    b.get("memory"), given.get("memory")):
-                copied = _copy_doubled(fresh) or self._bridge_mistake(ex, seeded, fresh) is None
-                mistake = mistake_named(ex, "copy" if copied else "doubled_out_of_place")
-                return self._fail(ex, mistake.code, f"b does not share memory with a{where}. "
-                                                    f"{mistake.says}")
-        return Verdict(True)
+    def _bridge_mistake(self, ex, part, seeded, fresh) -> Mistake | None:
+        return self._diagnose(ex, seeded, fresh, (part.given, *part.names))
 
-    def _bridge_doubled(self, ex, names, seeded, fresh) -> Verdict:
-        # On new inputs the given array is read-only to NumPy: `a *= 2` fails there, a tensor
-        # sharing its memory (b.mul_(2)) still doubles it.
-        if self._wrote_a(ex) and not self._present(ex, "b", seeded, seeded):
-            mistake = mistake_named(ex, "doubled_a_directly")
-            return self._fail(ex, mistake.code, mistake.says)
-        failed = self._present(ex, "b", seeded, fresh) or self._given_kept(ex, seeded, fresh)
-        if failed:
-            return failed
+
+# ---------------------------------------------------------------------- the checks
+@dataclass(frozen=True)
+class Check:
+    """A check a test cell runs: ``run(judge, exercise, part, seeded, fresh)`` decides it from
+    the part's parameters (its ``names``, its ``given``) and the two runs' data."""
+
+    name: str
+    run: Callable[[Judge, Exercise, Part, dict, dict], Verdict]
+    roles: tuple[str, ...] = ()  # the mistakes it names, by role: the entry must have them
+    given: bool = False  # whether it needs ``Part.given`` (an input of the exercise)
+    watched: bool = False  # whether it needs the exercise's ``watched`` inputs
+    scaled: bool = False  # whether it needs the exercise's ``scaled`` input
+    says: str = ""
+
+
+#: Every check a table entry's part may name.
+CHECKS: dict[str, Check] = {}
+
+
+def check(name: str, **declared):
+    def register(run):
+        CHECKS[name] = Check(name, run, says=" ".join((run.__doc__ or "").split()), **declared)
+        return run
+    return register
+
+
+def problems(ex: Exercise) -> list[str]:
+    """What is inconsistent in a table entry (empty when nothing): each part's check must be
+    registered, read outputs of the exercise and find the mistakes and inputs it needs."""
+    out = []
+    roles = {m.role for m in ex.mistakes if m.role}
+    codes = [m.code for m in ex.mistakes]
+    if len(set(codes)) != len(codes):
+        out.append("two mistakes share a code")
+    for name, part in ex.parts.items():
+        found = CHECKS.get(part.check)
+        if found is None:
+            out.append(f"part {name}: no check named {part.check!r} (known: "
+                       f"{', '.join(CHECKS)})")
+            continue
+        if not part.names or not set(part.names) <= set(ex.outputs):
+            out.append(f"part {name}: reads {part.names}, not outputs of the exercise")
+        missing = [r for r in found.roles if r not in roles]
+        if missing:
+            out.append(f"part {name}: check {part.check} needs mistakes with the roles "
+                       f"{', '.join(missing)}")
+        if found.given and part.given not in ex.inputs:
+            out.append(f"part {name}: check {part.check} needs given= one of the inputs")
+        if found.watched and not ex.watched:
+            out.append(f"part {name}: check {part.check} needs watched inputs")
+        if found.scaled and ex.scaled not in ex.inputs:
+            out.append(f"part {name}: check {part.check} needs scaled= one of the inputs")
+    for name in ex.outputs:
+        if name not in ex.hints or name not in ex.shape_hints:
+            out.append(f"output {name} needs a hint and a shape hint")
+    return out
+
+
+@check("shape")
+def _check_shape(judge: Judge, ex, part, seeded, fresh) -> Verdict:
+    """Each name is a tensor of the output's shape in both runs, computed from the inputs (not
+    typed in, not random)."""
+    return judge._shape(ex, part.names, seeded, fresh)
+
+
+@check("value")
+def _check_value(judge: Judge, ex, part, seeded, fresh) -> Verdict:
+    """The shape check, then each name's values match the reference on the lesson's data and on
+    new inputs (a known mistake named when it explains both)."""
+    failed = judge._shape(ex, part.names, seeded, fresh)
+    if not failed.passed:
+        return failed
+    for name in part.names:
+        got_s, got_f = _matrix(seeded["names"][name]), _matrix(fresh["names"][name])
+        want_s = judge._expected(ex, "seeded")[name]
+        want_f = judge._expected(ex, "fresh")[name]
+        if _close(got_s, want_s, judge.tol) and _close(got_f, want_f, judge.tol):
+            continue
+        mistake = judge._diagnose(ex, seeded, fresh, (name,))
+        says = mistake.says if mistake else ex.hints[name]
+        code = mistake.code if mistake else "wrong_value"
+        if not _close(got_s, want_s, judge.tol):
+            return judge._fail(ex, code, f"{name} is {_fmt(got_s)} but should be "
+                                         f"{_fmt(want_s)}. {says}")
+        return judge._fail(ex, mistake.code if mistake else "wrong_on_new_inputs",
+                           f"{name} is right on the lesson's data but not on new inputs (with "
+                           f"other {', '.join(ex.inputs)} your code gives {_fmt(got_f)}). "
+                           f"{says} Compute {name} from the given variables only.")
+    return Verdict(True)
+
+
+@check("method", roles=("input_changed", "not_product"), watched=True, scaled=True)
+def _check_method(judge: Judge, ex, part, seeded, fresh) -> Verdict:
+    """The shape check, then the watched inputs keep their shapes and values, and the answer
+    came out of a matrix product of the inputs (its values on new inputs show it)."""
+    failed = judge._shape(ex, part.names, seeded, fresh)
+    if not failed.passed:
+        return failed
+    for watched in ex.watched:
+        expected_shape = ex.inputs[watched]
         for data, run, where in ((seeded, "seeded", ""),
-                                 (fresh, "fresh", " when your code runs on a new array")):
-            before = self._inputs(ex, run)["a"]
-            a, b = _matrix(data["names"].get("a")), _matrix(data["names"]["b"])
-            given = (data.get("given") or {}).get("a") or {}
-            if (a is None or a != [[2 * x for x in row] for row in before] or b != a
-                    or given.get("values") != a or not _overlap(
-                        (data["names"]["b"] or {}).get("memory"), given.get("memory"))):
-                mistake = self._bridge_mistake(ex, seeded, fresh)
-                if (mistake is not None and mistake.code == "doubled_out_of_place"
-                        and _copy_doubled(fresh)):
-                    mistake = mistake_named(ex, "copy")  # b.mul_(2) was right, b was not
-                says = mistake.says if mistake else ex.hints["b"]
-                got = f"a[0, 0] is {a[0][0]:.4f}" if a else "a is no longer an array"
-                return self._fail(ex, mistake.code if mistake else "wrong_value",
-                                  f"a should be doubled exactly once, in place{where}, and b "
-                                  f"hold the same numbers: a[0, 0] should be "
-                                  f"{2 * before[0][0]:.4f} but {got}. {says}")
-        if not _changed_in_place(fresh):
-            mistake = mistake_named(ex, "doubled_a_directly")
-            return self._fail(ex, mistake.code, mistake.says)
-        return Verdict(True)
-
-    def _bridge_mistake(self, ex, seeded, fresh) -> Mistake | None:
-        return self._diagnose(ex, seeded, fresh, ("a", "b"))
+                                 (fresh, "fresh", " (when your code runs on new inputs)")):
+            info = data["names"].get(watched) or {}
+            values = _matrix(info)
+            inputs = (judge.plan.fresh_inputs[ex.grade_id] if run == "fresh"
+                      else judge._inputs(ex, run))
+            if _shape(info) != expected_shape or (
+                    values is not None and not _close(values, inputs[watched], 1e-6)):
+                mistake = ex.role("input_changed")
+                return judge._fail(ex, mistake.code,
+                                   f"{watched} should still have shape {expected_shape} and "
+                                   f"its values after exercise {ex.number}{where}, but it has "
+                                   f"shape {_shape(info)}. {mistake.says}")
+    # The answer must come out of a matrix product of the inputs: on new inputs every
+    # product saw the scaled input times the grader's factor, and the answer's values show it.
+    if not judge._through_product(ex):
+        mistake = ex.role("not_product")
+        return judge._fail(ex, mistake.code, f"Exercise {ex.number} asks for a matrix "
+                                             f"multiplication: {mistake.says}")
+    return Verdict(True)
 
 
-def _copy_doubled(data: dict) -> bool:
-    """A copy of ``a`` doubled in place leaves the same numbers as ``b = b * 2`` (``a`` as it
-    was, ``b`` doubled); the trace tells them apart: only the copy was changed in place."""
-    b = data["names"].get("b") or {}
-    a = data["names"].get("a") or {}
+# the NumPy bridge: a tensor (the part's name) made from the given array (``given``) -----------
+@check("bridge_type", given=True)
+def _check_bridge_type(judge: Judge, ex, part, seeded, fresh) -> Verdict:
+    """The tensor is a tensor of the given array's shape, made from the inputs."""
+    name = part.names[0]
+    if judge._wrote_given(ex):  # the cell stopped at `a *= 2` there: the lesson's run decides
+        return judge._present(ex, name, seeded, seeded) or Verdict(True)
+    return (judge._present(ex, name, seeded, fresh)
+            or judge._typed_in(ex, name, seeded, fresh, fitted=False) or Verdict(True))
+
+
+@check("bridge_memory", roles=("given_replaced", "converted", "copy", "out_of_place"),
+       given=True)
+def _check_bridge_memory(judge: Judge, ex, part, seeded, fresh) -> Verdict:
+    """The tensor shares the given array's memory and keeps its dtype, in both runs."""
+    name, given = part.names[0], part.given
+    dtype = "float64" if ex.input_kind == "ndarray" else "float32"
+    if judge._wrote_given(ex):  # the cell stopped at `a *= 2` there: the lesson's run decides
+        fresh = seeded
+    failed = (judge._present(ex, name, seeded, fresh)
+              or judge._given_kept(ex, given, seeded, fresh))
+    if failed:
+        return failed
+    for data, where in ((seeded, ""), (fresh, " when your code runs on a new array")):
+        b, a = data["names"][name], data["names"].get(given) or {}
+        if b.get("dtype") != dtype:
+            m = ex.role("converted")
+            return judge._fail(ex, m.code, f"{name} should have dtype torch.{dtype} (the dtype "
+                                           f"of {given}){where}, but it has "
+                                           f"torch.{b.get('dtype')}. {m.says}")
+        kept = (data.get("given") or {}).get(given) or {}
+        if not _overlap(b.get("memory"), a.get("memory")) or not _overlap(
+                b.get("memory"), kept.get("memory")):
+            copied = (_copy_doubled(fresh, name, given)
+                      or judge._bridge_mistake(ex, part, seeded, fresh) is None)
+            mistake = ex.role("copy" if copied else "out_of_place")
+            return judge._fail(ex, mistake.code, f"{name} does not share memory with "
+                                                 f"{given}{where}. {mistake.says}")
+    return Verdict(True)
+
+
+@check("bridge_doubled", roles=("given_changed_directly", "given_replaced", "copy",
+                                "out_of_place"), given=True)
+def _check_bridge_doubled(judge: Judge, ex, part, seeded, fresh) -> Verdict:
+    """The given array was doubled exactly once, in place, through the tensor."""
+    name, given = part.names[0], part.given
+    # On new inputs the given array is read-only to NumPy: `a *= 2` fails there, a tensor
+    # sharing its memory (b.mul_(2)) still doubles it.
+    if judge._wrote_given(ex) and not judge._present(ex, name, seeded, seeded):
+        mistake = ex.role("given_changed_directly")
+        return judge._fail(ex, mistake.code, mistake.says)
+    failed = (judge._present(ex, name, seeded, fresh)
+              or judge._given_kept(ex, given, seeded, fresh))
+    if failed:
+        return failed
+    for data, run, where in ((seeded, "seeded", ""),
+                             (fresh, "fresh", " when your code runs on a new array")):
+        before = judge._inputs(ex, run)[given]
+        a, b = _matrix(data["names"].get(given)), _matrix(data["names"][name])
+        kept = (data.get("given") or {}).get(given) or {}
+        if (a is None or a != [[2 * x for x in row] for row in before] or b != a
+                or kept.get("values") != a or not _overlap(
+                    (data["names"][name] or {}).get("memory"), kept.get("memory"))):
+            mistake = judge._bridge_mistake(ex, part, seeded, fresh)
+            if (mistake is not None and mistake.role == "out_of_place"
+                    and _copy_doubled(fresh, name, given)):
+                mistake = ex.role("copy")  # b.mul_(2) was right, b was not
+            says = mistake.says if mistake else ex.hints[name]
+            got = (f"{given}[0, 0] is {a[0][0]:.4f}" if a
+                   else f"{given} is no longer an array")
+            return judge._fail(ex, mistake.code if mistake else "wrong_value",
+                               f"{given} should be doubled exactly once, in place{where}, and "
+                               f"{name} hold the same numbers: {given}[0, 0] should be "
+                               f"{2 * before[0][0]:.4f} but {got}. {says}")
+    if not _changed_in_place(fresh, given):
+        mistake = ex.role("given_changed_directly")
+        return judge._fail(ex, mistake.code, mistake.says)
+    return Verdict(True)
+
+
+def _copy_doubled(data: dict, name: str, given: str) -> bool:
+    """A copy of the given array doubled in place leaves the same numbers as ``b = b * 2`` (the
+    array as it was, the tensor doubled); the trace tells them apart: only the copy was changed
+    in place."""
+    b = data["names"].get(name) or {}
+    a = data["names"].get(given) or {}
     return bool(b.get("changed_in_place")) and not _overlap(b.get("memory"), a.get("memory"))
 
 
-def _changed_in_place(data: dict) -> bool:
-    """Whether a tensor made from ``a`` was changed in place by a torch operation."""
-    return any("a" in marks for _, marks in data.get("inplace") or [])
+def _changed_in_place(data: dict, given: str) -> bool:
+    """Whether a tensor made from the given array was changed in place by a torch operation."""
+    return any(given in marks for _, marks in data.get("inplace") or [])
 
 
 def _overlap(x, y) -> bool:

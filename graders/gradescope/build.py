@@ -40,13 +40,11 @@ from pathlib import Path
 
 import nbformat
 
-from ..checks.exercises import TESTS
+from ..checks.exercises import TESTS, load_course
 
 FILES = Path(__file__).resolve().parent / "files"
 VENV = "/opt/graders-venv"
 PYTHON = "3.11"
-#: The checks whose verdict repeats what the notebook's visible tests show (kind and shape).
-VISIBLE_CHECKS = {"shape", "bridge_type"}
 VISIBILITIES = ("split", "after_published", "after_due_date", "visible")
 #: Gradescope shows students their total while tests are ``hidden`` ("they should only be used
 #: for tests which don't contribute points": its specification), so a hidden test with points
@@ -97,6 +95,7 @@ def build(root: Path, assignment: str, out: Path | None = None,
         raise BuildError(f"No nbgrader_config.py in {root}.")
     torch_pin = _torch_pin(root / "pyproject.toml")
     out = Path(out) if out else root / "dist" / f"{assignment}-gradescope.zip"
+    load_course(root)  # the course's own exercises, if its configuration registers any
     with tempfile.TemporaryDirectory(prefix="graders-gradescope-build-") as tmp:
         course = Path(tmp) / "course"
         _generate(root, course, assignment)
@@ -192,7 +191,7 @@ def _visibility(grade_id: str, policy: str) -> str:
     if policy != "split":
         return policy
     exercise, part = TESTS.get(grade_id, (None, None))
-    if exercise is not None and exercise.parts[part].check in VISIBLE_CHECKS:
+    if exercise is not None and exercise.parts[part].visible:  # repeats the visible test
         return "visible"
     return "after_published"
 
