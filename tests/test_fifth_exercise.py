@@ -193,6 +193,11 @@ def test_the_course_alone_registers_the_fifth_exercise(fifth):
         "print(list(EXERCISES), drift(nb))\n"))
     assert out.strip() == ("['single_layer_sum', 'single_layer_mm', 'multilayer', "
                            "'numpy_bridge', 'row_means'] []")
+    shipped = _python(fifth["course"], (
+        "from pathlib import Path\n"
+        "from graders.gradescope.build import _course_files\n"
+        "print(_course_files(Path('.').resolve()))\n"))  # next to the course's configuration
+    assert shipped.strip() == "['course_exercises.py', 'reference_values.json']"
 
 
 @pytest.mark.parametrize("grader", ["graders", "nbgrader"])

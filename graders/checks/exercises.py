@@ -310,6 +310,8 @@ EXERCISES: dict[str, Exercise] = {e.grade_id: e for e in (
 TESTS: dict[str, tuple[Exercise, str]] = {}
 #: Given cells that make inputs, and the exercises that use them.
 DATA_CELLS: dict[str, list[Exercise]] = {}
+#: The files of a course's own entries registered in this process (see :func:`register_file`).
+COURSE_FILES: list[Path] = []
 
 
 def _index() -> None:
@@ -362,18 +364,21 @@ def register_file(path: str | Path) -> tuple[Exercise, ...]:
     spec.loader.exec_module(module)
     entries = tuple(module.EXERCISES)
     register(*entries)
+    if path not in COURSE_FILES:
+        COURSE_FILES.append(path)
     return entries
 
 
-def load_course(root: str | Path) -> None:
+def load_course(root: str | Path):
     """Read the course's ``nbgrader_config.py`` (as nbgrader does) for the exercises it
     registers, in a command that does not read it otherwise (``graders reference``, the
-    Gradescope build)."""
+    Gradescope build); returns the configuration it sets (None without the file)."""
     config = Path(root) / "nbgrader_config.py"
-    if config.is_file():
-        from traitlets.config.loader import PyFileConfigLoader
+    if not config.is_file():
+        return None
+    from traitlets.config.loader import PyFileConfigLoader
 
-        PyFileConfigLoader(config.name, path=str(config.parent)).load_config()
+    return PyFileConfigLoader(config.name, path=str(config.parent)).load_config()
 
 
 def mistake_codes() -> Iterator[tuple[Exercise, Mistake]]:

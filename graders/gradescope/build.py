@@ -12,7 +12,9 @@ The zip (``dist/<assignment>-gradescope.zip``) holds, at its root, as Gradescope
 * ``course/``: what the engine needs of the course: ``nbgrader_config.py`` and the gradebook
   that ``nbgrader generate_assignment`` (the real command, in a scratch copy of the course) made
   from the source notebook, with each test cell's hidden tests; the assignment's other source
-  files, if any. Not the source notebook: its solutions never leave the instructor's machine;
+  files, if any; the course's own exercise entries and reference file, if its configuration
+  registers any (docs/adding-an-exercise.md). Not the source notebook: its solutions never
+  leave the instructor's machine;
 * ``package/``: this package's source (``pyproject.toml``, ``README.md``, ``graders/``) for
   ``setup.sh`` to install; the reference answers are inside it.
 
@@ -40,7 +42,7 @@ from pathlib import Path
 
 import nbformat
 
-from ..checks.exercises import TESTS, load_course
+from ..checks.exercises import COURSE_FILES, TESTS, load_course
 
 FILES = Path(__file__).resolve().parent / "files"
 VENV = "/opt/graders-venv"
@@ -95,10 +97,10 @@ def build(root: Path, assignment: str, out: Path | None = None,
         raise BuildError(f"No nbgrader_config.py in {root}.")
     torch_pin = _torch_pin(root / "pyproject.toml")
     out = Path(out) if out else root / "dist" / f"{assignment}-gradescope.zip"
-    load_course(root)  # the course's own exercises, if its configuration registers any
+    own = _course_files(root)
     with tempfile.TemporaryDirectory(prefix="graders-gradescope-build-") as tmp:
         course = Path(tmp) / "course"
-        _generate(root, course, assignment)
+        _generate(root, course, assignment, own)
         notebooks, tests = _test_cells(course, assignment, visibility)
         config = {
             "assignment": assignment,
@@ -109,6 +111,7 @@ def build(root: Path, assignment: str, out: Path | None = None,
             "torch": torch_pin,
         }
         entries = _entries(root, course, assignment, config, torch_pin, venv)
+        entries += [(f"course/{rel}", (root / rel).read_bytes(), 0o644) for rel in own]
     out.parent.mkdir(parents=True, exist_ok=True)
     partial = out.with_name(out.name + ".partial")
     with zipfile.ZipFile(partial, "w", zipfile.ZIP_DEFLATED) as zf:
@@ -131,12 +134,32 @@ def _torch_pin(pyproject: Path) -> str:
     return pins[0]
 
 
-def _generate(root: Path, course: Path, assignment: str) -> None:
-    """A scratch course: the source assignment and config, then the real ``nbgrader
-    generate_assignment`` (it writes the gradebook the engine grades against)."""
+def _course_files(root: Path) -> list[str]:
+    """The course's own exercise entries and reference file, as its configuration names them
+    (see docs/adding-an-exercise.md), relative to the course: shipped next to its
+    ``nbgrader_config.py``."""
+    config = load_course(root)
+    paths = list(COURSE_FILES)
+    if config is not None and "reference_file" in config.get("VerifyAnswers", {}):
+        paths.append(Path(config.VerifyAnswers.reference_file))
+    out = []
+    for path in paths:
+        path = (root / path).resolve()
+        if path.is_file() and path.is_relative_to(root):
+            out.append(path.relative_to(root).as_posix())
+    return sorted(set(out))
+
+
+def _generate(root: Path, course: Path, assignment: str, own: list[str] = ()) -> None:
+    """A scratch course: the source assignment and config (with the course's own exercise
+    entries), then the real ``nbgrader generate_assignment`` (it writes the gradebook the
+    engine grades against)."""
     course.mkdir()
     shutil.copytree(root / "source" / assignment, course / "source" / assignment, ignore=SKIP)
     shutil.copy(root / "nbgrader_config.py", course / "nbgrader_config.py")
+    for rel in own:
+        (course / rel).parent.mkdir(parents=True, exist_ok=True)
+        shutil.copy(root / rel, course / rel)
     bindir = os.path.dirname(sys.executable)  # nbgrader runs `alembic`: it must be on PATH
     env = dict(os.environ, PATH=f"{bindir}{os.pathsep}{os.environ.get('PATH', '')}")
     proc = subprocess.run(
