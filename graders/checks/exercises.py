@@ -2,7 +2,7 @@
 mistakes students make in it.
 
 Adding an exercise or a mistake touches this file only: the probe planner
-(:mod:`graders.checks.probes`) reads which given cell makes each exercise's inputs and which
+(:mod:`graders.checks.run_plan`) reads which given cell makes each exercise's inputs and which
 names to read back, and the judge (:mod:`graders.checks.verdicts`) reads the shapes, the
 reference computation, the hints and the mistakes. Everything here is plain Python in double
 precision, runs in the grading process only, and is never importable from a sandboxed child.
@@ -93,7 +93,7 @@ class Exercise:
     mistakes: tuple[Mistake, ...] = ()
     input_kind: str = "tensor"  # "tensor" (float32) or "ndarray" (float64 in [0, 1))
     watched: tuple[str, ...] = ()  # inputs whose state after the exercise is checked
-    scaled: str = ""  # the input matrix products see scaled in the fresh run (see probes)
+    scaled: str = ""  # the input matrix products see scaled in the fresh run (see run_plan)
 
     @property
     def points(self) -> dict[str, int]:

@@ -11,7 +11,7 @@ skip-or-regrade rule and its file permissions. What is replaced:
 
 * how cells run: :mod:`graders.engine.pool` forks a warm template per run and seals the child
   (:mod:`graders.kernel.confine`); each notebook's run, which is also the grader's seeded
-  re-run, and the fresh re-run (:mod:`graders.checks.probes`) run side by side, instead of
+  re-run, and the fresh re-run (:mod:`graders.checks.run_plan`) run side by side, instead of
   one fresh Jupyter kernel after another; with ``--scheduler`` the runs go to a Dask cluster instead
   (:mod:`graders.engine.dask_pool`) and this process does everything else;
 * the loop over students: preparation, execution and saving are pipelined over grading
@@ -52,7 +52,7 @@ from traitlets.config import Config
 from traitlets.config.loader import PyFileConfigLoader
 from traitlets.utils.importstring import import_item
 
-from ..checks import probes
+from ..checks import run_plan
 from ..preprocessors.guard_gradebook import foreign_objects, remove, sqlite_path
 from ..preprocessors.save_findings import add_comment_line
 from ..preprocessors.verify_answers import VerifyAnswers, notebook_key
@@ -203,7 +203,7 @@ class BatchAutograde:
                     f"The gradebook has no assignment {self.assignment!r}: run `nbgrader "
                     f"generate_assignment {self.assignment}` (or `make release`) first."
                 ) from None
-        probes.course_secret(self.root)  # made once here, before grading processes fork
+        run_plan.course_secret(self.root)  # made once here, before grading processes fork
         path = sqlite_path(self.coursedir.db_url)
         foreign = foreign_objects(path) if path else []
         if foreign:  # left by an earlier run of stock nbgrader, say
@@ -357,7 +357,7 @@ class BatchAutograde:
                 self.outcomes[student].status = "failed"
                 self.outcomes[student].zeroed = True
                 continue
-            plan = probes.plan(nb, notebook_key(self.key_root, resources, files))
+            plan = run_plan.plan(nb, notebook_key(self.key_root, resources, files))
             resources["graders"] = {"plan": plan, "files": files}
             yield _Prepared(student, notebook, nb, resources, staging, [])
         extra = sorted(set(submitted) - used)

@@ -1,7 +1,7 @@
 """Kernel pool: run many jobs at once, each in a sealed child forked from a warm template.
 
 A job is one notebook run (the cells of a submission) or one of the grader's own re-runs of it
-(:mod:`graders.checks.probes`). The pool keeps a template process (:mod:`graders.kernel.template`)
+(:mod:`graders.checks.run_plan`). The pool keeps a template process (:mod:`graders.kernel.template`)
 that has imported torch, numpy and IPython, asks it to fork a child per job, and reads what the
 child reports. Written by hand, because no library does it, is everything around the children:
 
@@ -42,9 +42,12 @@ import tempfile
 import threading
 import time
 from collections.abc import Iterable, Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
+from .. import protocol
+from ..protocol import Cell, CellEnd, Crash, Done, Extract, Extracted, Output, Ready, Start, Step
+from ..protocol import Stream as StreamText
 from . import scratch
 from .cgroups import RunGroups
 from .sandbox import (
@@ -89,7 +92,6 @@ BATCH_BYTES = 16 * 2**10
 #: A child's channel pipe holds this much (Linux's default pipe-max-size), so that a child
 #: writing fast is not held up while the pool waits.
 CHANNEL_PIPE_BYTES = 2**20
-OUTPUT_TYPES = {"display_data", "execute_result", "error", "clear_output"}
 _END = object()  # the end of the jobs
 
 
@@ -98,7 +100,7 @@ class Job:
     """One run: ``steps`` as the runner takes them (see :mod:`graders.kernel.runner`)."""
 
     key: str
-    steps: list
+    steps: list[Step]
     cwd: str
     trace: bool = False
 
@@ -198,7 +200,6 @@ class _Child:
     exit_code: int | None = None
     deaths: int = 0
     killers: set = field(default_factory=set)
-    last_cell: int | None = None  # position of the last cell started (output after it ends)
     requeue: bool = False  # the template died under it: run the job again from the start
     received: int = 0  # bytes read from its channel
     disk_checked: float = 0.0
@@ -216,10 +217,10 @@ class _Child:
             self.steps_by_pos[pos] = step
             if replay:
                 self.replayed.add(pos)
-            if step[0] == "cell":
-                self.cell_pos[step[1]] = pos
-            elif step[0] == "extract":
-                self.extract_pos[step[1]] = pos
+            if isinstance(step, Cell):
+                self.cell_pos[step.index] = pos
+            elif isinstance(step, Extract):
+                self.extract_pos[step.key] = pos
 
 
 class KernelPool:
@@ -371,7 +372,8 @@ class KernelPool:
                 "memory_cap": self.memory_cap, "traceback_mode": self.traceback_mode,
                 "trace": job.trace, "sandbox": policy, "max_stream_bytes": self.max_stream_bytes,
                 "drain_wait": DRAIN_WAIT, "caps": caps,
-                "steps": [_as_run(step, silent) for _, step, silent in steps]}
+                "steps": [protocol.step_to_wire(_as_run(step, silent))
+                          for _, step, silent in steps]}
         spec_fd = os.memfd_create("graders-spec", os.MFD_CLOEXEC)
         os.write(spec_fd, json.dumps(spec).encode())
         chan_r, chan_w = os.pipe()
@@ -538,7 +540,7 @@ class KernelPool:
         pos = child.current
         if pos is None or child.silent:
             return
-        child.result.outputs.setdefault(child.steps_by_pos[pos][1], []).append({
+        child.result.outputs.setdefault(child.steps_by_pos[pos].index, []).append({
             "output_type": "display_data", "metadata": {}, "data": {
                 "text/plain": f"[this run sent more than {MAX_RUN_BYTES // 2**20} MiB of "
                               f"output: the grader dropped the rest of its outputs; the cells "
@@ -548,7 +550,7 @@ class KernelPool:
         pos = child.current
         if pos is None or child.silent or child.problem or child.over_output:
             return  # a silent (replayed or probe) cell, or a broken child
-        index = child.steps_by_pos[pos][1]
+        index = child.steps_by_pos[pos].index
         outputs = child.result.outputs.setdefault(index, [])
         last = outputs[-1] if outputs else None
         if not (isinstance(last, _Stream) and last.name == name):
@@ -580,45 +582,35 @@ class KernelPool:
         child.buffer.clear()
         self._kill(child)
 
-    def _message(self, child: _Child, message: dict) -> None:
-        if not isinstance(message, dict) or len(message) == 0:
-            raise ValueError("not a message")
+    def _message(self, child: _Child, data) -> None:
+        message = protocol.decode(data)
         now = time.monotonic()
-        if "ready" in message:
-            report = message["ready"]
-            if not isinstance(report, dict):
-                raise ValueError("ready")
+        if isinstance(message, Ready):
             if child.result.sandbox is None:
-                child.result.sandbox = report
+                child.result.sandbox = message.report
             child.deadline = now + (self.timeout or 1e9) + self.grace
-        elif "start" in message:
-            pos = child.cell_pos[int(message["start"])]
-            child.current, child.silent = pos, bool(message.get("silent"))
-            child.last_cell = pos
+        elif isinstance(message, Start):
+            pos = child.cell_pos[message.index]
+            child.current, child.silent = pos, message.silent
             child.deadline = now + (self.timeout or 1e9) + DRAIN_WAIT + self.grace
-        elif "stream" in message:
-            if message["stream"] not in ("stdout", "stderr") or not isinstance(
-                    message["text"], str):
-                raise ValueError("stream")
+        elif isinstance(message, StreamText):
             if child.current is None:
                 # Between cells: what a process the submission left running (or one of its
                 # threads) writes after its cell ended. Dropped, as after a cell's output limit.
                 return
-            self._stream(child, message["stream"], message["text"])
-        elif "output" in message:
-            output = message["output"]
-            if not isinstance(output, dict) or output.get("output_type") not in OUTPUT_TYPES:
-                raise ValueError("output")
+            self._stream(child, message.name, message.text)
+        elif isinstance(message, Output):
+            output = message.output
             if child.current is None or child.silent:  # between cells: a thread's, dropped
                 return
             if child.over_output:
                 if output["output_type"] == "error":  # a cell's error is kept: it is small
                     child.result.outputs.setdefault(
-                        child.steps_by_pos[child.current][1], []).append(
+                        child.steps_by_pos[child.current].index, []).append(
                         {k: output.get(k) for k in ("output_type", "ename", "evalue")}
                         | {"traceback": []})
                 return
-            index = child.steps_by_pos[child.current][1]
+            index = child.steps_by_pos[child.current].index
             if output["output_type"] == "clear_output":
                 child.result.outputs[index] = []
                 return
@@ -635,37 +627,33 @@ class KernelPool:
                 return
             budget["left"] -= size
             child.result.outputs.setdefault(index, []).append(output)
-        elif "cell" in message:
-            pos = child.cell_pos[int(message["cell"])]
+        elif isinstance(message, CellEnd):
+            pos = child.cell_pos[message.index]
             if pos != child.current:
                 raise ValueError("cell end out of order")
-            index = child.steps_by_pos[pos][1]
-            error = message.get("error")
-            dropped = message.get("dropped") or {}
-            if not child.silent and isinstance(dropped, dict):
+            index = child.steps_by_pos[pos].index
+            dropped = dict(message.dropped or {})
+            if not child.silent:
                 for item in child.result.outputs.get(index, []):
                     if isinstance(item, _Stream) and item.name in dropped:
                         item.dropped += int(dropped.pop(item.name))
             if pos not in child.replayed:  # a probe's cells are silent, but their errors count
                 if not child.silent:
-                    child.result.execution_counts[index] = int(message["count"])
-                if error is not None:
-                    child.result.cell_errors[index] = [str(error[0]), str(error[1])]
+                    child.result.execution_counts[index] = message.count
+                if message.error is not None:
+                    child.result.cell_errors[index] = message.error
             child.current, child.last_done = None, pos
             child.deadline = now + (self.timeout or 1e9) + self.grace
-        elif "extract" in message:
-            key = message["extract"]
-            pos = child.extract_pos[key]
-            if key in child.result.extracts or not isinstance(message["data"], dict):
+        elif isinstance(message, Extracted):
+            pos = child.extract_pos[message.exercise]
+            if message.exercise in child.result.extracts:
                 raise ValueError("extract")
-            child.result.extracts[key] = message["data"]
+            child.result.extracts[message.exercise] = message.data
             child.last_done = pos
-        elif message.get("done") is True:
+        elif isinstance(message, Done):
             child.done = True
-        elif "crash" in message:
-            child.problem = f"the grader's runner failed: {str(message['crash'])[:500]}"
-        else:
-            raise ValueError("unknown message")
+        elif isinstance(message, Crash):
+            child.problem = f"the grader's runner failed: {message.reason[:500]}"
 
     # ------------------------------------------------------------------ ending
     def _kill(self, child: _Child) -> None:
@@ -750,7 +738,7 @@ class KernelPool:
             steps = [(pos, s, False) for pos, s in enumerate(child.job.steps)]
             return child.job, JobResult(child.job.key), steps, child.deaths, set()
         runnable = [pos for pos, step, silent in child.steps
-                    if not silent and step[0] in ("cell", "extract") and pos > child.last_done]
+                    if not silent and isinstance(step, Cell | Extract) and pos > child.last_done]
         if not runnable:
             return None
         died_at = child.current if child.current is not None else runnable[0]
@@ -764,12 +752,12 @@ class KernelPool:
         step = child.job.steps[died_at]
         self._record_death(result, step, reason)
         result.faults.append(f"{_describe(step)}: kernel died ({reason})")
-        killers = child.killers | ({died_at} if step[0] == "cell" else set())
-        stand_ins = {child.job.steps[pos][1]: _stand_in(child.job.steps[pos], reason)[2]
+        killers = child.killers | ({died_at} if isinstance(step, Cell) else set())
+        stand_ins = {child.job.steps[pos].index: _stand_in(child.job.steps[pos], reason).source
                      for pos in killers}
         rest = [(pos, _recheck_without(s, stand_ins), False)
                 for pos, s in enumerate(child.job.steps) if pos > died_at]
-        if not any(s[0] in ("cell", "extract") for _, s, _ in rest):
+        if not any(isinstance(s, Cell | Extract) for _, s, _ in rest):
             return None
         if child.deaths + 1 > self.max_restarts:
             for _, s, _ in rest:
@@ -780,26 +768,25 @@ class KernelPool:
             return None
         replay = [(pos, _stand_in(s, reason) if pos in killers else s, True)
                   for pos, s in enumerate(child.job.steps)
-                  if pos < died_at and s[0] != "extract"]
+                  if pos < died_at and not isinstance(s, Extract)]
         for _, step, _ in rest:  # whatever the dead child reported for these is void
-            if step[0] == "cell":
+            if isinstance(step, Cell):
                 for table in (result.outputs, result.execution_counts, result.cell_errors):
-                    table.pop(step[1], None)
-            elif step[0] == "extract":
-                result.extracts.pop(step[1], None)
+                    table.pop(step.index, None)
+            elif isinstance(step, Extract):
+                result.extracts.pop(step.key, None)
         return child.job, result, replay + rest, child.deaths + 1, killers
 
     def _record_death(self, result: JobResult, step, reason: str, prefix: bool = True) -> None:
         text = (f"the kernel died while running this cell ({reason}). Cells after it ran in a "
                 f"fresh kernel, which first re-ran the cells before this one." if prefix
                 else reason)
-        if step[0] == "cell":
-            _, index, _, report = step
-            if report:
-                result.outputs[index] = [_error("KernelDied", text)]
-            result.cell_errors[index] = ["KernelDied", reason]
-        elif step[0] == "extract":
-            result.extracts[step[1]] = {"failed": reason}
+        if isinstance(step, Cell):
+            if step.report:
+                result.outputs[step.index] = [_error("KernelDied", text)]
+            result.cell_errors[step.index] = ["KernelDied", reason]
+        elif isinstance(step, Extract):
+            result.extracts[step.key] = {"failed": reason}
 
     def _finish_outputs(self, result: JobResult) -> None:
         for index, outputs in result.outputs.items():
@@ -866,28 +853,29 @@ def _drain(fd: int) -> None:
         pass
 
 
-def _as_run(step, silent: bool) -> list:
-    if step[0] == "cell":
-        _, index, source, report = step
-        return ["cell", index, source, report and not silent]
-    return list(step)
+def _as_run(step: Step, silent: bool) -> Step:
+    if isinstance(step, Cell):
+        return replace(step, report=step.report and not silent)
+    return step
 
 
-def _describe(step) -> str:
-    return f"cell {step[1]}" if step[0] == "cell" else f"{step[0]} {step[1]}"
+def _describe(step: Step) -> str:
+    if isinstance(step, Cell):
+        return f"cell {step.index}"
+    return f"{step.kind} {getattr(step, 'key', '')}"
 
 
-def _stand_in(step, reason: str):
+def _stand_in(step: Cell, reason: str) -> Cell:
     """What a cell that killed the kernel becomes when the cells before the next one are
     replayed: code that fails at once, so the grader's re-runs report it instead of dying too."""
     message = f"this cell stopped the kernel when it ran ({reason}), so it was not run again"
-    return ["cell", step[1], f"raise RuntimeError({message!r})", step[3]]
+    return replace(step, source=f"raise RuntimeError({message!r})")
 
 
-def _recheck_without(step, stand_ins: dict):
+def _recheck_without(step: Step, stand_ins: dict) -> Step:
     """An extract whose recheck re-runs an exercise's cells runs a killer cell's stand-in too
     (the cell that stopped the kernel would stop it again in the middle of the extract)."""
-    if step[0] != "extract" or len(step) < 4 or not step[3].get("recheck"):
+    if not isinstance(step, Extract) or not step.recheck:
         return step
-    cells = [[index, stand_ins.get(index, source)] for index, source in step[3]["recheck"]]
-    return [*step[:3], dict(step[3], recheck=cells)]
+    return replace(step, recheck=[[index, stand_ins.get(index, source)]
+                                  for index, source in step.recheck])

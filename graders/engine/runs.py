@@ -1,7 +1,7 @@
 """Runs: the sealed runs of one notebook, for the engine and for stock ``nbgrader autograde``.
 
 Builds the jobs the pool runs for a notebook (the notebook itself, and the grader's re-runs
-planned by :mod:`graders.checks.probes`), each in a scratch folder of its own holding the
+planned by :mod:`graders.checks.run_plan`), each in a scratch folder of its own holding the
 submission's other files and the assignment's own files (as nbgrader's autograde copies them),
 and makes a :class:`~graders.engine.pool.KernelPool` from the course's settings. The engine
 (:mod:`graders.engine.batch`) runs these jobs alongside each other; the ``VerifyAnswers`` stage,
@@ -18,7 +18,7 @@ from pathlib import Path
 
 from nbgrader import utils
 
-from ..checks.probes import ProbePlan
+from ..checks.run_plan import ProbePlan
 from .pool import Job, JobResult, KernelPool, local_pool
 from .sandbox import Limits
 from .scratch import remove_tree

@@ -41,9 +41,10 @@ import os
 import random
 import secrets
 import struct
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
+from ..protocol import Cell, Extract, Forget, Inject, Label, Snapshot, Step
 from .bindings import bound
 from .exercises import DATA_CELLS, EXERCISES, TESTS, Exercise
 
@@ -54,9 +55,9 @@ SECRET_FILE = Path(".graders") / "secret"
 class ProbePlan:
     """Both re-runs of one notebook, and what the judge needs to read their results."""
 
-    seeded: list = field(default_factory=list)
-    main: list = field(default_factory=list)  # the seeded run with the test cells, shown
-    fresh: list = field(default_factory=list)
+    seeded: list[Step] = field(default_factory=list)
+    main: list[Step] = field(default_factory=list)  # the seeded run with the test cells, shown
+    fresh: list[Step] = field(default_factory=list)
     fresh_inputs: dict = field(default_factory=dict)  # exercise -> name -> matrix
     regions: dict = field(default_factory=dict)  # exercise -> its own cells (indices)
     tests: dict = field(default_factory=dict)  # test grade_id -> cell index
@@ -186,15 +187,15 @@ def fresh_inputs(exercise: Exercise, rng: random.Random) -> dict:
     return out
 
 
-def _inject_step(ex: Exercise, values: dict) -> list:
+def _inject_step(ex: Exercise, values: dict) -> Inject:
     """Bind the exercise's inputs to the fresh values; arrays are given read-only (backed by
     immutable bytes), so NumPy cannot write into them: only a tensor sharing their memory can
     (exercise 4 asks to double ``a`` through ``b``)."""
     kind = "ndarray" if ex.input_kind == "ndarray" else "tensor"
     dtype = "float64" if kind == "ndarray" else "float32"
-    return ["inject", {name: {"kind": kind, "dtype": dtype, "values": values[ex.grade_id][name],
-                              **({"readonly": True} if kind == "ndarray" else {})}
-                       for name in ex.inputs}]
+    return Inject({name: {"kind": kind, "dtype": dtype, "values": values[ex.grade_id][name],
+                          **({"readonly": True} if kind == "ndarray" else {})}
+                   for name in ex.inputs})
 
 
 def _regions(cells, kinds) -> dict[str, list[int]]:
@@ -287,38 +288,36 @@ def plan(nb, key: bytes) -> ProbePlan:
         # products does not (the judge tells them apart by their values).
         inject = _inject_step(ex, result.fresh_inputs)
         result.fresh.append(inject)
-        label = ["label", list(ex.inputs) + list(ex.watched)]
-        result.main.extend([["forget", list(ex.outputs)], label])
-        scale = ({"scale": {"input": ex.scaled, "by": result.scale[ex.grade_id]}}
-                 if ex.scaled else {})
-        result.fresh.extend([["forget", list(ex.outputs)], [*label, scale] if scale else label,
-                             ["snapshot", ex.grade_id]])
+        label = Label(list(ex.inputs) + list(ex.watched))
+        result.main.extend([Forget(list(ex.outputs)), label])
+        scale = ({"input": ex.scaled, "by": result.scale[ex.grade_id]} if ex.scaled else None)
+        result.fresh.extend([Forget(list(ex.outputs)), replace(label, scale=scale),
+                             Snapshot(ex.grade_id)])
 
     def end(ex: Exercise) -> None:
-        step = ["extract", ex.grade_id, list(ex.outputs) + list(ex.watched)]
+        step = Extract(ex.grade_id, list(ex.outputs) + list(ex.watched))
         result.main.append(step)
         # The fresh run runs the exercise's cells once more on the same inputs, output muted,
         # from the namespace they started with: an answer drawn at random changes, one
         # computed from the inputs does not.
         region = result.regions.get(ex.grade_id, [])
-        options = {"recheck": [[i, nb.cells[i].source] for i in region],
-                   "outputs": list(ex.outputs),
-                   "inject": _inject_step(ex, result.fresh_inputs)[1]}
         later = list(EXERCISES.values())[ex.number:]
-        if ex.scaled and any(e.scaled and e.data_cell == ex.data_cell for e in later):
-            # the cells up to the next exercise on the same inputs keep the scaled products
-            # (a product made in a scratch cell between them and used there is still one)
-            options["keep_scaling"] = True
-        result.fresh.append([*step, options])
+        # the cells up to the next exercise on the same inputs keep the scaled products (a
+        # product made in a scratch cell between them and used there is still one)
+        keep = bool(ex.scaled) and any(e.scaled and e.data_cell == ex.data_cell for e in later)
+        result.fresh.append(replace(step, recheck=[[i, nb.cells[i].source] for i in region],
+                                    outputs=list(ex.outputs),
+                                    inject=_inject_step(ex, result.fresh_inputs).values,
+                                    keep_scaling=keep))
 
     for i, cell in cells:
         for ex in starts.get(i, []):
             begin(ex)
         for ex in ends.get(-i - 1, []):
             end(ex)
-        result.main.append(["cell", i, cell.source, True])
+        result.main.append(Cell(i, cell.source, True))
         if kinds[i] != "test":  # the grader's own tests do not run in its re-runs
-            result.fresh.append(["cell", i, cell.source, False])
+            result.fresh.append(Cell(i, cell.source, False))
             data_id = _nbgrader(cell).get("grade_id") if kinds[i] == "given" else None
             if data_id in DATA_CELLS:
                 result.fresh.append(_inject_step(DATA_CELLS[data_id][0], result.fresh_inputs))
@@ -326,6 +325,6 @@ def plan(nb, key: bytes) -> ProbePlan:
             end(ex)
     # The seeded re-run apart (stock nbgrader's): the notebook's run without the test cells,
     # its cells' output not kept.
-    result.seeded = [[*s[:3], False] if s[0] == "cell" else s for s in result.main
-                     if not (s[0] == "cell" and kinds[s[1]] == "test")]
+    result.seeded = [replace(s, report=False) if isinstance(s, Cell) else s for s in result.main
+                     if not (isinstance(s, Cell) and kinds[s.index] == "test")]
     return result
