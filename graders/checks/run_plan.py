@@ -116,7 +116,8 @@ def _float32(x: float) -> float:
 #: on the new inputs too, and a wrong answer could look unchanged, i.e. typed in.
 FAR = 1e-2
 MAX_DRAWS = 100
-#: The lesson's inputs and answers (written by `graders reference`; the judge reads them too).
+#: The lesson's inputs and answers (written by `graders reference`; the judge reads them too):
+#: the package's own, unless the course configures another (:func:`graders.course.reference_file`).
 REFERENCE_FILE = Path(__file__).resolve().parent / "reference_values.json"
 
 
@@ -128,9 +129,9 @@ def _lesson() -> dict:
         return {}
 
 
-def _far_from_lesson(exercises: list[Exercise], inputs: dict) -> bool:
+def _far_from_lesson(exercises: list[Exercise], inputs: dict, lessons: dict) -> bool:
     for ex in exercises:
-        lesson = _lesson().get(ex.grade_id)
+        lesson = lessons.get(ex.grade_id)
         if lesson is None:
             continue
         new = ex.reference(inputs)
@@ -163,13 +164,13 @@ def _separated(exercises: list[Exercise], inputs: dict, alpha: float) -> bool:
     return True
 
 
-def _draw(exercises: list[Exercise], rng: random.Random) -> tuple[dict, float]:
+def _draw(exercises: list[Exercise], rng: random.Random, lessons: dict) -> tuple[dict, float]:
     """Fresh inputs for the exercises that share a data cell, far from the lesson's (see
     :data:`FAR`), and the factor of their matrix products (negative: between -2 and -1)."""
     for _ in range(MAX_DRAWS):
         inputs = fresh_inputs(exercises[0], rng)
         alpha = -1.0 - rng.random()
-        if _far_from_lesson(exercises, inputs) and _separated(exercises, inputs, alpha):
+        if _far_from_lesson(exercises, inputs, lessons) and _separated(exercises, inputs, alpha):
             break
     return inputs, alpha
 
@@ -241,8 +242,10 @@ def _regions(cells, kinds) -> dict[str, list[int]]:
     return regions
 
 
-def plan(nb, key: bytes) -> ProbePlan:
-    """The seeded and fresh re-runs of ``nb`` (a sanitised notebook) for the HMAC ``key``."""
+def plan(nb, key: bytes, lessons: dict | None = None) -> ProbePlan:
+    """The seeded and fresh re-runs of ``nb`` (a sanitised notebook) for the HMAC ``key``;
+    ``lessons``: the seeded answers (default: the package's :data:`REFERENCE_FILE`)."""
+    lessons = _lesson() if lessons is None else lessons
     rng = random.Random(hmac.new(key, fingerprint(nb), hashlib.sha256).digest())
     result = ProbePlan()
     cells = [(i, c) for i, c in enumerate(nb.cells) if c.cell_type == "code"]
@@ -259,7 +262,7 @@ def plan(nb, key: bytes) -> ProbePlan:
     for ex in EXERCISES.values():
         if ex.data_cell not in by_cell:
             by_cell[ex.data_cell] = _draw(
-                [e for e in EXERCISES.values() if e.data_cell == ex.data_cell], rng)
+                [e for e in EXERCISES.values() if e.data_cell == ex.data_cell], rng, lessons)
         result.fresh_inputs[ex.grade_id] = by_cell[ex.data_cell][0]
         if ex.scaled:
             result.scale[ex.grade_id] = by_cell[ex.data_cell][1]

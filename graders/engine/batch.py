@@ -42,16 +42,13 @@ from pathlib import Path
 from queue import Empty
 
 import nbformat
-from jupyter_core.paths import jupyter_config_path
 from nbgrader.api import Gradebook, MissingEntry
 from nbgrader.converters import Autograde
-from nbgrader.coursedir import CourseDirectory
 from nbgrader.preprocessors import Execute
 from sqlalchemy.exc import SAWarning
-from traitlets.config import Config
-from traitlets.config.loader import PyFileConfigLoader
 from traitlets.utils.importstring import import_item
 
+from .. import course
 from ..checks import run_plan
 from ..preprocessors.guard_gradebook import foreign_objects, remove, sqlite_path
 from ..preprocessors.save_findings import add_comment_line
@@ -62,9 +59,7 @@ from .progress import Progress
 from .runs import assignment_files, copy_files, make_pool, probe_jobs
 from .sandbox import SandboxLayoutError, sandbox_check
 from .scratch import remove_tree
-from .settings import GradingEngine
 
-CONFIG_FILE = "nbgrader_config.py"
 #: Notebooks a grading process keeps running (each with its fresh re-run), so its own stage work
 #: overlaps their execution.
 NOTEBOOKS_PER_SHARD = 2
@@ -84,16 +79,6 @@ class Outcome:
     seconds: float = 0.0
     sandbox_ms: list[float] = field(default_factory=list)  # set-up CPU time of each child
     zeroed: bool = False  # failed, and its scores were set to 0 (none of an earlier grading)
-
-
-def load_config(root: Path) -> Config:
-    """nbgrader's configuration as nbgrader loads it: Jupyter's config folders, then the course."""
-    config = Config()
-    folders = [*reversed(jupyter_config_path()), str(root)]
-    for folder in dict.fromkeys(folders):
-        if os.path.isfile(os.path.join(folder, CONFIG_FILE)):
-            config.merge(PyFileConfigLoader(CONFIG_FILE, path=folder).load_config())
-    return config
 
 
 def _instantiate(stages, parent, skip=()) -> list:
@@ -139,13 +124,12 @@ class BatchAutograde:
         self.assignment = assignment
         self.only = set(students or ())
         self.force = force
-        self.config = load_config(self.root)
-        self.coursedir = CourseDirectory(config=self.config)
-        if not self.coursedir.root or self.coursedir.root == os.getcwd():
-            self.coursedir.root = str(self.root)
+        self.config = course.load_config(self.root)
+        self.coursedir = course.course_directory(self.root, self.config)
         self.coursedir.assignment_id = assignment
         self.converter = Autograde(coursedir=self.coursedir, config=self.config)
-        self.settings = GradingEngine(config=self.config)
+        self.settings = course.settings(self.config)
+        self.reference = course.reference_file(self.config)
         self.sandbox = self.settings.sandbox if sandbox is None else sandbox
         self.memory_cap_gib = memory_cap_gib
         # A Dask scheduler's address, Client or cluster object; "" or None: this machine.
@@ -165,7 +149,6 @@ class BatchAutograde:
         self.outcomes: dict[str, Outcome] = {}
         self.dask_options: dict = {}  # for a DaskPool: see _autograde_on_dask
         self.pool = None
-        self.key_root = self.root
         self.gradebook_repaired: list[str] = []
 
     # ------------------------------------------------------------------ paths
@@ -357,7 +340,8 @@ class BatchAutograde:
                 self.outcomes[student].status = "failed"
                 self.outcomes[student].zeroed = True
                 continue
-            plan = run_plan.plan(nb, notebook_key(self.key_root, resources, files))
+            plan = run_plan.plan(nb, notebook_key(self.root, resources, files),
+                                 course.load_reference(self.reference))
             resources["graders"] = {"plan": plan, "files": files}
             yield _Prepared(student, notebook, nb, resources, staging, [])
         extra = sorted(set(submitted) - used)
@@ -368,12 +352,10 @@ class BatchAutograde:
         expected = f"{notebook}.ipynb"
         if expected in submitted:
             return source / expected, ""
-        stem = notebook.lower()
-        known = {f"{name}.ipynb" for name in self.notebook_ids}
-        candidates = [name for name in submitted if name not in used
-                      and name.lower().startswith(stem) and name not in known]
-        if len(candidates) == 1:
-            return source / candidates[0], f"graded {candidates[0]!r} as {expected}"
+        renamed = course.renamed_notebook(notebook, [n for n in submitted if n not in used],
+                                          self.notebook_ids)
+        if renamed is not None:
+            return source / renamed, f"graded {renamed!r} as {expected}"
         found = ", ".join(submitted) or "no notebooks"
         return None, f"{expected} is missing (found: {found})"
 

@@ -87,6 +87,7 @@ from pathlib import Path
 
 from distributed import Client, WorkerPlugin, as_completed, get_worker
 
+from ..protocol import step_from_wire, step_to_wire
 from .pool import KEEP_ENTRIES, Job, JobResult, local_pool
 from .scratch import remove_tree, scan
 
@@ -264,7 +265,7 @@ class KernelPoolPlugin(WorkerPlugin):
                 folder = tempfile.mkdtemp(prefix=f"{JOB_PREFIX}{os.getpid()}-")
                 scratch.append(folder)
                 _write_files(Path(folder), files, folders)
-                future = self.service.submit(Job(job["key"], job["steps"], folder,
+                future = self.service.submit(Job(job["key"], _steps(job["steps"]), folder,
                                                  bool(job["trace"])))
                 started.append((job, files, folders, folder, future))
             return [self._payload(job, files, folders, folder, future.result(), missing)
@@ -568,7 +569,8 @@ class DaskPool:
         jobs = []
         for job in group:
             files, folders = _read_files(job.cwd)
-            jobs.append(({"key": job.key, "steps": job.steps, "trace": job.trace}, files,
+            jobs.append(({"key": job.key, "steps": [step_to_wire(s) for s in job.steps],
+                          "trace": job.trace}, files,
                          folders))
         self.tasks += 1
         return self.client.submit(run_jobs, self.name, pack(jobs),
@@ -664,6 +666,10 @@ class DaskPool:
         finally:
             for future in inflight:
                 future.cancel()
+
+
+def _steps(wire: list) -> list:
+    return [step_from_wire(step) for step in wire]
 
 
 def _notebook(job: Job) -> str:

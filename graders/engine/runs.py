@@ -18,11 +18,10 @@ from pathlib import Path
 
 from nbgrader import utils
 
+from .. import course
 from ..checks.run_plan import ProbePlan
 from .pool import Job, JobResult, KernelPool, local_pool
-from .sandbox import Limits
 from .scratch import remove_tree
-from .settings import GradingEngine
 
 PROBES = ("seeded", "fresh")
 
@@ -41,18 +40,15 @@ def make_pool(root: Path, config, timeout: float, workers: int | None = None,
         from .dask_pool import DaskPool
 
         return DaskPool(scheduler, str(root), settings, **dask_options)
-    return local_pool(str(root), settings,
-                      workers or GradingEngine(config=config).workers or None, slot_offset)
+    return local_pool(str(root), settings, workers, slot_offset)
 
 
 def pool_settings(config, timeout: float, sandbox: bool | None = None,
                   memory_cap_gib: float | None = None) -> dict:
     """The course's pool settings as plain data (what a Dask worker receives)."""
-    settings = GradingEngine(config=config)
-    memory = int((memory_cap_gib or settings.memory_cap_gib) * 2**30)
-    limits = Limits(max_processes=settings.max_processes,
-                    max_file_bytes=settings.max_file_mib * 2**20,
-                    max_open_files=settings.max_open_files, memory_cap=memory)
+    settings = course.settings(config)
+    limits = course.limits(settings, memory_cap_gib)
+    memory = limits.memory_cap
     return {"timeout": timeout, "grace": settings.kill_grace,
             "max_restarts": settings.max_restarts, "traceback_mode": settings.traceback_mode,
             "sandbox": bool(settings.sandbox if sandbox is None else sandbox),

@@ -89,7 +89,8 @@ class VerifyAnswers(NbGraderPreprocessor):
             files = assignment_files(coursedir, converter, info["student"], info["assignment"])
         plan = state.get("plan")
         if plan is None:
-            plan = state["plan"] = run_plan.plan(nb, notebook_key(root, resources, files))
+            plan = state["plan"] = run_plan.plan(nb, notebook_key(root, resources, files),
+                                                 load_reference(self.reference_file))
         results = state.get("probe_results")
         if results is None:
             timeout = Execute(config=self.config).timeout or 0
