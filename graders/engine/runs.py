@@ -4,7 +4,7 @@ Builds the jobs the pool runs for a notebook (the notebook itself, and the grade
 planned by :mod:`graders.checks.run_plan`), each in a scratch folder of its own holding the
 submission's other files and the assignment's own files (as nbgrader's autograde copies them),
 and makes a :class:`~graders.engine.pool.KernelPool` from the course's settings. The engine
-(:mod:`graders.engine.batch`) runs these jobs alongside each other; the ``VerifyAnswers`` stage,
+(:mod:`graders.autograde`) runs these jobs alongside each other; the ``VerifyAnswers`` stage,
 when stock ``nbgrader autograde`` runs it, uses :class:`ProbeRunner` to run the re-runs itself.
 """
 
@@ -20,7 +20,9 @@ from nbgrader import utils
 
 from .. import course
 from ..checks.run_plan import ProbePlan
-from .pool import Job, JobResult, KernelPool, local_pool
+from .jobs import Job, JobResult
+from .pool import KernelPool, local_pool
+from .pools import Pool
 from .scratch import remove_tree
 
 PROBES = ("seeded", "fresh")
@@ -28,7 +30,7 @@ PROBES = ("seeded", "fresh")
 
 def make_pool(root: Path, config, timeout: float, workers: int | None = None,
               sandbox: bool | None = None, memory_cap_gib: float | None = None,
-              slot_offset: int = 0, scheduler=None, **dask_options):
+              slot_offset: int = 0, scheduler=None, **dask_options) -> Pool:
     """The pool the sealed runs go to, configured from ``c.GradingEngine`` (flags given here
     win): a local :class:`KernelPool`, or with ``scheduler`` (a Dask scheduler's address, a
     ``distributed.Client`` or a Dask cluster object; pass ``GradingEngine(config=config)

@@ -30,7 +30,6 @@ from nbgrader.preprocessors import Execute
 from .. import course
 from ..engine.sandbox import child_environment, kill_group, make_policy, sandbox_check
 from ..engine.scratch import prune, remove_tree
-from ..engine.settings import GradingEngine
 from ..kernel.sealed_kernel import POLICY_VARIABLE
 
 REPORT_NAME = ".graders-sandbox.json"
@@ -58,7 +57,7 @@ class SealedKernelManager(AsyncKernelManager):
 class SealedExecute(Execute):
     _checked: dict = {}  # course root -> what the sandbox lacks on this machine (checked once)
 
-    def _settings(self) -> GradingEngine:
+    def _settings(self) -> course.GradingEngine:
         return course.settings(self.config)
 
     def create_kernel_manager(self):
