@@ -70,8 +70,8 @@ def _cmd_demo(args) -> int:
 
 
 def _cmd_autograde(args) -> int:
-    from .engine import nbgrader_caching  # noqa: F401 - first: it trims what jsonschema imports
-    from .engine.batch import autograde, interrupt
+    from .engine import nbgrader_caching  # noqa: F401, I001 - first: it trims jsonschema imports
+    from .autograde import autograde, interrupt
     from .engine.progress import Progress, summary
 
     signal.signal(signal.SIGTERM, interrupt)  # a clean stop, as on Ctrl-C
@@ -92,7 +92,7 @@ def _cmd_autograde(args) -> int:
 
 
 def _cmd_serve(args) -> int:
-    from .engine import nbgrader_caching  # noqa: F401 - first: it trims what jsonschema imports
+    from .engine import nbgrader_caching  # noqa: F401, I001 - first: it trims jsonschema imports
     from .serve import Service
 
     service = Service(Path(args.root), args.assignment, scheduler=args.scheduler)

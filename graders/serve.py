@@ -58,7 +58,7 @@ from nbgrader.utils import notebook_hash, parse_utc
 from traitlets import Float
 from traitlets.config import LoggingConfigurable
 
-from .engine.batch import BatchAutograde, check_sandbox
+from .autograde import BatchAutograde, check_sandbox
 
 STATE_FILE = Path(".graders") / "serve.json"
 

@@ -190,7 +190,7 @@ def _fresh_answers(course: GradedCourse, student: str) -> list[str]:
     (how messages print numbers): what attack 33 fishes for in its feedback."""
     import nbformat
 
-    from graders.checks import probes
+    from graders.checks import run_plan
     from graders.checks.exercises import EXERCISES
     from graders.preprocessors.verify_answers import notebook_key
 
@@ -201,7 +201,7 @@ def _fresh_answers(course: GradedCourse, student: str) -> list[str]:
              if p.is_file() and p.suffix != ".ipynb"}
     resources = {"nbgrader": {"student": student, "assignment": ASSIGNMENT,
                               "notebook": ASSIGNMENT}}
-    plan = probes.plan(nb, notebook_key(course.path, resources, files))
+    plan = run_plan.plan(nb, notebook_key(course.path, resources, files))
     ex = EXERCISES["multilayer"]
     expected = ex.reference(plan.fresh_inputs[ex.grade_id])
     values = [x for name in ex.outputs for row in expected[name] for x in row]

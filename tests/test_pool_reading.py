@@ -18,6 +18,7 @@ from traitlets.config import Config
 from graders.engine import pool as pool_module
 from graders.engine.pool import Job, local_pool
 from graders.engine.runs import pool_settings
+from graders.protocol import Cell
 
 LINES = 400
 # One frame a line, spread over ~0.25 s: a pool that woke for each would look ~400 times.
@@ -48,7 +49,7 @@ def _run(pool, source: str, monkeypatch) -> tuple[object, int]:
 
     monkeypatch.setattr(pool, "_poll", counted)
     folder = tempfile.mkdtemp(prefix="graders-test-")
-    job = Job("chatty", [["cell", 0, source, True]], folder)
+    job = Job("chatty", [Cell(0, source, True)], folder)
     [result] = list(pool.run([job]))
     return result, len(looks)
 

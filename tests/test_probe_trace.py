@@ -7,17 +7,17 @@ import torch
 import torch.nn.functional as F  # noqa: N812 - the name students use
 from torch import nn
 
-from graders.kernel import probe
+from graders.kernel import instrument
 
 SETUP = "torch.manual_seed(7)\n"
 
 
-def _run(code: str, inputs: dict) -> tuple[dict, probe.Trace]:
+def _run(code: str, inputs: dict) -> tuple[dict, instrument.Trace]:
     ns = {"torch": torch, "nn": nn, "F": F, "np": np,
           "activation": lambda x: 1 / (1 + torch.exp(-x))}
     exec("def helper(f, w):\n    return activation(torch.mm(f, w.view(5, 1)) + bias)", ns)
     ns.update(inputs)
-    trace = probe.Trace()
+    trace = instrument.Trace()
     for name, value in inputs.items():
         trace.label(name, value)
     trace.watching = True  # as the runner's "label" step leaves it
@@ -30,7 +30,7 @@ def test_the_trace_follows_nothing_outside_an_exercise():
     """Between an exercise's "extract" and the next "label" (test cells, given cells, printing)
     the trace only passes each call through."""
     inputs = _neuron_inputs()
-    trace = probe.Trace()
+    trace = instrument.Trace()
     for name, value in inputs.items():
         trace.label(name, value)
     with trace:
@@ -108,7 +108,7 @@ def test_in_place_changes_of_the_array_are_seen(code, in_place):
 def test_extract_reads_values_through_the_c_types_whatever_the_student_patched(monkeypatch):
     monkeypatch.setattr(torch.Tensor, "tolist", lambda self: [[0.1595]])
     y = torch.tensor([[0.25]])
-    data = probe.extract({"y": y}, ["y", "missing"], None)
+    data = instrument.extract({"y": y}, ["y", "missing"], None)
     assert data["names"]["y"]["values"] == [[0.25]]
     assert data["names"]["missing"] == {"kind": "missing"}
     assert data["replaced"] == ["torch.Tensor.tolist"]
@@ -119,7 +119,7 @@ def test_a_subclass_is_read_as_the_tensor_it_is():
         def __eq__(self, other):
             return True
 
-    info = probe.describe(torch.full((1, 1), 0.5).as_subclass(AlwaysEqual))
+    info = instrument.describe(torch.full((1, 1), 0.5).as_subclass(AlwaysEqual))
     assert info["kind"] == "tensor" and info["exact"] is False and info["values"] == [[0.5]]
 
 
@@ -143,7 +143,7 @@ def _scaled_run(code: str):
           "activation": lambda x: 1 / (1 + torch.exp(-x))}
     exec("def helper(f, w):\n    return activation(torch.mm(f, w.view(5, 1)) + bias)", ns)
     ns.update(inputs)
-    trace = probe.Trace()
+    trace = instrument.Trace()
     for name, value in inputs.items():
         trace.label(name, value)
     trace.watching, trace.scale = True, ("weights", FACTOR)
@@ -185,7 +185,7 @@ def test_a_sum_of_products_keeps_the_plain_values(code):
 
 def test_a_read_only_array_refuses_numpy_writes_but_not_a_tensor_sharing_it():
     ns = {}
-    probe.inject(ns, {"a": {"kind": "ndarray", "dtype": "float64", "values": [[0.5, 0.25]],
+    instrument.inject(ns, {"a": {"kind": "ndarray", "dtype": "float64", "values": [[0.5, 0.25]],
                             "readonly": True}})
     a = ns["a"]
     with pytest.raises(ValueError, match="read-only"):
@@ -201,9 +201,9 @@ def test_a_read_only_array_refuses_numpy_writes_but_not_a_tensor_sharing_it():
 def test_extract_reads_an_answer_the_exercise_did_not_rebind_as_missing():
     old, given = torch.ones(1, 1), np.zeros((2, 2))
     ns = {"y": old, "a": given}
-    data = probe.extract(ns, ["y", "a"], None, kept={"y": old}, given={"a": given})
+    data = instrument.extract(ns, ["y", "a"], None, kept={"y": old}, given={"a": given})
     assert data["names"]["y"] == {"kind": "missing", "kept": True}
     assert data["given"]["a"]["same"] is True
     ns["y"], ns["a"] = torch.zeros(1, 1), given.copy()
-    data = probe.extract(ns, ["y", "a"], None, kept={"y": old}, given={"a": given})
+    data = instrument.extract(ns, ["y", "a"], None, kept={"y": old}, given={"a": given})
     assert data["names"]["y"]["kind"] == "tensor" and data["given"]["a"]["same"] is False

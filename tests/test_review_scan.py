@@ -24,7 +24,7 @@ FLAGGED = [  # (cell source, category, a piece of what the hit says)
     ("getattr(torch, 'all' + 'close')", "dynamic code", "computed name"),
     ("open('../../../source/tensors/tensors.ipynb').read()", "files", "outside"),
     ("!cat /etc/passwd", "processes", "shell command"),
-    ("import graders.kernel.probe", "the grader's package", "graders"),
+    ("import graders.kernel.instrument", "the grader's package", "graders"),
 ]
 CLEAN = [  # what the lesson's honest answers use
     "y = activation(torch.sum(features * weights) + bias)",

@@ -110,7 +110,7 @@ def test_a_handed_in_file_name_that_is_not_utf8_keys_the_fresh_inputs(tmp_path):
     import hashlib
     import hmac
 
-    from graders.checks import probes
+    from graders.checks import run_plan
     from graders.preprocessors.verify_answers import notebook_key
 
     resources = {"nbgrader": {"student": "s", "assignment": "a", "notebook": "n"}}
@@ -119,4 +119,4 @@ def test_a_handed_in_file_name_that_is_not_utf8_keys_the_fresh_inputs(tmp_path):
     digest = hashlib.sha256(b"s/a/n")
     digest.update("données.csv".encode() + b"\0" + hashlib.sha256(b"x").digest())
     assert notebook_key(tmp_path, resources, {"données.csv": b"x"}) == hmac.new(
-        probes.course_secret(tmp_path), digest.digest(), hashlib.sha256).digest()
+        run_plan.course_secret(tmp_path), digest.digest(), hashlib.sha256).digest()

@@ -3,16 +3,18 @@ judge deciding tests from plain data (no nbgrader, no child processes: fast)."""
 
 import json
 import random
+from dataclasses import replace
 
 import nbformat
 import pytest
 import torch
 from conftest import ASSIGNMENT, ROOT
 
-from graders.checks import probes
+from graders.checks import run_plan
 from graders.checks.exercises import EXERCISES, TESTS
 from graders.checks.verdicts import Judge, Run
 from graders.preprocessors.verify_answers import load_reference
+from graders.protocol import Cell, Extract, Label, step_from_wire, step_to_wire
 
 RELEASE = ROOT / "release" / ASSIGNMENT / f"{ASSIGNMENT}.ipynb"
 REFERENCE = load_reference()
@@ -26,7 +28,7 @@ def test_the_table_gives_fifteen_points_in_four_exercises():
 @pytest.mark.parametrize("exercise", list(EXERCISES))
 def test_reference_computation_matches_torch_on_random_inputs(exercise):
     ex = EXERCISES[exercise]
-    inputs = probes.fresh_inputs(ex, random.Random(5))
+    inputs = run_plan.fresh_inputs(ex, random.Random(5))
     got = ex.reference(inputs)
     t = {k: torch.tensor(v, dtype=torch.float64) for k, v in inputs.items()}
     if exercise in ("single_layer_sum", "single_layer_mm"):
@@ -46,7 +48,7 @@ def test_no_mistake_ever_looks_like_the_right_answer(exercise, mistake):
     ex = EXERCISES[exercise]
     compute = next(m for m in ex.mistakes if m.code == mistake).compute
     for seed in range(20):
-        inputs = probes.fresh_inputs(ex, random.Random(seed))
+        inputs = run_plan.fresh_inputs(ex, random.Random(seed))
         wrong, right = compute(inputs), ex.reference(inputs)
         assert any(wrong[n] != right[n] for n in wrong if n in right)
 
@@ -87,7 +89,7 @@ def test_the_students_cells_are_known_by_their_ids_not_their_first_lines():
          "single_layer_mm": "# Given: my answer\ny = 2"},
         extra=[("test_single_layer_sum_shape", "print(y)\ny"),
                ("single_layer_mm", "%%time\nz = 3")])
-    plan = probes.plan(nb, b"k")
+    plan = run_plan.plan(nb, b"k")
     assert _sources(nb, plan.regions["single_layer_sum"]) == [
         "# Test single_layer_sum: my answer\ny = 1"]
     assert _sources(nb, plan.regions["single_layer_mm"]) == ["# Given: my answer\ny = 2",
@@ -97,22 +99,25 @@ def test_the_students_cells_are_known_by_their_ids_not_their_first_lines():
 
 
 def test_the_fresh_run_injects_after_the_data_cell_and_before_each_exercise():
-    plan = probes.plan(_notebook(), b"k")
-    kinds = [step[0] for step in plan.fresh]
+    plan = run_plan.plan(_notebook(), b"k")
+    kinds = [step.kind for step in plan.fresh]
     assert kinds.count("inject") == 3 + 4  # three data cells, four exercises
-    assert [s[0] for s in plan.seeded].count("inject") == 0
-    extracts = [s for s in plan.seeded if s[0] == "extract"]
-    assert [s[:3] for s in extracts] == [s[:3] for s in plan.fresh if s[0] == "extract"]
-    assert [s[1] for s in extracts] == list(EXERCISES)  # once per exercise, after its cells
-    repeats = [s[1] for s in plan.fresh if s[0] == "extract" and len(s) > 3]
+    assert [s.kind for s in plan.seeded].count("inject") == 0
+    extracts = [s for s in plan.seeded if isinstance(s, Extract)]
+    assert [(s.key, s.names) for s in extracts] == [
+        (s.key, s.names) for s in plan.fresh if isinstance(s, Extract)]
+    assert [s.key for s in extracts] == list(EXERCISES)  # once per exercise, after its cells
+    assert all(s.recheck is None for s in extracts)
+    repeats = [s.key for s in plan.fresh if isinstance(s, Extract) and s.recheck is not None]
     assert repeats == list(EXERCISES)  # each exercise's cells run twice on the same inputs
-    scaled = [s[2]["scale"] for s in plan.fresh if s[0] == "label" and len(s) > 2]
+    scaled = [s.scale for s in plan.fresh if isinstance(s, Label) and s.scale]
     assert [s["input"] for s in scaled] == ["weights", "weights"]  # exercises 1 and 2
     assert all(-2 <= s["by"] <= -1 for s in scaled)
-    assert not [s for s in plan.main if s[0] == "label" and len(s) > 2]  # not in the shown run
-    kept_on = [s[1] for s in plan.fresh if s[0] == "extract" and s[3].get("keep_scaling")]
+    assert not [s for s in plan.main if isinstance(s, Label) and s.scale]  # not in the shown run
+    kept_on = [s.key for s in plan.fresh if isinstance(s, Extract) and s.keep_scaling]
     assert kept_on == ["single_layer_sum"]  # on until exercise 2, which shares its inputs
-    json.dumps(plan.fresh)  # plain data only
+    wire = json.loads(json.dumps([step_to_wire(s) for s in plan.fresh]))  # plain data only
+    assert [step_from_wire(s) for s in wire] == plan.fresh
 
 
 def test_the_notebook_run_is_the_seeded_run_with_the_test_cells_in_place():
@@ -120,22 +125,25 @@ def test_the_notebook_run_is_the_seeded_run_with_the_test_cells_in_place():
     shown, and each test cell after its exercise's answers were read back (a test cell's code
     cannot change what the verdict sees)."""
     nb = _notebook()
-    plan = probes.plan(nb, b"k")
-    assert [s for s in plan.main if s[0] == "cell" and s[1] not in plan.tests.values()] == [
-        [*s[:3], True] for s in plan.seeded if s[0] == "cell"]
-    assert [s for s in plan.main if s[0] != "cell"] == [s for s in plan.seeded if s[0] != "cell"]
-    cells = [s[1] for s in plan.main if s[0] == "cell"]
+    plan = run_plan.plan(nb, b"k")
+    assert [s for s in plan.main if isinstance(s, Cell) and s.index not in plan.tests.values()
+            ] == [replace(s, report=True) for s in plan.seeded if isinstance(s, Cell)]
+    assert [s for s in plan.main if not isinstance(s, Cell)] == [
+        s for s in plan.seeded if not isinstance(s, Cell)]
+    cells = [s.index for s in plan.main if isinstance(s, Cell)]
     assert cells == [i for i, c in enumerate(nb.cells) if c.cell_type == "code"]
     for test_id, index in plan.tests.items():
         exercise = TESTS[test_id][0].grade_id
-        read = next(k for k, s in enumerate(plan.main) if s[:2] == ["extract", exercise])
-        assert read < plan.main.index(next(s for s in plan.main if s[:2] == ["cell", index]))
+        read = next(k for k, s in enumerate(plan.main) if isinstance(s, Extract)
+                    and s.key == exercise)
+        assert read < plan.main.index(next(s for s in plan.main if isinstance(s, Cell)
+                                           and s.index == index))
 
 
 def test_fresh_inputs_are_secret_but_reproducible():
     nb = _notebook()
-    one, again = probes.plan(nb, b"key one"), probes.plan(nb, b"key one")
-    other = probes.plan(nb, b"key two")
+    one, again = run_plan.plan(nb, b"key one"), run_plan.plan(nb, b"key one")
+    other = run_plan.plan(nb, b"key two")
     assert one.fresh_inputs == again.fresh_inputs != other.fresh_inputs
     assert one.fresh_inputs["single_layer_sum"] is one.fresh_inputs["single_layer_mm"]
 
@@ -155,20 +163,20 @@ def test_fresh_inputs_never_give_the_lessons_answers_again():
     would pass there); a student could fish for such a draw by handing in extra files."""
     nb, near_plain = _notebook(), 0
     for n in range(400):
-        plan = probes.plan(nb, f"key {n}".encode())
+        plan = run_plan.plan(nb, f"key {n}".encode())
         for exercise in EXERCISES:
-            assert _distance_to_lesson(plan.fresh_inputs[exercise], exercise) >= probes.FAR
+            assert _distance_to_lesson(plan.fresh_inputs[exercise], exercise) >= run_plan.FAR
         rng = random.Random(n)  # the same draws without the check: some come near
         near_plain += _distance_to_lesson(
-            probes.fresh_inputs(EXERCISES["single_layer_sum"], rng), "single_layer_sum"
-        ) < probes.FAR
+            run_plan.fresh_inputs(EXERCISES["single_layer_sum"], rng), "single_layer_sum"
+        ) < run_plan.FAR
     assert near_plain > 0
 
 
 def test_the_course_secret_is_made_once_and_private(tmp_path):
-    key = probes.course_secret(tmp_path)
-    assert probes.course_secret(tmp_path) == key and len(key) == 32
-    assert (tmp_path / probes.SECRET_FILE).stat().st_mode & 0o077 == 0
+    key = run_plan.course_secret(tmp_path)
+    assert run_plan.course_secret(tmp_path) == key and len(key) == 32
+    assert (tmp_path / run_plan.SECRET_FILE).stat().st_mode & 0o077 == 0
 
 
 # --------------------------------------------------------------------------- the judge
@@ -184,14 +192,14 @@ def _judge(answers: dict, exercise="single_layer_sum", errors=None, replaced=(),
     inputs ``through_product`` gives it the inputs its matrix products saw (weights times the
     grader's factor); ``fresh`` adds to what the fresh run reports; ``assigned``: the names the
     exercise's cells bind (by default its answers)."""
-    plan = probes.plan(_notebook(), b"k")
+    plan = run_plan.plan(_notebook(), b"k")
     plan.assigned = {e: list(EXERCISES[e].outputs) for e in EXERCISES}
     if assigned is not None:
         plan.assigned[exercise] = list(assigned)
     ex = EXERCISES[exercise]
     fresh_inputs = plan.fresh_inputs[exercise]
     if through_product:
-        fresh_inputs = probes.scaled_inputs(ex, fresh_inputs, plan.scale[exercise])
+        fresh_inputs = run_plan.scaled_inputs(ex, fresh_inputs, plan.scale[exercise])
     runs = []
     for name, inputs in (("seeded", REFERENCE[exercise]["inputs"]), ("fresh", fresh_inputs)):
         data = {"names": answers(inputs), "replaced": list(replaced), "inplace": []}
@@ -400,7 +408,7 @@ def _given(i, same=True, doubled=True):
 
 def test_exercise_4_counts_the_given_array_only():
     ex = "numpy_bridge"
-    plan_inputs = probes.plan(_notebook(), b"k").fresh_inputs[ex]
+    plan_inputs = run_plan.plan(_notebook(), b"k").fresh_inputs[ex]
 
     def judge(same=True, errors=None, fresh_errors=None):
         j = _judge(lambda i: _bridge(i), ex, errors=errors, fresh_errors=fresh_errors)
@@ -419,7 +427,7 @@ def test_exercise_4_counts_the_given_array_only():
 
 
 def test_a_rerun_that_never_reached_the_test_fails_it_with_the_reason():
-    plan = probes.plan(_notebook(), b"k")
+    plan = run_plan.plan(_notebook(), b"k")
     ok = Run({"single_layer_sum": {"names": {}, "replaced": []}}, {}, "seeded")
     died = Run({"single_layer_sum": {"failed": "killed by signal SIGKILL"}}, {}, "fresh")
     verdict = Judge(plan, ok, died, REFERENCE).test("test_single_layer_sum_shape")
@@ -433,10 +441,11 @@ def test_an_exercises_cells_are_found_from_its_answer_cell_even_when_tests_moved
     ids = [c.metadata.get("nbgrader", {}).get("grade_id") for c in nb.cells]
     moved = nb.cells.pop(ids.index("test_single_layer_sum_shape"))
     nb.cells.insert(ids.index("test_single_layer_mm_method"), moved)
-    plan = probes.plan(nb, b"k")
+    plan = run_plan.plan(nb, b"k")
     assert _sources(nb, plan.regions["single_layer_sum"]) == [
         "# YOUR CODE HERE\nraise NotImplementedError()"]
-    steps = [s[1] if s[0] != "cell" else s[1] for s in plan.seeded if s[0] in ("extract", "cell")]
+    steps = [s.index if isinstance(s, Cell) else s.key for s in plan.seeded
+             if isinstance(s, Cell | Extract)]
     answer = ids.index("single_layer_sum")
     assert steps[steps.index(answer) + 1] == "single_layer_sum"  # read right after its cells
 
@@ -465,7 +474,7 @@ def test_an_exercise_binds_its_answer_only_by_its_own_code(source, binds):
 
 def test_the_plan_records_which_answers_each_exercise_binds():
     nb = _notebook({"single_layer_sum": "y = 1", "multilayer": "h = 1\nraise NotImplementedError"})
-    plan = probes.plan(nb, b"k")
+    plan = run_plan.plan(nb, b"k")
     assert plan.assigned["single_layer_sum"] == ["y"]
     assert plan.assigned["single_layer_mm"] == [] and plan.assigned["multilayer"] == ["h"]
 
@@ -494,12 +503,12 @@ def test_the_scaled_product_always_moves_the_answer_far_enough():
     plain one, so a sum of products can never pass for a product (nor the reverse)."""
     nb = _notebook()
     for n in range(200):
-        plan = probes.plan(nb, f"key {n}".encode())
+        plan = run_plan.plan(nb, f"key {n}".encode())
         for exercise in ("single_layer_sum", "single_layer_mm"):
             ex, inputs = EXERCISES[exercise], plan.fresh_inputs[exercise]
             plain = ex.reference(inputs)["y"][0][0]
-            scaled = ex.reference(probes.scaled_inputs(ex, inputs, plan.scale[exercise]))
-            assert abs(scaled["y"][0][0] - plain) >= probes.FAR
+            scaled = ex.reference(run_plan.scaled_inputs(ex, inputs, plan.scale[exercise]))
+            assert abs(scaled["y"][0][0] - plain) >= run_plan.FAR
 
 
 def test_every_entry_names_registered_checks_with_the_parameters_they_need():

@@ -3,7 +3,7 @@ mistakes students make in it.
 
 Adding an exercise or a mistake touches this file only (or a course's own entries, added with
 :func:`register_file` from its ``nbgrader_config.py``: see docs/adding-an-exercise.md): the
-probe planner (:mod:`graders.checks.probes`) reads which given cell makes each exercise's inputs
+probe planner (:mod:`graders.checks.run_plan`) reads which given cell makes each exercise's inputs
 and which names to read back; the judge (:mod:`graders.checks.verdicts`) reads the shapes, the
 reference computation, each test cell's check with its parameters, the hints and the mistakes;
 ``graders reference`` (:mod:`graders.reference`) the values the lesson publishes; the Gradescope
@@ -111,7 +111,7 @@ class Exercise:
     mistakes: tuple[Mistake, ...] = ()
     input_kind: str = "tensor"  # "tensor" (float32) or "ndarray" (float64 in [0, 1))
     watched: tuple[str, ...] = ()  # inputs whose state after the exercise is checked
-    scaled: str = ""  # the input matrix products see scaled in the fresh run (see probes)
+    scaled: str = ""  # the input matrix products see scaled in the fresh run (see run_plan)
     #: what the lesson prints, per output, to 4 decimals: `graders reference` refuses values
     #: that do not round to these
     published: dict[str, list[float]] = field(default_factory=dict)

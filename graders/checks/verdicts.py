@@ -1,8 +1,8 @@
 """Verdicts: decide each test cell from the plain data of the grader's two re-runs.
 
-Runs in the grading process, never in a student's. The data is what :mod:`graders.kernel.probe`
+Runs in the grading process, never in a student's. The data is what :mod:`graders.kernel.instrument`
 read back (kinds, shapes, dtypes, values, marks) from the seeded run (the lesson's data) and the
-fresh run (inputs chosen by :mod:`graders.checks.probes`). A test passes when the answer has the
+fresh run (inputs chosen by :mod:`graders.checks.run_plan`). A test passes when the answer has the
 right kind and shape in both runs and, for a value, matches the lesson's reference answer on the
 lesson's data *and* this module's own double-precision computation on the fresh inputs; a value
 the student typed in cannot do both, nor can one computed from data the student made up.
@@ -21,7 +21,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from .exercises import TESTS, Exercise, Matrix, Mistake, Part
-from .probes import ProbePlan, scaled_inputs
+from .run_plan import ProbePlan, scaled_inputs
 
 TOLERANCE = 1e-4
 #: Values this close on the lesson's data and on new inputs were not computed from the inputs:
@@ -322,7 +322,7 @@ class Judge:
         unchanged = _close(s, f, self.tol) and (_close(s, want_s, self.tol)
                                                 or _close(s, f, SAME))
         # The lesson's answer with noise added: near it on both runs, though the new inputs
-        # move the right answer at least FAR away (probes.FAR) and no known mistake explains it.
+        # move the right answer at least FAR away (run_plan.FAR) and no known mistake explains it.
         noisy = (_close(s, want_s, NEAR) and _close(f, want_s, NEAR)
                  and not _close(want_f, want_s, 2 * NEAR)
                  and self._diagnose(ex, seeded, fresh, (name,)) is None)

@@ -68,27 +68,19 @@ children die with it.
 
 from __future__ import annotations
 
-import concurrent.futures
-import itertools
-import json
-import os
-import pickle
-import queue
-import subprocess
-import sys
-import tempfile
-import threading
 import time
 import uuid
 from collections import Counter
 from collections.abc import Iterable, Iterator
-from dataclasses import asdict
 from pathlib import Path
 
-from distributed import Client, WorkerPlugin, as_completed, get_worker
+from distributed import Client, as_completed
 
-from .pool import KEEP_ENTRIES, Job, JobResult, local_pool
-from .scratch import remove_tree, scan
+from ..protocol import step_to_wire
+from .dask_files import apply_changes, pack, read_files, unpack
+from .dask_stats import missing_lines, report_lines
+from .dask_worker import KernelPoolPlugin, SandboxRefused, check_sandbox, run_jobs
+from .jobs import Job, JobResult
 
 _END = object()  # the end of a feed of jobs
 
@@ -102,8 +94,6 @@ LEAN_DASK_ENV = {
     "DASK_DISTRIBUTED__WORKER__MEMORY__MONITOR_INTERVAL": "1s",
 }
 
-#: Bytes of files one run may send back to the client (what a notebook wrote in its folder).
-MAX_RETURN_BYTES = 64 * 2**20
 MIN_IN_FLIGHT = 6
 #: Notebooks whose runs go as one task when they are ready together (a batch's always are; a
 #: service's only when two arrive at once): Dask's own cost (scheduler, worker and client, a
@@ -114,329 +104,11 @@ TASK_RETRIES = 2
 CONNECT_TIMEOUT = 30.0
 #: How long a batch waits for a first worker (a batch system may take minutes to start one).
 WORKER_WAIT = 300.0
-#: Each worker's sandbox uids start at ``uid_base + pid * UID_STRIDE`` (when it runs as root), so
-#: two workers on one machine never share a uid (the local engine's grading processes use the
-#: range below ``UID_STRIDE``).
-UID_STRIDE = 256
-JOB_PREFIX = "graders-job-"  # a run's scratch folder on a worker: graders-job-<worker pid>-...
 
 
 class DaskPoolError(RuntimeError):
     """The cluster could not run the batch's jobs (unreachable, no workers, a job it gave up
     on, a worker that refuses): the batch stops; what was recorded stays recorded."""
-
-
-class SandboxRefused(RuntimeError):
-    """This worker lacks part of the sandbox and the course requires all of it."""
-
-
-# --------------------------------------------------------------------------- the worker side
-class _Service:
-    """The worker's :class:`KernelPool`, run by one thread; task threads :meth:`submit` jobs."""
-
-    def __init__(self, pool) -> None:
-        self.pool = pool
-        self.jobs: queue.Queue[Job] = queue.Queue()
-        self.waiting: dict[str, concurrent.futures.Future] = {}
-        self.lock = threading.Lock()
-        self.ids = itertools.count()
-        self.closing = False
-        self.error: BaseException | None = None
-        self.wake_r, self.wake_w = os.pipe()
-        os.set_blocking(self.wake_r, False)
-        os.set_blocking(self.wake_w, False)
-        self.thread = threading.Thread(target=self._serve, name="graders-kernel-pool",
-                                       daemon=True)
-        self.thread.start()
-
-    def submit(self, job: Job) -> concurrent.futures.Future:
-        future: concurrent.futures.Future = concurrent.futures.Future()
-        with self.lock:
-            if self.error is not None or self.closing:
-                raise RuntimeError(f"the worker's kernel pool has stopped ({self.error})")
-            internal = str(next(self.ids))
-            self.waiting[internal] = future
-        self.jobs.put(Job(internal, job.steps, job.cwd, job.trace))
-        self._wake()
-        return future
-
-    def _wake(self) -> None:
-        try:
-            os.write(self.wake_w, b"x")
-        except (BlockingIOError, OSError):
-            pass  # a wake-up is pending already (or we are closing)
-
-    def _feed(self) -> Iterator[Job | None]:
-        while True:
-            if self.closing:
-                raise _Closed
-            try:
-                yield self.jobs.get_nowait()
-            except queue.Empty:
-                yield None
-
-    def _serve(self) -> None:
-        try:
-            for result in self.pool.run(self._feed(), wakeup=self.wake_r):
-                with self.lock:
-                    future = self.waiting.pop(result.key, None)
-                if future is not None:
-                    future.set_result(result)
-        except BaseException as err:  # noqa: BLE001 - every waiting task is told
-            with self.lock:
-                self.error = err if not isinstance(err, _Closed) else RuntimeError("closed")
-                waiting, self.waiting = self.waiting, {}
-            for future in waiting.values():
-                future.set_exception(RuntimeError(f"the worker's kernel pool stopped: "
-                                                  f"{type(err).__name__}: {err}"))
-        finally:
-            self.pool.close()
-
-    def close(self) -> None:
-        self.closing = True
-        self._wake()
-        self.thread.join(timeout=30)
-        for fd in (self.wake_r, self.wake_w):
-            os.close(fd)
-
-
-class _Closed(Exception):
-    pass
-
-
-class KernelPoolPlugin(WorkerPlugin):
-    """On each worker: a warm :class:`KernelPool` made there from ``settings`` (plain data, see
-    :func:`graders.engine.runs.pool_settings`), ``root`` being the client's course folder, kept
-    out of the sandbox's reach in case the worker sees the same file system."""
-
-    idempotent = True  # registering it again (same name) keeps the running one
-
-    def __init__(self, root: str, settings: dict, require_sandbox: bool = False) -> None:
-        self.root, self.settings, self.require_sandbox = root, settings, require_sandbox
-        self.service: _Service | None = None
-        self.missing: list[str] | None = None
-        self.address = ""
-
-    def setup(self, worker) -> None:
-        self.address = worker.address
-        self.checked = threading.Lock()
-        self.setup_error = ""
-        _remove_stale_folders()
-        try:
-            slots = max(1, int(worker.state.nthreads))
-            pool = local_pool(self.root, self.settings, workers=slots,
-                              slot_offset=os.getpid() * UID_STRIDE)
-            pool.warm_up()  # the template imports torch while the worker takes its first tasks
-            self.service = _Service(pool)
-        except Exception as err:  # noqa: BLE001 - said by every task sent here
-            self.setup_error = f"{type(err).__name__}: {err}"
-
-    def teardown(self, worker) -> None:
-        if self.service is not None:
-            self.service.close()
-            self.service = None
-
-    def check(self) -> list[str]:
-        """What this worker's kernel lacks of the sandbox, found once by sealing a throw-away
-        process."""
-        if self.service is None:
-            raise RuntimeError(f"worker {self.address} could not start its kernel pool: "
-                               f"{self.setup_error or 'stopped'}")
-        with self.checked:
-            if self.missing is None:
-                if not self.settings["sandbox"]:
-                    self.missing = ["the sandbox is off (--no-sandbox): submissions run with "
-                                    "the grader's rights"]
-                else:
-                    self.missing = _check_sandbox(self.root, self.settings)
-        return self.missing
-
-    def run(self, jobs: list[tuple[dict, dict[str, bytes], list[str]]]) -> list[dict]:
-        """Run the jobs of one task (a notebook's runs: job, its files, its folders) side by
-        side in this worker's pool; one payload each, in the same order."""
-        missing = self.check()
-        if missing and self.require_sandbox and self.settings["sandbox"]:
-            raise SandboxRefused(f"the sandbox is required but worker {self.address} lacks: "
-                                 + "; ".join(missing))
-        scratch, started = [], []  # scratch folders; (job, files, folders, folder, future)
-        try:
-            for job, files, folders in jobs:
-                folder = tempfile.mkdtemp(prefix=f"{JOB_PREFIX}{os.getpid()}-")
-                scratch.append(folder)
-                _write_files(Path(folder), files, folders)
-                future = self.service.submit(Job(job["key"], job["steps"], folder,
-                                                 bool(job["trace"])))
-                started.append((job, files, folders, folder, future))
-            return [self._payload(job, files, folders, folder, future.result(), missing)
-                    for job, files, folders, folder, future in started]
-        finally:
-            for folder in scratch:
-                remove_tree(folder)
-
-    def _payload(self, job: dict, files, folders, folder: str, result: JobResult,
-                 missing: list[str]) -> dict:
-        result.key = job["key"]
-        result.budgets = {}
-        back, made, removed, left_out = _changes(Path(folder), files, folders)
-        if left_out:
-            result.faults.append(
-                f"files the notebook wrote were not brought back from the Dask worker "
-                f"(over {MAX_RETURN_BYTES // 2**20} MiB in all): {', '.join(left_out[:5])}"
-                + (f" and {len(left_out) - 5} more" if len(left_out) > 5 else ""))
-        return {"result": asdict(result), "files": back, "folders": made,
-                "removed": removed, "worker": self.address, "missing": missing}
-
-
-def _remove_stale_folders() -> None:
-    """Remove the scratch folders of workers of this machine that died (killed, the node's
-    memory...) before they could: their names carry the worker's pid."""
-    for path in Path(tempfile.gettempdir()).glob(f"{JOB_PREFIX}*-*"):
-        pid = path.name[len(JOB_PREFIX):].split("-", 1)[0]
-        try:
-            if pid.isdigit() and path.stat().st_uid == os.getuid():
-                os.kill(int(pid), 0)  # alive: its folder
-        except ProcessLookupError:
-            remove_tree(str(path))
-        except OSError:
-            pass
-
-
-_CHECK = """
-import json, sys
-from graders.engine.pool import local_pool
-from graders.engine.sandbox import sandbox_check
-root, settings = json.load(sys.stdin)
-print(json.dumps(sandbox_check(local_pool(root, settings).sandbox)))
-"""
-
-
-def _check_sandbox(root: str, settings: dict) -> list[str]:
-    """:func:`graders.engine.sandbox.sandbox_check` with this worker's policy, in a new
-    process of this worker's Python: the check forks, and a worker has threads (a fork of it
-    could inherit a held lock); the template would do, but only once it has imported torch."""
-    try:
-        proc = subprocess.run([sys.executable, "-c", _CHECK], input=json.dumps([root, settings]),
-                              capture_output=True, text=True, timeout=120)
-    except (OSError, subprocess.SubprocessError) as err:
-        return [f"the sandbox could not be tested on this worker ({err})"]
-    try:
-        return list(json.loads(proc.stdout.strip().splitlines()[-1]))
-    except (ValueError, IndexError):
-        last = (proc.stderr.strip().splitlines() or ["no output"])[-1]
-        return [f"the sandbox could not be tested on this worker ({last[:200]})"]
-
-
-def _plugin(name: str) -> KernelPoolPlugin:
-    plugin = get_worker().plugins.get(name)
-    if plugin is None:
-        raise RuntimeError(f"worker plugin {name} is not on this worker")
-    return plugin
-
-
-def run_jobs(name: str, jobs: bytes) -> bytes:
-    """The task: run a few notebooks' jobs in this worker's pool. Both ways the plain data
-    travel as one pickled blob (:func:`pack`), so that Dask handles a single ``bytes`` and
-    does not walk every string of every step (its task-spec parsing on the client, its size
-    estimate and msgpack on the worker cost more than the pickling)."""
-    return pack(_plugin(name).run(unpack(jobs)))
-
-
-def pack(data) -> bytes:
-    return pickle.dumps(data, protocol=pickle.HIGHEST_PROTOCOL)
-
-
-def unpack(blob: bytes):
-    """Data :func:`pack` ed by this package's own client or worker (never by a submission:
-    a sealed child's reports are parsed by the pool and arrive here as plain data)."""
-    return pickle.loads(blob)  # noqa: S301 - from our own client or worker, as Dask's own
-
-
-def check_sandbox(name: str) -> tuple[str, list[str]]:
-    """The task that checks one worker's sandbox."""
-    plugin = _plugin(name)
-    return plugin.address, plugin.check()
-
-
-# --------------------------------------------------------------------------- files
-def _read_files(folder: str) -> tuple[dict[str, bytes], list[str]]:
-    """The regular files under ``folder`` (relative path -> bytes) and its sub-folders, within
-    :func:`graders.engine.scratch.scan`'s bounds (the pool keeps no more than that there)."""
-    found = scan(folder, max_entries=4 * KEEP_ENTRIES)
-    files = {}
-    for relative in found.files:
-        try:
-            fd = os.open(os.path.join(folder, relative), os.O_RDONLY | os.O_NOFOLLOW)
-        except OSError:
-            continue
-        with os.fdopen(fd, "rb") as fh:
-            files[relative] = fh.read()
-    return files, sorted(f for f in found.folders if f not in found.too_deep)
-
-
-def _safe(folder: Path, relative: str) -> Path:
-    """``folder / relative`` when ``relative`` is a plain relative path; ValueError otherwise."""
-    parts = Path(relative).parts
-    if (not parts or Path(relative).is_absolute() or "\0" in relative
-            or any(p in ("", ".", "..") for p in parts)):
-        raise ValueError(f"not a relative path: {relative!r}")
-    return folder.joinpath(*parts)
-
-
-def _write_files(folder: Path, files: dict[str, bytes], folders: Iterable[str]) -> list[str]:
-    """Write ``files`` under ``folder`` as new regular files, never through a link; returns
-    the paths that could not be written."""
-    failed = []
-    for relative in folders:
-        try:
-            path = _safe(folder, relative)
-            if not path.is_symlink():
-                path.mkdir(parents=True, exist_ok=True)
-        except (OSError, ValueError):
-            failed.append(relative)
-    for relative, data in files.items():
-        try:
-            path = _safe(folder, relative)
-            path.parent.mkdir(parents=True, exist_ok=True)
-            if path.is_symlink() or (path.exists() and not path.is_file()):
-                raise ValueError(f"{relative} is not a regular file here")
-            fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC | os.O_NOFOLLOW, 0o644)
-            with os.fdopen(fd, "wb") as fh:
-                fh.write(data)
-        except (OSError, ValueError):
-            failed.append(relative)
-    return failed
-
-
-def _changes(folder: Path, sent: dict[str, bytes], sent_folders: list[str]):
-    """What a run changed in its folder: files created or changed (path -> bytes, up to
-    :data:`MAX_RETURN_BYTES`), folders created, files deleted, and files left out."""
-    now, folders = _read_files(str(folder))
-    back, left_out, size = {}, [], 0
-    for relative in sorted(now):
-        data = now[relative]
-        if sent.get(relative) == data:
-            continue
-        if size + len(data) > MAX_RETURN_BYTES:
-            left_out.append(relative)
-            continue
-        size += len(data)
-        back[relative] = data
-    made = sorted(set(folders) - set(sent_folders))
-    removed = sorted(set(sent) - set(now))
-    return back, made, removed, left_out
-
-
-def _apply_changes(folder: Path, payload: dict) -> list[str]:
-    """Bring what a run changed in the worker's folder into the job's folder here."""
-    problems = _write_files(folder, payload["files"], payload["folders"])
-    for relative in payload["removed"]:
-        try:
-            path = _safe(folder, relative)
-            if path.is_file() and not path.is_symlink():
-                path.unlink()
-        except (OSError, ValueError):
-            problems.append(relative)
-    return problems
 
 
 # --------------------------------------------------------------------------- the client side
@@ -567,8 +239,9 @@ class DaskPool:
     def _submit(self, group: list[Job]):
         jobs = []
         for job in group:
-            files, folders = _read_files(job.cwd)
-            jobs.append(({"key": job.key, "steps": job.steps, "trace": job.trace}, files,
+            files, folders = read_files(job.cwd)
+            jobs.append(({"key": job.key, "steps": [step_to_wire(s) for s in job.steps],
+                          "trace": job.trace}, files,
                          folders))
         self.tasks += 1
         return self.client.submit(run_jobs, self.name, pack(jobs),
@@ -654,7 +327,7 @@ class DaskPool:
                     self.runs[payload["worker"]] += 1
                     self.missing.setdefault(payload["worker"], payload["missing"])
                     result = JobResult(**payload["result"])
-                    problems = _apply_changes(Path(job.cwd), payload)
+                    problems = apply_changes(Path(job.cwd), payload)
                     if problems:
                         result.faults.append("files the notebook wrote could not be put in "
                                              "its folder: " + ", ".join(problems[:5]))
@@ -691,48 +364,6 @@ def wait_for_cluster(address: str, workers: int, timeout: float) -> None:
 # --------------------------------------------------------------------------- several processes
 def plugin_name() -> str:
     return f"graders-kernel-pool-{uuid.uuid4().hex[:12]}"
-
-
-def merge_stats(parts: list[dict]) -> dict:
-    """The :meth:`DaskPool.stats` of several grading processes as one."""
-    merged = {"address": "", "runs": Counter(), "lost": set(), "missing": {},
-              "resubmitted": 0, "duplicates": 0, "tasks": 0}
-    for part in parts:
-        merged["address"] = merged["address"] or part["address"]
-        merged["runs"].update(part["runs"])
-        merged["lost"].update(part["lost"])
-        merged["missing"].update(part["missing"])
-        merged["resubmitted"] += part["resubmitted"]
-        merged["tasks"] += part.get("tasks", 0)
-        merged["duplicates"] += part["duplicates"]
-    merged["lost"] = sorted(merged["lost"])
-    return merged
-
-
-def report_lines(stats: dict) -> list[str]:
-    """Lines for the run's summary: where the runs went, what Dask had to redo."""
-    runs = stats["runs"]
-    if not runs:
-        return []
-    tasks = f" in {stats['tasks']} tasks" if stats.get("tasks") else ""
-    lines = [f"Dask cluster {stats['address']}: {sum(runs.values())} runs{tasks} on {len(runs)} "
-             f"worker(s) (" + ", ".join(f"{w} {n}" for w, n in sorted(runs.items())) + ")"]
-    if stats["lost"]:
-        lines.append(f"Dask: {len(stats['lost'])} worker(s) left during the batch "
-                     f"({', '.join(stats['lost'])}); Dask re-ran their unfinished runs elsewhere")
-    if stats["resubmitted"]:
-        lines.append(f"Dask: {stats['resubmitted']} run(s) submitted again after an error")
-    if stats["duplicates"]:
-        lines.append(f"Dask: {stats['duplicates']} duplicate result(s) ignored")
-    return lines
-
-
-def missing_lines(missing: dict[str, list[str]]) -> list[str]:
-    """What the sandbox lacks, from each worker's report: one list when all agree."""
-    kinds = {tuple(m) for m in missing.values()}
-    if len(kinds) == 1:
-        return list(next(iter(kinds)))
-    return [f"{worker}: {item}" for worker, items in sorted(missing.items()) for item in items]
 
 
 def remove_plugin(scheduler: str, name: str) -> None:

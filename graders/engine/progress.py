@@ -54,7 +54,7 @@ class Progress:
 
 
 def summary(report) -> str:
-    """The report printed at the end of a batch (a :class:`graders.engine.batch.RunReport`):
+    """The report printed at the end of a batch (a :class:`graders.autograde.RunReport`):
     first what the sandbox could not do on this machine, then every student with a problem or a
     note (failed, flagged, tampering, renamed notebook...), the review list (code worth a look,
     no points taken), then the counts, wall time and throughput."""

@@ -1,10 +1,10 @@
 """Runs: the sealed runs of one notebook, for the engine and for stock ``nbgrader autograde``.
 
 Builds the jobs the pool runs for a notebook (the notebook itself, and the grader's re-runs
-planned by :mod:`graders.checks.probes`), each in a scratch folder of its own holding the
+planned by :mod:`graders.checks.run_plan`), each in a scratch folder of its own holding the
 submission's other files and the assignment's own files (as nbgrader's autograde copies them),
 and makes a :class:`~graders.engine.pool.KernelPool` from the course's settings. The engine
-(:mod:`graders.engine.batch`) runs these jobs alongside each other; the ``VerifyAnswers`` stage,
+(:mod:`graders.autograde`) runs these jobs alongside each other; the ``VerifyAnswers`` stage,
 when stock ``nbgrader autograde`` runs it, uses :class:`ProbeRunner` to run the re-runs itself.
 """
 
@@ -18,18 +18,19 @@ from pathlib import Path
 
 from nbgrader import utils
 
-from ..checks.probes import ProbePlan
-from .pool import Job, JobResult, KernelPool, local_pool
-from .sandbox import Limits
+from .. import course
+from ..checks.run_plan import ProbePlan
+from .jobs import Job, JobResult
+from .pool import KernelPool, local_pool
+from .pools import Pool
 from .scratch import remove_tree
-from .settings import GradingEngine
 
 PROBES = ("seeded", "fresh")
 
 
 def make_pool(root: Path, config, timeout: float, workers: int | None = None,
               sandbox: bool | None = None, memory_cap_gib: float | None = None,
-              slot_offset: int = 0, scheduler=None, **dask_options):
+              slot_offset: int = 0, scheduler=None, **dask_options) -> Pool:
     """The pool the sealed runs go to, configured from ``c.GradingEngine`` (flags given here
     win): a local :class:`KernelPool`, or with ``scheduler`` (a Dask scheduler's address, a
     ``distributed.Client`` or a Dask cluster object; pass ``GradingEngine(config=config)
@@ -41,18 +42,15 @@ def make_pool(root: Path, config, timeout: float, workers: int | None = None,
         from .dask_pool import DaskPool
 
         return DaskPool(scheduler, str(root), settings, **dask_options)
-    return local_pool(str(root), settings,
-                      workers or GradingEngine(config=config).workers or None, slot_offset)
+    return local_pool(str(root), settings, workers, slot_offset)
 
 
 def pool_settings(config, timeout: float, sandbox: bool | None = None,
                   memory_cap_gib: float | None = None) -> dict:
     """The course's pool settings as plain data (what a Dask worker receives)."""
-    settings = GradingEngine(config=config)
-    memory = int((memory_cap_gib or settings.memory_cap_gib) * 2**30)
-    limits = Limits(max_processes=settings.max_processes,
-                    max_file_bytes=settings.max_file_mib * 2**20,
-                    max_open_files=settings.max_open_files, memory_cap=memory)
+    settings = course.settings(config)
+    limits = course.limits(settings, memory_cap_gib)
+    memory = limits.memory_cap
     return {"timeout": timeout, "grace": settings.kill_grace,
             "max_restarts": settings.max_restarts, "traceback_mode": settings.traceback_mode,
             "sandbox": bool(settings.sandbox if sandbox is None else sandbox),

@@ -35,6 +35,7 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from ..course import Limits
 from .scratch import remove_tree
 
 SYSTEM_READ = ["/usr", "/lib", "/lib64", "/lib32", "/libx32", "/bin", "/sbin",
@@ -54,14 +55,6 @@ KEPT_VARIABLES = ["PATH", "LANG", "LANGUAGE", "LC_ALL", "LC_CTYPE", "TZ", "VIRTU
 
 class SandboxLayoutError(RuntimeError):
     """The sandbox cannot protect the course with this layout; says what to change."""
-
-
-@dataclass
-class Limits:
-    max_processes: int = 64
-    max_file_bytes: int = 256 * 2**20
-    max_open_files: int = 256
-    memory_cap: int = 4 * 2**30
 
 
 @dataclass

@@ -245,8 +245,8 @@ def _ignored(rel: Path) -> bool:
 
 def run_engine(course: Path, assignment: str, student: str):
     """``graders autograde <assignment> --student <student> --force``, in this process."""
-    from ..engine import nbgrader_caching  # noqa: F401 - first, as the CLI: trims imports
-    from ..engine.batch import autograde
+    from ..engine import nbgrader_caching  # noqa: F401, I001 - first, as the CLI: trims imports
+    from ..autograde import autograde
     from ..engine.progress import Progress, summary
 
     cwd = os.getcwd()

@@ -4,8 +4,9 @@
   once and forks one child per submission;
 * :mod:`graders.kernel.runner`: the child: seals itself (:mod:`graders.kernel.confine`), runs
   the notebook's cells in IPython and reports outputs as plain JSON;
-* :mod:`graders.kernel.probe`: in the grader's own re-runs, swaps in the inputs the grading side
-  chose and reads the student's answers back as plain data (numbers, shapes, dtypes).
+* :mod:`graders.kernel.instrument`: in the grader's own re-runs, swaps in the inputs the grading
+  side chose, traces matrix products and reads the student's answers back as plain data
+  (numbers, shapes, dtypes).
 
 Nothing here decides a grade: :mod:`graders.checks` does, in the grading process, from the plain
 data these modules send. This module itself holds what a hidden test cell runs in a notebook.

@@ -1,7 +1,7 @@
 """Runner: one child process, forked from the template, that runs one job's steps.
 
 A job is what the grading side planned (:mod:`graders.engine.pool`): the notebook's code cells in
-order, and in the grader's own re-runs also the probe steps of :mod:`graders.kernel.probe`. The
+order, and in the grader's own re-runs also the probe steps of :mod:`graders.kernel.instrument`. The
 child first seals itself (:mod:`graders.kernel.confine`), then runs each cell in IPython's
 ``InteractiveShell``, the same shell an ipykernel wraps, so magics (``%time``, ``%%time``),
 ``!echo``, the display formatter and tracebacks behave as in Jupyter.
@@ -54,11 +54,14 @@ from IPython.core.displaypub import DisplayPublisher
 from IPython.core.interactiveshell import InteractiveShell
 from traitlets.config import Config
 
-from . import confine, probe
+from .. import protocol
+from ..protocol import CellEnd, Crash, Done, Extracted, Ready, Start, Stream
+from . import confine, instrument
 
 # Captured when the template imports this module, before any student code runs: a submission
 # that replaces json.dumps or os.write does not change what the runner sends.
 _dumps, _os_write, _pack = json.dumps, os.write, struct.pack
+_encode, _step_fields = protocol.encode, protocol.step_fields
 _filterwarnings = warnings.filterwarnings
 
 CHANNEL_FD = 3
@@ -88,8 +91,8 @@ class Channel:
         self.sent = {"stdout": 0, "stderr": 0}  # this cell's stream bytes, sent or dropped
         self.dropped = {"stdout": 0, "stderr": 0}
 
-    def _write(self, message: dict) -> None:
-        data = _dumps(message).encode()
+    def _write(self, message: protocol.Message) -> None:
+        data = _dumps(_encode(message)).encode()
         view = memoryview(_pack(">I", len(data)) + data)
         # A frame is written whole: the cell's timeout signal waits until it is out.
         signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGALRM})
@@ -131,9 +134,9 @@ class Channel:
         for name, chunks in pending:
             text = "".join(chunks)
             for start in range(0, len(text), STREAM_BATCH):
-                self._write({"stream": name, "text": text[start:start + STREAM_BATCH]})
+                self._write(Stream(name, text[start:start + STREAM_BATCH]))
 
-    def send(self, message: dict) -> None:
+    def send(self, message: protocol.Message) -> None:
         with self.lock:
             self._flush()
             self._write(message)
@@ -271,7 +274,7 @@ class CapturingShell(InteractiveShell):
         if output.get("output_type") == "error":
             self.errors_sent += 1
         if self.reporting and self.channel is not None:
-            self.channel.send({"output": _fit(output)})
+            self.channel.send(protocol.Output(_fit(output)))
 
     def _showtraceback(self, etype, evalue, stb) -> None:
         ename, text = etype.__name__, str(evalue)
@@ -290,9 +293,9 @@ class CapturingShell(InteractiveShell):
     def _get_exc_info(self, exc_tuple=None):
         """The error to show, without the grader's trace frames: an error in a torch call made
         while the trace watches (the notebook's run is also the seeded re-run) reads as it does
-        in Jupyter, not as one in ``graders/kernel/probe.py``."""
+        in Jupyter, not as one in ``graders/kernel/instrument.py``."""
         etype, value, tb = super()._get_exc_info(exc_tuple)
-        return etype, value, _without_frames_of(tb, probe)
+        return etype, value, _without_frames_of(tb, instrument)
 
     def init_io(self) -> None:  # keep the process's streams: fds 1 and 2 are the grader's pipes
         pass
@@ -507,7 +510,7 @@ def _refuse_audit_hooks(event, args) -> None:
 
 
 def _repeat(shell, trace, hooks, channel, saved, cells, names, inject, timeout,
-            values=probe.values) -> dict | None:
+            values=instrument.values) -> dict | None:
     """Run an exercise's cells again from the namespace they started with, on the same inputs
     (``inject``: put back in case the first run changed them in place), output muted; then put
     the namespace back. Returns, per name, whether the answer came out the same; None if it
@@ -518,7 +521,7 @@ def _repeat(shell, trace, hooks, channel, saved, cells, names, inject, timeout,
     before = {name: values(after.get(name)) for name in names}
     shell.user_ns.clear()
     shell.user_ns.update(saved)
-    probe.inject(shell.user_ns, inject)
+    instrument.inject(shell.user_ns, inject)
     if trace is not None:  # inputs bound anew (the first run changed them in place) are marked
         for name in inject:
             if shell.user_ns.get(name) is not saved.get(name):
@@ -562,12 +565,12 @@ def main(spec: dict) -> None:
         os.environ.clear()
         os.environ.update(spec.get("env", {}))
         report = confine.apply(spec["sandbox"])
-        channel.send({"ready": report})
+        channel.send(Ready(report))
         _run_steps(spec, channel)
-        channel.send({"done": True})
+        channel.send(Done())
     except BaseException as err:  # noqa: BLE001 - the grading side records why
         try:
-            channel.send({"crash": f"{type(err).__name__}: {err}"[:2000]})
+            channel.send(Crash(f"{type(err).__name__}: {err}"[:2000]))
         except OSError:
             pass
         code = 70
@@ -587,7 +590,7 @@ def _run_steps(spec: dict, channel: Channel) -> None:
     _streams(channel)
     raw = RawOutput(channel, spec.get("drain_wait", RAW_DRAIN_WAIT))
     raw.start()
-    trace = probe.Trace() if spec.get("trace") else None
+    trace = instrument.Trace() if spec.get("trace") else None
     hooks = _ShellHooks(shell)
     # A torch.jit.script helper runs as the Python it is written in, so the trace sees its
     # matrix products (TorchScript does not call torch function modes).
@@ -599,23 +602,23 @@ def _run_steps(spec: dict, channel: Channel) -> None:
     held: dict = {}  # every object of the namespace when the exercise began (see forget)
     # The probe's functions as they are now, before any student code: replacing them in the
     # module afterwards changes nothing here.
-    inject, extract = probe.inject, probe.extract
+    inject, extract = instrument.inject, instrument.extract
     from torch.overrides import _get_current_function_mode as current_mode
-    for step in spec["steps"]:
-        kind = step[0]
+    # Every step unpacked now, before any student code runs: kind and fields as plain data.
+    steps = [_step_fields(step) for step in spec["steps"]]
+    for kind, step in steps:
         if kind == "cell":
-            _, index, source, report = step
-            shell.reporting = report
+            shell.reporting = step["report"]
             channel.new_cell()
-            channel.send({"start": index, "silent": not report})
-            failed = _run_cell(shell, source, timeout)
+            channel.send(Start(step["index"], not step["report"]))
+            failed = _run_cell(shell, step["source"], timeout)
             shell.reporting = True
             raw.wait()
-            channel.send({"cell": index, "count": shell.execution_count - 1,
-                          "error": [failed[0], failed[1][:500]] if failed else None,
-                          "dropped": channel.new_cell()})
+            channel.send(CellEnd(step["index"], shell.execution_count - 1,
+                                 [failed[0], failed[1][:500]] if failed else None,
+                                 channel.new_cell()))
         elif kind == "inject":
-            inject(shell.user_ns, step[1])
+            inject(shell.user_ns, step["values"])
         elif kind == "forget":
             # Nothing from earlier cells may put the answer in place while the exercise's
             # cells run; the names stay readable (an exercise may compare with an earlier
@@ -626,34 +629,32 @@ def _run_steps(spec: dict, channel: Channel) -> None:
             held.update(shell.user_ns)
             hooks.restore()
             outside.reset()
-            kept = {name: shell.user_ns[name] for name in step[1] if name in shell.user_ns}
+            kept = {name: shell.user_ns[name] for name in step["names"] if name in shell.user_ns}
         elif kind == "label":
-            given = {name: shell.user_ns[name] for name in step[1] if name in shell.user_ns}
+            given = {name: shell.user_ns[name] for name in step["names"] if name in shell.user_ns}
             if trace is not None:
                 trace.reset()
-                scale = (step[2] if len(step) > 2 else {}).get("scale")
+                scale = step["scale"]
                 trace.scale = (scale["input"], float(scale["by"])) if scale else None
-                for name in step[1]:
+                for name in step["names"]:
                     trace.label(name, shell.user_ns.get(name))
                 trace.watching = True
                 if current_mode() is not trace:
                     trace.__enter__()  # torch calls go through the trace for this exercise
         elif kind == "snapshot":
-            saved[step[1]] = dict(shell.user_ns)
+            saved[step["key"]] = dict(shell.user_ns)
         elif kind == "extract":
-            key, names = step[1], step[2]
-            data = extract(shell.user_ns, names, trace, kept=kept, given=given)
+            data = extract(shell.user_ns, step["names"], trace, kept=kept, given=given)
             data["threads"] = outside.foreign
-            options = step[3] if len(step) > 3 else {}
-            if options.get("recheck") is not None:
-                data["repeat"] = _repeat(shell, trace, hooks, channel, saved.get(key),
-                                         options["recheck"], options["outputs"],
-                                         options.get("inject") or {}, timeout)
+            if step["recheck"] is not None:
+                data["repeat"] = _repeat(shell, trace, hooks, channel, saved.get(step["key"]),
+                                         step["recheck"], step["outputs"] or [],
+                                         step["inject"] or {}, timeout)
             kept, given = {}, {}
             held.clear()
-            if trace is not None and not options.get("keep_scaling"):
+            if trace is not None and not step["keep_scaling"]:
                 trace.scale = None
                 trace.watching = False  # until the next exercise's inputs are labelled
                 if current_mode() is trace:  # (not if the student's code pushed a mode over it)
                     trace.__exit__(None, None, None)
-            channel.send({"extract": key, "data": data})
+            channel.send(Extracted(step["key"], data))

@@ -36,7 +36,7 @@ for _name in ("OMP_NUM_THREADS", "MKL_NUM_THREADS", "OPENBLAS_NUM_THREADS"):
 import numpy  # noqa: E402
 import torch  # noqa: E402, F401 - loaded for the children
 
-from . import confine, probe, runner  # noqa: E402
+from . import confine, instrument, runner  # noqa: E402
 
 CONTROL_FD = 3
 MAX_REQUEST = 4096
@@ -56,7 +56,7 @@ def _warm_up() -> None:
             shell.InteractiveTB.structured_traceback(type(err), err, err.__traceback__)
     # The trace's first use builds torch's table of overridable functions (resolve_name, 15 ms
     # here): built once here, not in every child.
-    trace = probe.Trace()
+    trace = instrument.Trace()
     x = torch.ones(1, 2)
     trace.label("x", x)
     trace.watching = True

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from nbgrader.preprocessors import NbGraderPreprocessor
 
-from ..checks.probes import classify
+from ..checks.run_plan import classify
 from ..review import scan
 
 

@@ -27,11 +27,10 @@ from jupyter_client.manager import AsyncKernelManager
 from jupyter_core.utils import run_sync
 from nbgrader.preprocessors import Execute
 
-from ..engine.sandbox import Limits, child_environment, kill_group, make_policy, sandbox_check
+from .. import course
+from ..engine.sandbox import child_environment, kill_group, make_policy, sandbox_check
 from ..engine.scratch import prune, remove_tree
-from ..engine.settings import GradingEngine
 from ..kernel.sealed_kernel import POLICY_VARIABLE
-from .verify_answers import course_root
 
 REPORT_NAME = ".graders-sandbox.json"
 
@@ -58,8 +57,8 @@ class SealedKernelManager(AsyncKernelManager):
 class SealedExecute(Execute):
     _checked: dict = {}  # course root -> what the sandbox lacks on this machine (checked once)
 
-    def _settings(self) -> GradingEngine:
-        return GradingEngine(config=self.config)
+    def _settings(self) -> course.GradingEngine:
+        return course.settings(self.config)
 
     def create_kernel_manager(self):
         if self._settings().sandbox:
@@ -77,13 +76,10 @@ class SealedExecute(Execute):
         settings = self._settings()
         if not settings.sandbox or not isinstance(self.km, SealedKernelManager):
             return await super().async_start_new_kernel(**kwargs)
-        root = course_root(self)[0]
+        root = course.stage_course(self)[0]
         cwd = kwargs.get("cwd") or self.resources.get("metadata", {}).get("path") or "."
         cwd = str(Path(cwd).resolve())
-        limits = Limits(max_processes=settings.max_processes,
-                        max_file_bytes=settings.max_file_mib * 2**20,
-                        max_open_files=settings.max_open_files,
-                        memory_cap=int(settings.memory_cap_gib * 2**30))
+        limits = course.limits(settings)
         sandbox = make_policy(root, limits, settings.sandbox_uid_base)
         self._check(str(root), sandbox, settings.require_sandbox)
         self._private, self._cwd = tempfile.mkdtemp(prefix="graders-kernel-"), cwd

@@ -12,13 +12,13 @@ from __future__ import annotations
 
 from nbgrader.preprocessors import NbGraderPreprocessor
 
+from ..course import stage_course
 from ..engine.runs import assignment_files
-from .verify_answers import course_root
 
 
 class SnapshotFiles(NbGraderPreprocessor):
     def preprocess(self, nb, resources):
-        _, coursedir, converter = course_root(self)
+        _, coursedir, converter = stage_course(self)
         info = resources["nbgrader"]
         resources.setdefault("graders", {})["files"] = assignment_files(
             coursedir, converter, info["student"], info["assignment"])

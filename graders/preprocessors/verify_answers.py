@@ -5,7 +5,7 @@ Configured in ``nbgrader_config.py`` right after nbgrader's ``Execute`` in
 autograde`` grade the same way. nbgrader has run the notebook; the test cells' visible asserts
 have run in it, and each hidden part has raised ``PendingVerification``. This stage:
 
-1. plans the grader's two re-runs of the student's code (:mod:`graders.checks.probes`) and runs
+1. plans the grader's two re-runs of the student's code (:mod:`graders.checks.run_plan`) and runs
    them in sealed children (:mod:`graders.engine.runs`), unless the engine ran them already
    and put the results in ``resources`` (its run of the notebook is the seeded re-run, and the
    fresh one ran alongside it);
@@ -35,12 +35,12 @@ from nbgrader.coursedir import CourseDirectory
 from nbgrader.preprocessors import Execute, NbGraderPreprocessor
 from traitlets import Float, Unicode
 
-from ..checks import probes
+from ..checks import run_plan
 from ..checks.exercises import TESTS
 from ..checks.verdicts import Judge, Run
 from ..engine.runs import ProbeRunner, assignment_files
 
-REFERENCE_FILE = probes.REFERENCE_FILE
+REFERENCE_FILE = run_plan.REFERENCE_FILE
 PENDING = "PendingVerification"
 
 
@@ -69,7 +69,7 @@ def notebook_key(root: Path, resources, files=()) -> bytes:
     for name in sorted(files):
         # a name that is not UTF-8 (os.fsdecode keeps its bytes as surrogates) as its bytes
         digest.update(os.fsencode(name) + b"\0" + hashlib.sha256(files[name]).digest())
-    return hmac.new(probes.course_secret(root), digest.digest(), hashlib.sha256).digest()
+    return hmac.new(run_plan.course_secret(root), digest.digest(), hashlib.sha256).digest()
 
 
 class VerifyAnswers(NbGraderPreprocessor):
@@ -89,7 +89,8 @@ class VerifyAnswers(NbGraderPreprocessor):
             files = assignment_files(coursedir, converter, info["student"], info["assignment"])
         plan = state.get("plan")
         if plan is None:
-            plan = state["plan"] = probes.plan(nb, notebook_key(root, resources, files))
+            plan = state["plan"] = run_plan.plan(nb, notebook_key(root, resources, files),
+                                                 load_reference(self.reference_file))
         results = state.get("probe_results")
         if results is None:
             timeout = Execute(config=self.config).timeout or 0

@@ -1,4 +1,4 @@
-# Replaces the grader's in-process probe (graders.kernel.probe.extract, looked up by the runner at
+# Replaces the grader's in-process probe (graders.kernel.instrument.extract, looked up by the runner at
 # every extraction) with a wrapper that rewrites the plain data sent to the grading side: it adds
 # the "matmul" mark to y, makes b look float64 and sharing a's memory, reports an in-place op on
 # a, and clears the list of replaced helpers. The answers themselves use the wrong method:
@@ -15,7 +15,7 @@
 # expect numpy_bridge: zero
 # %% single_layer_sum
 import sys as _sys
-_probe = _sys.modules.get("graders.kernel.probe")
+_probe = _sys.modules.get("graders.kernel.instrument")
 if _probe is not None and not getattr(_probe, "_redteam", False):
     _real_extract = _probe.extract
     def _forged(namespace, names, trace):

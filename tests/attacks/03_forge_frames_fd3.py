@@ -14,7 +14,7 @@
 # expect numpy_bridge: zero
 # %% single_layer_sum
 import gc as _gc, json as _json, os as _os, struct as _struct, sys as _sys
-_probe = _sys.modules.get("graders.kernel.probe")
+_probe = _sys.modules.get("graders.kernel.instrument")
 _removed = []
 for _o in _gc.get_objects():
     if (isinstance(_o, list) and _o and all(isinstance(s, list) and s and s[0] in

@@ -49,5 +49,5 @@ PY
 
 # The course secret that keys the grader's fresh inputs: made here, once per image, so a
 # regrade on Gradescope uses the same inputs; never in the zip.
-"$VENV/bin/python" -c "import sys; from graders.checks.probes import course_secret; course_secret(sys.argv[1])" \
+"$VENV/bin/python" -c "import sys; from graders.checks.run_plan import course_secret; course_secret(sys.argv[1])" \
   "$SOURCE/course"

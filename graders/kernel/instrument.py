@@ -1,7 +1,7 @@
 """Probe: the grader's re-run of a student's cells, on inputs the grading side chose.
 
 Runs inside the student's (sandboxed) child, between the student's cells, as steps of the job the
-grading side planned (:mod:`graders.checks.probes`):
+grading side planned (:mod:`graders.checks.run_plan`):
 
 * ``inject``: bind the given names to the values the grading side sent (plain numbers), as
   fresh tensors or arrays, right after the given cell that made the lesson's data;

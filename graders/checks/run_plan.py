@@ -41,9 +41,10 @@ import os
 import random
 import secrets
 import struct
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
+from ..protocol import Cell, Extract, Forget, Inject, Label, Snapshot, Step
 from .bindings import bound
 from .exercises import DATA_CELLS, EXERCISES, TESTS, Exercise
 
@@ -54,9 +55,9 @@ SECRET_FILE = Path(".graders") / "secret"
 class ProbePlan:
     """Both re-runs of one notebook, and what the judge needs to read their results."""
 
-    seeded: list = field(default_factory=list)
-    main: list = field(default_factory=list)  # the seeded run with the test cells, shown
-    fresh: list = field(default_factory=list)
+    seeded: list[Step] = field(default_factory=list)
+    main: list[Step] = field(default_factory=list)  # the seeded run with the test cells, shown
+    fresh: list[Step] = field(default_factory=list)
     fresh_inputs: dict = field(default_factory=dict)  # exercise -> name -> matrix
     regions: dict = field(default_factory=dict)  # exercise -> its own cells (indices)
     tests: dict = field(default_factory=dict)  # test grade_id -> cell index
@@ -115,7 +116,8 @@ def _float32(x: float) -> float:
 #: on the new inputs too, and a wrong answer could look unchanged, i.e. typed in.
 FAR = 1e-2
 MAX_DRAWS = 100
-#: The lesson's inputs and answers (written by `graders reference`; the judge reads them too).
+#: The lesson's inputs and answers (written by `graders reference`; the judge reads them too):
+#: the package's own, unless the course configures another (:func:`graders.course.reference_file`).
 REFERENCE_FILE = Path(__file__).resolve().parent / "reference_values.json"
 
 
@@ -127,9 +129,9 @@ def _lesson() -> dict:
         return {}
 
 
-def _far_from_lesson(exercises: list[Exercise], inputs: dict) -> bool:
+def _far_from_lesson(exercises: list[Exercise], inputs: dict, lessons: dict) -> bool:
     for ex in exercises:
-        lesson = _lesson().get(ex.grade_id)
+        lesson = lessons.get(ex.grade_id)
         if lesson is None:
             continue
         new = ex.reference(inputs)
@@ -162,13 +164,13 @@ def _separated(exercises: list[Exercise], inputs: dict, alpha: float) -> bool:
     return True
 
 
-def _draw(exercises: list[Exercise], rng: random.Random) -> tuple[dict, float]:
+def _draw(exercises: list[Exercise], rng: random.Random, lessons: dict) -> tuple[dict, float]:
     """Fresh inputs for the exercises that share a data cell, far from the lesson's (see
     :data:`FAR`), and the factor of their matrix products (negative: between -2 and -1)."""
     for _ in range(MAX_DRAWS):
         inputs = fresh_inputs(exercises[0], rng)
         alpha = -1.0 - rng.random()
-        if _far_from_lesson(exercises, inputs) and _separated(exercises, inputs, alpha):
+        if _far_from_lesson(exercises, inputs, lessons) and _separated(exercises, inputs, alpha):
             break
     return inputs, alpha
 
@@ -186,15 +188,15 @@ def fresh_inputs(exercise: Exercise, rng: random.Random) -> dict:
     return out
 
 
-def _inject_step(ex: Exercise, values: dict) -> list:
+def _inject_step(ex: Exercise, values: dict) -> Inject:
     """Bind the exercise's inputs to the fresh values; arrays are given read-only (backed by
     immutable bytes), so NumPy cannot write into them: only a tensor sharing their memory can
     (exercise 4 asks to double ``a`` through ``b``)."""
     kind = "ndarray" if ex.input_kind == "ndarray" else "tensor"
     dtype = "float64" if kind == "ndarray" else "float32"
-    return ["inject", {name: {"kind": kind, "dtype": dtype, "values": values[ex.grade_id][name],
-                              **({"readonly": True} if kind == "ndarray" else {})}
-                       for name in ex.inputs}]
+    return Inject({name: {"kind": kind, "dtype": dtype, "values": values[ex.grade_id][name],
+                          **({"readonly": True} if kind == "ndarray" else {})}
+                   for name in ex.inputs})
 
 
 def _regions(cells, kinds) -> dict[str, list[int]]:
@@ -240,8 +242,10 @@ def _regions(cells, kinds) -> dict[str, list[int]]:
     return regions
 
 
-def plan(nb, key: bytes) -> ProbePlan:
-    """The seeded and fresh re-runs of ``nb`` (a sanitised notebook) for the HMAC ``key``."""
+def plan(nb, key: bytes, lessons: dict | None = None) -> ProbePlan:
+    """The seeded and fresh re-runs of ``nb`` (a sanitised notebook) for the HMAC ``key``;
+    ``lessons``: the seeded answers (default: the package's :data:`REFERENCE_FILE`)."""
+    lessons = _lesson() if lessons is None else lessons
     rng = random.Random(hmac.new(key, fingerprint(nb), hashlib.sha256).digest())
     result = ProbePlan()
     cells = [(i, c) for i, c in enumerate(nb.cells) if c.cell_type == "code"]
@@ -258,7 +262,7 @@ def plan(nb, key: bytes) -> ProbePlan:
     for ex in EXERCISES.values():
         if ex.data_cell not in by_cell:
             by_cell[ex.data_cell] = _draw(
-                [e for e in EXERCISES.values() if e.data_cell == ex.data_cell], rng)
+                [e for e in EXERCISES.values() if e.data_cell == ex.data_cell], rng, lessons)
         result.fresh_inputs[ex.grade_id] = by_cell[ex.data_cell][0]
         if ex.scaled:
             result.scale[ex.grade_id] = by_cell[ex.data_cell][1]
@@ -287,38 +291,36 @@ def plan(nb, key: bytes) -> ProbePlan:
         # products does not (the judge tells them apart by their values).
         inject = _inject_step(ex, result.fresh_inputs)
         result.fresh.append(inject)
-        label = ["label", list(ex.inputs) + list(ex.watched)]
-        result.main.extend([["forget", list(ex.outputs)], label])
-        scale = ({"scale": {"input": ex.scaled, "by": result.scale[ex.grade_id]}}
-                 if ex.scaled else {})
-        result.fresh.extend([["forget", list(ex.outputs)], [*label, scale] if scale else label,
-                             ["snapshot", ex.grade_id]])
+        label = Label(list(ex.inputs) + list(ex.watched))
+        result.main.extend([Forget(list(ex.outputs)), label])
+        scale = ({"input": ex.scaled, "by": result.scale[ex.grade_id]} if ex.scaled else None)
+        result.fresh.extend([Forget(list(ex.outputs)), replace(label, scale=scale),
+                             Snapshot(ex.grade_id)])
 
     def end(ex: Exercise) -> None:
-        step = ["extract", ex.grade_id, list(ex.outputs) + list(ex.watched)]
+        step = Extract(ex.grade_id, list(ex.outputs) + list(ex.watched))
         result.main.append(step)
         # The fresh run runs the exercise's cells once more on the same inputs, output muted,
         # from the namespace they started with: an answer drawn at random changes, one
         # computed from the inputs does not.
         region = result.regions.get(ex.grade_id, [])
-        options = {"recheck": [[i, nb.cells[i].source] for i in region],
-                   "outputs": list(ex.outputs),
-                   "inject": _inject_step(ex, result.fresh_inputs)[1]}
         later = list(EXERCISES.values())[ex.number:]
-        if ex.scaled and any(e.scaled and e.data_cell == ex.data_cell for e in later):
-            # the cells up to the next exercise on the same inputs keep the scaled products
-            # (a product made in a scratch cell between them and used there is still one)
-            options["keep_scaling"] = True
-        result.fresh.append([*step, options])
+        # the cells up to the next exercise on the same inputs keep the scaled products (a
+        # product made in a scratch cell between them and used there is still one)
+        keep = bool(ex.scaled) and any(e.scaled and e.data_cell == ex.data_cell for e in later)
+        result.fresh.append(replace(step, recheck=[[i, nb.cells[i].source] for i in region],
+                                    outputs=list(ex.outputs),
+                                    inject=_inject_step(ex, result.fresh_inputs).values,
+                                    keep_scaling=keep))
 
     for i, cell in cells:
         for ex in starts.get(i, []):
             begin(ex)
         for ex in ends.get(-i - 1, []):
             end(ex)
-        result.main.append(["cell", i, cell.source, True])
+        result.main.append(Cell(i, cell.source, True))
         if kinds[i] != "test":  # the grader's own tests do not run in its re-runs
-            result.fresh.append(["cell", i, cell.source, False])
+            result.fresh.append(Cell(i, cell.source, False))
             data_id = _nbgrader(cell).get("grade_id") if kinds[i] == "given" else None
             if data_id in DATA_CELLS:
                 result.fresh.append(_inject_step(DATA_CELLS[data_id][0], result.fresh_inputs))
@@ -326,6 +328,6 @@ def plan(nb, key: bytes) -> ProbePlan:
             end(ex)
     # The seeded re-run apart (stock nbgrader's): the notebook's run without the test cells,
     # its cells' output not kept.
-    result.seeded = [[*s[:3], False] if s[0] == "cell" else s for s in result.main
-                     if not (s[0] == "cell" and kinds[s[1]] == "test")]
+    result.seeded = [replace(s, report=False) if isinstance(s, Cell) else s for s in result.main
+                     if not (isinstance(s, Cell) and kinds[s.index] == "test")]
     return result
