@@ -26,10 +26,8 @@ import re
 from dataclasses import dataclass
 
 from .checks.exercises import TESTS
+from .findings import parse_line
 
-#: the prefixes of the gradebook's comment lines (graders/preprocessors/save_findings.py)
-_COMMENT_LINE = re.compile(r"^\[(diagnosis|tampering|problem|autograder|review)\]\s*"
-                           r"(?:[A-Za-z0-9_]+\.[A-Za-z0-9_]+:\s*)?(.*)$")
 _TITLE = re.compile(r"^#\s*Test\s+[A-Za-z0-9_]+\s*:\s*(.+)$")
 _HEADING = re.compile(r"^#+\s*Exercise\s+(\d+)\s*:\s*(.+)$", re.M)
 _SENTENCE = re.compile(r"^(.+?[.!?])(?:\s|$)")
@@ -187,12 +185,12 @@ def comment_lines(comment: str) -> list[str]:
         line = line.strip()
         if not line:
             continue
-        m = _COMMENT_LINE.match(line)
-        if m:
-            if m.group(1) == "review":
+        finding = parse_line(line)  # the gradebook's lines: graders/findings.py
+        if finding is not None:
+            if finding.kind == "review":
                 continue
-            line = m.group(2).strip()
-            if m.group(1) == "problem":
+            line = finding.text.strip()
+            if finding.kind == "problem":
                 line = (f"The grader could not finish checking your notebook ({line}); your "
                         f"instructor has been told.")
         if line and line not in out:

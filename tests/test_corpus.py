@@ -72,7 +72,7 @@ def _comments(course, student: str) -> tuple[bool, str]:
 def test_text_utf8_cannot_encode_is_kept_visible_and_noted(graded_course):
     flagged, comments = _comments(graded_course, "41_text_a_notebook_may_hold")
     assert not flagged
-    assert "[autograder] cell 7 held text that UTF-8 cannot encode" in comments
+    assert "[autograder] surrogate_text: cell 7 held text that UTF-8 cannot encode" in comments
     cells = graded_course.autograded("41_text_a_notebook_may_hold").cells
     answer = next(c for c in cells if c.metadata.get("nbgrader", {}).get("grade_id")
                   == "single_layer_sum")

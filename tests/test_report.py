@@ -354,7 +354,7 @@ def build_synthetic_course(root: Path, n: int, seed: int = 7) -> dict:
         SubmittedNotebook,
     )
 
-    from graders.report import GENERAL
+    from graders.findings import JUDGE
 
     rng = random.Random(seed)
     (root / "nbgrader_config.py").write_text(
@@ -393,7 +393,7 @@ def build_synthetic_course(root: Path, n: int, seed: int = 7) -> dict:
                     code, failed = ex.code(rng.choice(general)), list(ex.parts)
                 if code:
                     truth["codes"][code].add(student)
-                    says = GENERAL.get(code.rpartition(".")[2], "a message")
+                    says = JUDGE.get(code.rpartition(".")[2], ("a message",))[0]
                     comments[ex.grade_id].append(f"[diagnosis] {code}: {says}")
                 for part, spec in ex.parts.items():
                     scores[ex.test_id(part)] = 0.0 if part in failed else float(spec.points)
@@ -402,7 +402,8 @@ def build_synthetic_course(root: Path, n: int, seed: int = 7) -> dict:
                 reason = rng.choice(["kernel died", "tampering"])
                 truth["flagged"][student] = reason
                 comments["single_layer_sum"].append(
-                    "[autograder] cell 13: kernel died (the process exited with code 1)"
+                    "[autograder] kernel_died: cell 13: kernel died (the process exited with "
+                    "code 1)"
                     if reason == "kernel died" else
                     "[tampering] single_layer_sum.tampering: torch.allclose has been replaced")
             if rng.random() < 0.04:

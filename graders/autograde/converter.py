@@ -36,6 +36,7 @@ from ..engine.jobs import Job, JobResult
 from ..engine.runs import assignment_files, copy_files, make_pool, probe_jobs
 from ..engine.sandbox import SandboxLayoutError
 from ..engine.scratch import remove_tree
+from ..findings import Finding, problem_code
 from ..preprocessors.guard_gradebook import foreign_objects, remove, sqlite_path
 from ..preprocessors.save_findings import add_comment_line
 from ..preprocessors.verify_answers import VerifyAnswers, notebook_key
@@ -272,7 +273,8 @@ class BatchAutograde:
         for notebook in self.notebook_ids:
             path, note = self._find_notebook(source, notebook, submitted, used)
             if path is None:
-                self._record_problem(student, notebook, note, zero=True)
+                self._record_problem(student, notebook, note, zero=True,
+                                     code="notebook_missing")
                 continue
             used.add(path.name)
             if note:
@@ -283,7 +285,7 @@ class BatchAutograde:
                 nbformat.validate(nb, relax_add_props=True)
             except Exception as err:  # noqa: BLE001 - any unreadable notebook is the same case
                 self._record_problem(student, notebook, f"{path.name} is not a valid notebook "
-                                     f"({_short(err)})", zero=True)
+                                     f"({_short(err)})", zero=True, code="invalid_notebook")
                 continue
             resources = {
                 "unique_key": notebook,
@@ -298,7 +300,7 @@ class BatchAutograde:
             except Exception as err:  # noqa: BLE001 - recorded, with the stage that failed
                 reason = (f"nbgrader could not prepare {path.name} ({type(stage).__name__}: "
                           f"{_short(err)}); its scores are set to 0")
-                self._record_problem(student, notebook, reason, zero=True)
+                self._record_problem(student, notebook, reason, zero=True, code="not_prepared")
                 self.outcomes[student].status = "failed"
                 self.outcomes[student].zeroed = True
                 continue
@@ -342,7 +344,10 @@ class BatchAutograde:
                             "sandbox": (r.sandbox or {}).get("applied", [])}
                      for name, r in item.results.items()},
             "review": state.get("review", []),
-            "findings": [f for f in state.get("findings", []) if f["kind"] != "review"],
+            "findings": [  # every finding of this notebook (SaveFindings), and the run's faults
+                *nb.metadata.get("graders", {}).get("findings", []),
+                *(Finding("autograder", problem_code(f, rerun=False), f).to_json()
+                  for f in main.faults)],
             "sanitized": nb.metadata.get("graders", {}).get("sanitized", []),
         }
         # A fresh file moved into place: never write through a link the submission left there.
@@ -357,7 +362,8 @@ class BatchAutograde:
             fh.write(data + b"\n")
         os.replace(partial, target)
         for fault in main.faults:
-            self._record_problem(item.student, item.notebook, fault, zero=False)
+            self._record_problem(item.student, item.notebook, fault, zero=False,
+                                 code=problem_code(fault, rerun=False))
         outcome = self.outcomes[item.student]
         tampering = [f for f in resources["graders"].get("findings", [])
                      if f["kind"] == "tampering"]
@@ -403,8 +409,8 @@ class BatchAutograde:
                 for notebook in submission.notebooks:
                     notebook.flagged = True
                     if notebook.comments:
-                        add_comment_line(notebook.comments[0], (
-                            f"[problem] grading failed: {reason}"
+                        add_comment_line(notebook.comments[0], Finding(
+                            "problem", "grading_failed", f"grading failed: {reason}"
                             + (" (the scores shown are from an earlier grading)" if earlier
                                else "")))
                 gb.db.commit()
@@ -420,7 +426,8 @@ class BatchAutograde:
         outcome.status = "failed"
         outcome.notes.append(reason)
 
-    def _record_problem(self, student: str, notebook: str, reason: str, zero: bool) -> None:
+    def _record_problem(self, student: str, notebook: str, reason: str, zero: bool,
+                        code: str) -> None:
         """Flag the notebook in the gradebook and write the reason where instructors read it."""
         self._note(student, f"{notebook}: {reason}")
         with Gradebook(self.coursedir.db_url, self.coursedir.course_id) as gb:
@@ -431,7 +438,7 @@ class BatchAutograde:
                     grade.auto_score = 0
                     grade.needs_manual_grade = False
             if sub.comments:
-                add_comment_line(sub.comments[0], f"[autograder] {reason}")
+                add_comment_line(sub.comments[0], Finding("autograder", code, reason))
             gb.db.commit()
 
 

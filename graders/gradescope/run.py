@@ -46,6 +46,8 @@ import traceback
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from ..findings import parse_comment, stored
+
 ROOT_VARIABLE = "AUTOGRADER_ROOT"
 DEFAULT_ROOT = "/autograder"
 #: Names in a submission that are never copied: what macOS, Jupyter and Python leave behind.
@@ -138,6 +140,7 @@ def grade(root: Path) -> dict:
             print(f"failed: {student}: {refused} (not graded; results.json says why)")
             graded = Graded({}, {nb: None for nb in config["notebooks"]},
                             notes=[f"{nb}: {refused}" for nb in config["notebooks"]],
+                            problems={nb: [refused.code] for nb in config["notebooks"]},
                             student=student)
             return compose(config, graded)
         report = run_engine(course, assignment, student)
@@ -173,7 +176,12 @@ def student_id(root: Path) -> str:
 
 class NotGradable(Exception):
     """The submission holds no notebook, or several and none of the expected name: the
-    autograder cannot tell what to grade. Its text is the reason shown to the student."""
+    autograder cannot tell what to grade. Its text is the reason shown to the student, its
+    code (:mod:`graders.findings`) chooses the hint."""
+
+    def __init__(self, reason: str, code: str) -> None:
+        super().__init__(reason)
+        self.code = code
 
 
 def place_submission(submission: Path, dest: Path, notebooks: list[str] | None = None
@@ -234,9 +242,10 @@ def _choose_notebook(base: Path, notebook: str, notes: list[str]) -> dict[str, s
         inside = sorted({p.relative_to(base).parts[0] + "/" for p in base.rglob("*.ipynb")
                          if not _ignored(p.relative_to(base))}) if base.is_dir() else []
         where = f" (notebooks in several folders: {', '.join(inside)})" if inside else ""
-        raise NotGradable(f"no notebook was found in your submission{where}")
+        raise NotGradable(f"no notebook was found in your submission{where}", "no_notebook")
     raise NotGradable(f"your submission holds {len(names)} notebooks ({', '.join(names)}) and "
-                      f"none is named {expected}, so the autograder cannot tell which to grade")
+                      f"none is named {expected}, so the autograder cannot tell which to grade",
+                      "which_notebook")
 
 
 def _ignored(rel: Path) -> bool:
@@ -279,15 +288,19 @@ class Graded:
     review: list[str] = field(default_factory=list)
     sandbox: list[str] = field(default_factory=list)
     student: str = "student"
+    #: per notebook that was not graded: the codes of its findings (why), from the gradebook
+    problems: dict[str, list[str]] = field(default_factory=dict)
+    findings: list[dict] = field(default_factory=list)  # the graded notebooks' findings
 
 
 def collect(course: Path, config: dict, student: str) -> Graded:
-    """Scores from the gradebook, messages from the autograded notebooks."""
+    """Scores from the gradebook, messages and findings from the autograded notebooks (for a
+    notebook that was not graded, the findings the engine wrote in the gradebook)."""
     import nbformat
     from nbgrader.api import Gradebook, MissingEntry
 
     assignment = config["assignment"]
-    scores = {}
+    scores, comments = {}, {}
     with Gradebook(f"sqlite:///{course / 'gradebook.db'}") as gb:
         for notebook in config["notebooks"]:
             try:
@@ -297,12 +310,18 @@ def collect(course: Path, config: dict, student: str) -> Graded:
             for grade in sub.grades:
                 scores[(notebook, grade.name)] = (float(grade.score or 0),
                                                   float(grade.max_score or 0))
+            comments[notebook] = [f for c in sub.comments for f in parse_comment(c.auto_comment)]
     cells: dict[str, dict[str, CellResult] | None] = {}
+    problems, findings = {}, []
     for notebook in config["notebooks"]:
         path = course / "autograded" / student / assignment / f"{notebook}.ipynb"
-        cells[notebook] = (cell_results(nbformat.read(path, as_version=4))
-                           if path.is_file() else None)
-    return Graded(scores, cells)
+        nb = nbformat.read(path, as_version=4) if path.is_file() else None
+        cells[notebook] = cell_results(nb) if nb is not None else None
+        if nb is None:
+            problems[notebook] = [f.code for f in comments.get(notebook, []) if f.code]
+        else:
+            findings += [f.to_json() for f in stored(nb) or []]
+    return Graded(scores, cells, problems=problems, findings=findings)
 
 
 def cell_results(nb) -> dict[str, CellResult]:
@@ -373,6 +392,7 @@ def compose(config: dict, graded: Graded) -> dict:
         "extra_data": {
             "student": graded.student, "diagnosis_codes": codes, "notes": graded.notes,
             "review": graded.review, "sandbox_missing": graded.sandbox,
+            "findings": graded.findings,
         },
     }
 
@@ -381,19 +401,20 @@ def _number(x: float) -> float | int:
     return int(x) if float(x).is_integer() else round(float(x), 5)
 
 
-HINTS = [
-    ("no notebook was found", "Upload your notebook, {names}, as Jupyter saves it "
-                              "(File > Download), and submit again."),
-    ("cannot tell which", "Upload only your notebook, {names} (the other notebooks are not "
-                          "graded), and submit again."),
-    ("is missing", "Submit your notebook as {names}: Gradescope grades only a notebook of "
-                   "that name (a browser's 'tensors (1).ipynb' is fine)."),
-    ("not a valid notebook", "Download the notebook again from Jupyter (File > Download) and "
-                             "submit that file; it must be the .ipynb file Jupyter saved."),
-    ("could not prepare", "The notebook's grading information (cell metadata) was changed: "
-                          "start from a fresh copy of the assignment notebook, copy your "
-                          "answers into it, and submit that."),
-]
+#: What to do, by the code of why a notebook was not graded (:mod:`graders.findings`).
+HINTS = {
+    "no_notebook": "Upload your notebook, {names}, as Jupyter saves it (File > Download), and "
+                   "submit again.",
+    "which_notebook": "Upload only your notebook, {names} (the other notebooks are not "
+                      "graded), and submit again.",
+    "notebook_missing": "Submit your notebook as {names}: Gradescope grades only a notebook of "
+                        "that name (a browser's 'tensors (1).ipynb' is fine).",
+    "invalid_notebook": "Download the notebook again from Jupyter (File > Download) and submit "
+                        "that file; it must be the .ipynb file Jupyter saved.",
+    "not_prepared": "The notebook's grading information (cell metadata) was changed: start "
+                    "from a fresh copy of the assignment notebook, copy your answers into it, "
+                    "and submit that.",
+}
 
 
 #: When each visibility shows a test to students (Gradescope's autograder specification).
@@ -411,7 +432,8 @@ def _summary(config: dict, tests: list[dict], not_graded: dict[str, str], graded
         for notebook, reason in not_graded.items():
             lines.append(f"{notebook}.ipynb could not be graded, so every test scores 0: "
                          f"{reason}.")
-            lines += [hint.format(names=names) for key, hint in HINTS if key in reason][:1]
+            lines += [HINTS[code].format(names=names)
+                      for code in graded.problems.get(notebook, []) if code in HINTS][:1]
     # Always shown to students: nothing here may depend on a test that is not visible yet.
     later = [t for t in tests if t["visibility"] != "visible"]
     shown = [t for t in tests if t["visibility"] == "visible"]

@@ -30,20 +30,22 @@ from nbgrader.api import Gradebook, MissingEntry
 from nbgrader.plugins import ExportPlugin
 from traitlets import Bool, TraitError
 
-#: A gradebook comment line that says why a submission is flagged (the engine's findings and
-#: problems, :mod:`graders.preprocessors.save_findings`): kind, then an optional code, the text.
-_FLAG_LINE = re.compile(r"^\[(tampering|autograder|problem)\]\s?(?:[\w.]+\.\w+:\s)?(.*)$")
+from ..findings import parse_comment
+
+#: The kinds of finding that say why a submission is flagged (:mod:`graders.findings`).
+FLAG_KINDS = ("tampering", "autograder", "problem")
 
 
 def flag_reasons(submission) -> list[str]:
-    """The reasons of a flagged submission, once each, from its notebooks' comments."""
+    """The reasons of a flagged submission, once each, from the findings its notebooks'
+    comments hold (:func:`graders.findings.parse_comment`; codes left out)."""
     reasons = []
     for notebook in submission.notebooks:
         for comment in notebook.comments:
-            for line in (comment.auto_comment or "").splitlines():
-                match = _FLAG_LINE.match(line.strip())
-                if match and match.group(2).strip() and match.group(2).strip() not in reasons:
-                    reasons.append(match.group(2).strip())
+            for finding in parse_comment(comment.auto_comment):
+                text = finding.text.strip()
+                if finding.kind in FLAG_KINDS and text and text not in reasons:
+                    reasons.append(text)
     return reasons
 
 

@@ -22,6 +22,8 @@ import re
 
 from nbgrader.preprocessors import NbGraderPreprocessor
 
+from ..findings import Finding
+
 LONE_SURROGATE = re.compile("[\ud800-\udfff]")
 
 
@@ -63,13 +65,14 @@ class CleanText(NbGraderPreprocessor):
             if found:
                 kinds = ", ".join(sorted(set(found)))
                 grade_id = cell.get("metadata", {}).get("nbgrader", {}).get("grade_id")
-                note(nb, {"kind": "autograder", "cell": grade_id, "test": None, "code": "",
-                          "text": f"cell {index} held text that UTF-8 cannot encode (a lone "
-                                  f"surrogate: {kinds}); it was kept as the escape written out"})
+                note(nb, Finding("autograder", "surrogate_text",
+                                 f"cell {index} held text that UTF-8 cannot encode (a lone "
+                                 f"surrogate: {kinds}); it was kept as the escape written out",
+                                 grade_id).to_json())
         found = []
         _clean(nb.metadata, found)
         if found:
-            note(nb, {"kind": "autograder", "cell": None, "test": None, "code": "",
-                      "text": "the notebook's metadata held text that UTF-8 cannot encode; it "
-                              "was kept as the escape written out"})
+            note(nb, Finding("autograder", "surrogate_text",
+                             "the notebook's metadata held text that UTF-8 cannot encode; it "
+                             "was kept as the escape written out").to_json())
         return nb, resources

@@ -21,6 +21,7 @@ from nbgrader import utils
 from nbgrader.api import Gradebook, MissingEntry
 from nbgrader.preprocessors import DeduplicateIds
 
+from ..findings import Finding
 from .clean_text import note
 
 
@@ -43,10 +44,10 @@ class DeduplicateCells(DeduplicateIds):
             grade_id = meta["nbgrader"].get("grade_id")
             if not grade_id or (known is not None and grade_id not in known):
                 if grade_id:
-                    note(nb, {"kind": "autograder", "cell": None, "test": None, "code": "",
-                              "text": f"cell {nb.cells.index(cell)} had an nbgrader id the "
-                                      f"assignment does not know ({grade_id}); it was run as "
-                                      f"an ordinary cell of the student's"})
+                    note(nb, Finding("autograder", "unknown_cell_id",
+                                     f"cell {nb.cells.index(cell)} had an nbgrader id the "
+                                     f"assignment does not know ({grade_id}); it was run as "
+                                     f"an ordinary cell of the student's").to_json())
                 del meta["nbgrader"]
                 for key in ("editable", "deletable"):
                     meta.pop(key, None)

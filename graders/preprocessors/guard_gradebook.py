@@ -20,6 +20,8 @@ import sqlite3
 from nbgrader.api import Base
 from nbgrader.preprocessors import NbGraderPreprocessor
 
+from ..findings import Finding
+
 EXPECTED_TABLES = set(Base.metadata.tables) | {"alembic_version"}
 
 
@@ -57,10 +59,9 @@ class GuardGradebook(NbGraderPreprocessor):
         if objects:
             remove(path, objects)
             names = ", ".join(f"{kind} {name}" for kind, name in objects)
-            resources.setdefault("graders", {}).setdefault("findings", []).append({
-                "kind": "tampering", "cell": None, "test": None, "code": "gradebook",
-                "text": f"the gradebook was changed while this notebook ran ({names}); the "
-                        f"grader removed it"})
+            resources.setdefault("graders", {}).setdefault("findings", []).append(Finding(
+                "tampering", "gradebook", f"the gradebook was changed while this notebook ran "
+                                          f"({names}); the grader removed it").to_json())
             self.log.warning("Removed from the gradebook while grading %s: %s",
                              resources["nbgrader"]["student"], names)
         return nb, resources

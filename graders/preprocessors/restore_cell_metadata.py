@@ -23,6 +23,7 @@ from nbgrader.api import Gradebook, MissingEntry
 from nbgrader.preprocessors import NbGraderPreprocessor
 
 from ..checks.exercises import TESTS
+from ..findings import Finding
 from .clean_text import note
 
 
@@ -72,24 +73,23 @@ class RestoreCellMetadata(NbGraderPreprocessor):
                 if want["locked"]:
                     cell.metadata["editable"] = False
                     cell.metadata["deletable"] = False
-                note(nb, {"kind": "autograder", "cell": _owner(grade_id), "test": None,
-                          "code": "", "flag": True,
-                          "text": f"cell {index} ({grade_id}) had its nbgrader metadata edited "
-                                  f"by hand ({'; '.join(changed)}); it was put back as in the "
-                                  f"source and the cell graded as the source's"})
+                note(nb, Finding("autograder", "metadata_restored",
+                                 f"cell {index} ({grade_id}) had its nbgrader metadata edited "
+                                 f"by hand ({'; '.join(changed)}); it was put back as in the "
+                                 f"source and the cell graded as the source's",
+                                 _owner(grade_id)).to_json())
             if cell.cell_type != cell_type:
-                note(nb, {"kind": "autograder", "cell": _owner(grade_id), "test": None,
-                          "code": "",
-                          "text": f"cell {index} ({grade_id}) was made a {cell.cell_type} cell; "
-                                  f"it was graded as the {cell_type} cell it is in the source"})
+                note(nb, Finding("autograder", "cell_type_restored",
+                                 f"cell {index} ({grade_id}) was made a {cell.cell_type} cell; "
+                                 f"it was graded as the {cell_type} cell it is in the source",
+                                 _owner(grade_id)).to_json())
         if self.config.OverwriteCells.get("add_missing_cells", False):
             for grade_id, (want, _) in expected.items():
                 if want["grade"] and not want["solution"] and grade_id not in present:
-                    note(nb, {"kind": "autograder", "cell": _owner(grade_id), "test": None,
-                              "code": "",
-                              "text": f"test cell {grade_id} was not in the notebook (deleted, "
-                                      f"or its nbgrader id changed); it was put back from the "
-                                      f"source"})
+                    note(nb, Finding("autograder", "test_cell_restored",
+                                     f"test cell {grade_id} was not in the notebook (deleted, "
+                                     f"or its nbgrader id changed); it was put back from the "
+                                     f"source", _owner(grade_id)).to_json())
         return nb, resources
 
 

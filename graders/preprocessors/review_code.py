@@ -12,6 +12,7 @@ from __future__ import annotations
 from nbgrader.preprocessors import NbGraderPreprocessor
 
 from ..checks.run_plan import classify
+from ..findings import Finding
 from ..review import scan
 
 
@@ -25,8 +26,9 @@ class ReviewCode(NbGraderPreprocessor):
         hits = scan(cells)
         findings = state.setdefault("findings", [])
         for hit in hits:
-            findings.append({"kind": "review", "cell": owner.get(hit.cell), "test": None,
-                             "code": hit.category, "text": hit.describe()})
+            findings.append(Finding("review", hit.category, hit.describe(), owner.get(hit.cell),
+                                    where={"cell": hit.cell, "line": hit.line, "what": hit.what,
+                                           "source": hit.code}).to_json())
             review = nb.cells[hit.cell].metadata.setdefault("graders", {}).setdefault(
                 "review", [])
             review.append({"line": hit.line, "category": hit.category, "what": hit.what})

@@ -1,22 +1,19 @@
-"""SaveFindings: write what the grader found into nbgrader's gradebook (an nbgrader stage).
+"""SaveFindings: keep what the grader found with the notebook and in nbgrader's gradebook (an
+nbgrader stage).
 
-Runs after nbgrader's ``SaveAutoGrades`` (which resets the comments it owns) and writes each
-finding of this notebook where instructors and tools read them: the auto-comment of the
-exercise's answer cell (formgrader shows it next to the cell), one line per finding:
+Runs after nbgrader's ``SaveAutoGrades`` (which resets the comments it owns). The findings of
+this notebook (:class:`graders.findings.Finding`: those the stages put in ``resources``, and
+those the sanitising stages kept in the notebook's ``metadata.graders.sanitized``, since stock
+nbgrader gives its sanitising pass other ``resources``) go to two places:
 
-* ``[diagnosis] <code>: <message>``: a failed test and its stable code
-  (``single_layer_sum.no_bias``), from ``VerifyAnswers``;
-* ``[tampering] <code>: <message>``: a replaced library function; the notebook is flagged;
-* ``[review] ...``: a line of the student's code worth a look, from ``ReviewCode`` (no points
-  are taken for it);
-* ``[problem] ...``: the grader's own re-runs could not finish (the notebook is flagged);
-* ``[autograder] ...``: what a sanitising stage changed before the notebook ran (text kept as
-  an escape by ``CleanText``, nbgrader metadata put back by ``RestoreCellMetadata``), read from
-  the notebook's metadata (``metadata.graders.sanitized``), since stock nbgrader gives its
-  sanitising pass other ``resources``; flagged when the finding says so.
+* the notebook's metadata, ``metadata.graders.findings``, as plain data: what ``graders
+  report`` and Gradescope read back (:func:`graders.findings.stored`);
+* the auto-comment of the exercise's answer cell (formgrader shows it next to the cell, and
+  nbgrader's feedback keeps it), one line per finding, ``[kind] code: text``
+  (:meth:`graders.findings.Finding.line`); a finding that flags (tampering, a problem, a cell's
+  metadata put back: :attr:`graders.findings.Finding.flags`) flags the notebook.
 
-nbgrader's gradebook has no other place for text per submission; these prefixes are the format
-``graders report`` reads.
+The kinds and codes are listed in :mod:`graders.findings` (and ``docs/codes.md``).
 """
 
 from __future__ import annotations
@@ -24,12 +21,14 @@ from __future__ import annotations
 from nbgrader.api import Gradebook, MissingEntry
 from nbgrader.preprocessors import NbGraderPreprocessor
 
+from ..findings import Finding, store
 from .clean_text import escape_surrogates
 
-FLAGGING = {"tampering", "problem"}
 
-
-def add_comment_line(comment, line: str) -> None:
+def add_comment_line(comment, line: str | Finding) -> None:
+    """Add a finding (or a line) to a gradebook comment, once."""
+    if isinstance(line, Finding):
+        line = line.line()
     line = escape_surrogates(line)  # SQLite stores UTF-8: a lone surrogate as its escape
     lines = [x for x in (comment.auto_comment or "").splitlines() if x]
     if line not in lines:
@@ -37,11 +36,13 @@ def add_comment_line(comment, line: str) -> None:
 
 
 class SaveFindings(NbGraderPreprocessor):
-    """Store ``resources["graders"]["findings"]`` in the gradebook (see the module docstring)."""
+    """Store the notebook's findings in it and in the gradebook (see the module docstring)."""
 
     def preprocess(self, nb, resources):
-        findings = [*(nb.metadata.get("graders", {}).get("sanitized") or []),
-                    *(resources.get("graders", {}).get("findings") or [])]
+        findings = [Finding.from_json(f) for f in [
+            *(nb.metadata.get("graders", {}).get("sanitized") or []),
+            *(resources.get("graders", {}).get("findings") or [])]]
+        store(nb, findings)
         if not findings:
             return nb, resources
         info = resources["nbgrader"]
@@ -51,12 +52,10 @@ class SaveFindings(NbGraderPreprocessor):
             comments = {c.name: c for c in notebook.comments}
             first = notebook.comments[0] if notebook.comments else None
             for finding in findings:
-                comment = comments.get(finding.get("cell")) or first
-                code = f" {finding['code']}:" if finding.get("code") else ""
-                line = f"[{finding['kind']}]{code} {finding['text']}"
+                comment = comments.get(finding.exercise) or first
                 if comment is not None:
-                    add_comment_line(comment, line)
-                if finding["kind"] in FLAGGING or finding.get("flag"):
+                    add_comment_line(comment, finding)
+                if finding.flags:
                     notebook.flagged = True
             try:
                 gb.db.commit()

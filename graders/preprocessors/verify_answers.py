@@ -39,6 +39,7 @@ from ..checks import run_plan
 from ..checks.exercises import TESTS
 from ..checks.verdicts import Judge, Run
 from ..engine.runs import ProbeRunner, assignment_files
+from ..findings import Finding, problem_code
 
 REFERENCE_FILE = run_plan.REFERENCE_FILE
 PENDING = "PendingVerification"
@@ -113,15 +114,15 @@ class VerifyAnswers(NbGraderPreprocessor):
                     "traceback": [f"AssertionError: {verdict.message}"]}))
                 exercise = TESTS[test_id][0].grade_id
                 kind = "tampering" if verdict.code.endswith(".tampering") else "diagnosis"
-                findings.append({"kind": kind, "cell": exercise, "test": test_id,
-                                 "code": verdict.code, "text": verdict.message})
+                findings.append(Finding(kind, verdict.code, verdict.message, exercise,
+                                        test_id).to_json())
             cell.outputs = outputs
             cell.metadata["graders"] = {"passed": verdict.passed, "code": verdict.code,
                                         "message": verdict.message}
         for name in ("fresh",) if state.get("seeded_is_main") else ("seeded", "fresh"):
             for fault in results[name].faults:
-                findings.append({"kind": "problem", "cell": None, "test": None, "code": "",
-                                 "text": f"grader's re-run on "
-                                         f"{'new inputs' if name == 'fresh' else 'the lesson data'}"
-                                         f": {fault}"})
+                findings.append(Finding(
+                    "problem", problem_code(fault, rerun=True),
+                    f"grader's re-run on {'new inputs' if name == 'fresh' else 'the lesson data'}"
+                    f": {fault}").to_json())
         return nb, resources
