@@ -146,9 +146,10 @@ class _Feedback(GenerateFeedback):
 
 class Service:
     def __init__(self, root: Path, assignment: str, scheduler: str | None = None,
-                 out=None) -> None:
+                 out=None, config=None) -> None:
         self.out = out or sys.stdout
-        self.batch = BatchAutograde(root, assignment, force=True, scheduler=scheduler)
+        self.batch = BatchAutograde(root, assignment, force=True, scheduler=scheduler,
+                                    config=config)
         self.root, self.assignment = self.batch.root, assignment
         self.config = self.batch.config
         self.settings = GradingService(config=self.config)

@@ -133,13 +133,16 @@ class BatchAutograde:
 
     def __init__(self, root: Path, assignment: str, students: list[str] | None = None,
                  force: bool = False, sandbox: bool | None = None,
-                 memory_cap_gib: float | None = None, scheduler=None) -> None:
+                 memory_cap_gib: float | None = None, scheduler=None,
+                 config: Config | None = None) -> None:
         nbgrader_caching.install()
         self.root = Path(root).resolve()
         self.assignment = assignment
         self.only = set(students or ())
         self.force = force
         self.config = load_config(self.root)
+        if config is not None:  # the command line's settings, over the course's
+            self.config.merge(config)
         self.coursedir = CourseDirectory(config=self.config)
         if not self.coursedir.root or self.coursedir.root == os.getcwd():
             self.coursedir.root = str(self.root)
@@ -517,14 +520,16 @@ def autograde(root: Path, assignment: str, students: list[str] | None = None,
               force: bool = False, workers: int | None = None,
               memory_cap_gib: float | None = None, sandbox: bool | None = None,
               require_sandbox: bool | None = None,
-              progress: Progress | None = None, scheduler=None) -> RunReport:
+              progress: Progress | None = None, scheduler=None,
+              config: Config | None = None) -> RunReport:
     """Grade a batch with ``workers`` grading processes; with ``scheduler`` (or
     ``c.GradingEngine.scheduler``: a Dask scheduler's address, or from Python a
-    ``distributed.Client`` or cluster object) their runs go to Dask."""
+    ``distributed.Client`` or cluster object) their runs go to Dask. ``config``: settings laid
+    over the course's nbgrader_config.py (the ``graders`` command line's)."""
     start = time.monotonic()
     progress = progress or Progress(0)
     planner = BatchAutograde(root, assignment, students=students, force=force, sandbox=sandbox,
-                             memory_cap_gib=memory_cap_gib, scheduler=scheduler)
+                             memory_cap_gib=memory_cap_gib, scheduler=scheduler, config=config)
     todo = planner.plan()
     shards = max(1, min(workers or planner.settings.workers or os.cpu_count() or 1, len(todo)))
     if planner.scheduler is not None:
