@@ -6,6 +6,7 @@ from __future__ import annotations
 import sys
 from textwrap import dedent
 
+import traitlets.log
 from traitlets import TraitError
 from traitlets.config.loader import ArgumentError
 
@@ -78,6 +79,7 @@ def main(argv: list[str] | None = None) -> int:
             raise
         return _missing(app.subapp or app, err)
     finally:
+        traitlets.log._logger = None  # nbgrader's classes log through the app's logger till now
         for instance in (app, app.subapp):
             if instance is not None:
                 type(instance).clear_instance()
