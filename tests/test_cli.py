@@ -68,6 +68,7 @@ def test_the_subcommands_are_the_documented_ones():
 def test_each_subcommand_help_lists_its_flags(subcommand, capsys):
     assert main([subcommand, "--help"]) == 0
     shown = capsys.readouterr().out
+    assert shown.startswith(f"Usage: graders {subcommand} ")
     for flag in FLAGS[subcommand]:
         assert f"\n{flag}" in shown, f"graders {subcommand} --help does not show {flag}"
 

@@ -144,6 +144,12 @@ class GradersBase(Application):
         where the engine reads it again."""
         return Config(self.cli_config)
 
+    def emit_description(self):
+        if not self.subcommands:
+            what = " [ASSIGNMENT]" if self.takes_assignment else ""
+            yield f"Usage: {self.command}{what} [options]\n"
+        yield from super().emit_description()
+
     def run(self) -> int:
         raise NotImplementedError
 

@@ -3,6 +3,7 @@ nbgrader, one subcommand each."""
 
 from __future__ import annotations
 
+import os
 import sys
 from textwrap import dedent
 
@@ -69,6 +70,9 @@ def main(argv: list[str] | None = None) -> int:
         if stop.code is None or isinstance(stop.code, int):
             return stop.code or 0
         print(stop.code, file=sys.stderr)  # the engine's own "what to do" (as Python prints it)
+        return 1
+    except BrokenPipeError:  # `graders --help | head`: the reader is gone, nothing to say
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
         return 1
     except (UsageError, ArgumentError) as err:
         return fail(app.subapp or app, _message(err))
