@@ -38,7 +38,8 @@ def course(tmp_path_factory) -> Path:
     course.mkdir()
     config = (ROOT / "nbgrader_config.py").read_text(encoding="utf-8")
     (course / "nbgrader_config.py").write_text(
-        config + "\nc.GradingEngine.workers = 3\nc.GradingEngine.kill_grace = 7.5\n",
+        config + "\nc.GradingEngine.workers = 3\nc.GradingEngine.kill_grace = 7.5\n"
+                 "c.GradescopeApp.visibility = 'after_due_date'\n",
         encoding="utf-8")
     return course
 
@@ -73,11 +74,14 @@ def test_each_subcommand_help_lists_its_flags(subcommand, capsys):
         assert f"\n{flag}" in shown, f"graders {subcommand} --help does not show {flag}"
 
 
-def test_help_all_lists_the_engine_settings(capsys):
-    assert main(["autograde", "--help-all"]) == 0
+@pytest.mark.parametrize("argv", [["autograde", "--help-all"], ["--help-all"]])
+def test_help_all_lists_the_engine_settings(argv, capsys):
+    assert main(argv) == 0
     shown = capsys.readouterr().out
     for name in GradingEngine.class_trait_names(config=True):
         assert f"--GradingEngine.{name}" in shown
+    if argv == ["--help-all"]:
+        assert "--GradingService.poll_interval" in shown and "--GradescopeApp.venv" in shown
 
 
 def test_every_flag_sets_its_configuration(course):
@@ -96,6 +100,7 @@ def test_every_flag_sets_its_configuration(course):
     assert (app.db, app.assignment) == ("g.db", "other")
     app = parsed(["report", "other", "--root", str(course), "--db", "d.db", "--out", "o"])
     assert (app.assignment, app.db, app.out) == ("other", "d.db", "o")
+    assert parsed(["gradescope", "--root", str(course)]).visibility == "after_due_date"
     app = parsed(["gradescope", "other", "--out", "z.zip", "--visibility", "visible",
                   "--venv", "/opt/v", "--root", str(course)])
     assert (app.assignment, app.out, app.visibility, app.venv) == (

@@ -45,6 +45,18 @@ class GradersApp(GradersBase):
     """).strip()
     subcommands = SUBCOMMANDS
 
+    def print_help(self, classes: bool = False) -> None:
+        if classes:  # --help-all: every subcommand's settings (imports them all, so only here)
+            from traitlets.utils.importstring import import_item
+
+            found = [type(self)]
+            for path, _ in SUBCOMMANDS.values():
+                for cls in (import_item(path), *import_item(path).classes):
+                    if cls not in found:
+                        found.append(cls)
+            self.classes = found
+        super().print_help(classes)
+
     def run(self) -> int:
         listing = "\n".join(f"  {name:<11} {help_}" for name, (_, help_) in SUBCOMMANDS.items())
         if self.assignment_given:
