@@ -43,7 +43,7 @@ class _StrictLoader(KVArgParseConfigLoader):
         raise UsageError(f"unknown option --{arg}")
 
 
-def _trait_error(err: Exception) -> str:
+def one_line(err: Exception) -> str:
     """traitlets' message for a bad value, without its internals."""
     text = str(err)
     if text.startswith("Error loading argument "):  # "Error loading argument A=V, <reason>"

@@ -11,7 +11,7 @@ import traitlets.log
 from traitlets import TraitError
 from traitlets.config.loader import ArgumentError
 
-from .baseapp import GradersBase, UsageError, fail
+from .baseapp import GradersBase, UsageError, fail, one_line
 
 SUBCOMMANDS = {
     "reference": ("graders.apps.referenceapp.ReferenceApp",
@@ -59,8 +59,8 @@ class GradersApp(GradersBase):
 
     def run(self) -> int:
         listing = "\n".join(f"  {name:<11} {help_}" for name, (_, help_) in SUBCOMMANDS.items())
-        if self.assignment_given:
-            print(f"graders: unknown subcommand {self.assignment_given!r}. The subcommands:\n"
+        if self.unknown:
+            print(f"graders: unknown subcommand {self.unknown!r}. The subcommands:\n"
                   f"{listing}\nSee `graders --help`.", file=sys.stderr)
         else:
             print(f"graders: no subcommand given. The subcommands:\n{listing}\n"
@@ -69,7 +69,7 @@ class GradersApp(GradersBase):
 
     def initialize(self, argv=None) -> None:
         self.parse_command_line(argv)
-        self.assignment_given = self.extra_args[0] if self.extra_args else ""
+        self.unknown = self.extra_args[0] if self.extra_args else ""
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -86,10 +86,8 @@ def main(argv: list[str] | None = None) -> int:
     except BrokenPipeError:  # `graders --help | head`: the reader is gone, nothing to say
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
         return 1
-    except (UsageError, ArgumentError) as err:
-        return fail(app.subapp or app, _message(err))
-    except TraitError as err:
-        return fail(app.subapp or app, _message(err))
+    except (UsageError, ArgumentError, TraitError) as err:
+        return fail(app.subapp or app, one_line(err))
     except Exception as err:
         if type(err).__name__ != "MissingEntry":  # nbgrader's: not in the gradebook
             raise
@@ -109,9 +107,3 @@ def _missing(app: GradersBase, err: Exception) -> int:
                 f"generate_assignment {app.assignment}` (or `make release`) first")
     print(f"{app.command}: {text}", file=sys.stderr)
     return 1
-
-
-def _message(err: Exception) -> str:
-    from .baseapp import _trait_error
-
-    return _trait_error(err)
