@@ -9,9 +9,9 @@
 * :mod:`graders.engine`: the **batch engine** (``graders autograde``): pool of sealed children,
   sandbox policy, grading processes, progress and summary.
 
-The rest, at the top, are the course's tools: :mod:`graders.cli`, :mod:`graders.reference` (the
-seeded answers), :mod:`graders.review` (the static review scan), :mod:`graders.submission_builder`
-(demo and test submissions), :mod:`graders.grade_table`.
+The rest, at the top, are the course's tools: :mod:`graders.apps` (the ``graders`` command),
+:mod:`graders.reference` (the seeded answers), :mod:`graders.review` (the static review scan),
+:mod:`graders.submission_builder` (demo and test submissions), :mod:`graders.grade_table`.
 
 Pipeline: ``source/`` → ``nbgrader generate_assignment`` → ``release/`` → students submit into
 ``submitted/`` → ``graders autograde`` → ``autograded/`` → ``nbgrader generate_feedback``

@@ -7,7 +7,7 @@ newest submission has no released feedback yet it:
 
 1. collects it into ``submitted/`` with nbgrader's own collect (``ExchangeCollect``, newest
    wins);
-2. grades it with the engine (:mod:`graders.engine.batch`: sandbox, faults, verdicts outside the
+2. grades it with the engine (:mod:`graders.autograde`: sandbox, faults, verdicts outside the
    student's process, the gradebook updated as by ``graders autograde``), keeping one warm pool
    of sealed children for the whole service (with ``--scheduler``, or
    ``c.GradingEngine.scheduler``, a :class:`~graders.engine.dask_pool.DaskPool` whose workers
@@ -146,9 +146,10 @@ class _Feedback(GenerateFeedback):
 
 class Service:
     def __init__(self, root: Path, assignment: str, scheduler: str | None = None,
-                 out=None) -> None:
+                 out=None, config=None) -> None:
         self.out = out or sys.stdout
-        self.batch = BatchAutograde(root, assignment, force=True, scheduler=scheduler)
+        self.batch = BatchAutograde(root, assignment, force=True, scheduler=scheduler,
+                                    config=config)
         self.root, self.assignment = self.batch.root, assignment
         self.config = self.batch.config
         self.settings = GradingService(config=self.config)

@@ -27,6 +27,7 @@ from nbgrader.api import Gradebook, MissingEntry
 from nbgrader.converters import Autograde
 from nbgrader.preprocessors import Execute
 from sqlalchemy.exc import SAWarning
+from traitlets.config import Config
 from traitlets.utils.importstring import import_item
 
 from .. import course
@@ -81,13 +82,16 @@ class BatchAutograde:
 
     def __init__(self, root: Path, assignment: str, students: list[str] | None = None,
                  force: bool = False, sandbox: bool | None = None,
-                 memory_cap_gib: float | None = None, scheduler=None) -> None:
+                 memory_cap_gib: float | None = None, scheduler=None,
+                 config: Config | None = None) -> None:
         nbgrader_caching.install()
         self.root = Path(root).resolve()
         self.assignment = assignment
         self.only = set(students or ())
         self.force = force
         self.config = course.load_config(self.root)
+        if config is not None:  # the command line's settings, over the course's
+            self.config.merge(config)
         self.coursedir = course.course_directory(self.root, self.config)
         self.coursedir.assignment_id = assignment
         self.converter = Autograde(coursedir=self.coursedir, config=self.config)

@@ -9,6 +9,8 @@ import threading
 import time
 from pathlib import Path
 
+from traitlets.config import Config
+
 from ..engine.progress import Progress
 from .converter import BatchAutograde
 from .on_dask import autograde_on_dask
@@ -52,14 +54,16 @@ def autograde(root: Path, assignment: str, students: list[str] | None = None,
               force: bool = False, workers: int | None = None,
               memory_cap_gib: float | None = None, sandbox: bool | None = None,
               require_sandbox: bool | None = None,
-              progress: Progress | None = None, scheduler=None) -> RunReport:
+              progress: Progress | None = None, scheduler=None,
+              config: Config | None = None) -> RunReport:
     """Grade a batch with ``workers`` grading processes; with ``scheduler`` (or
     ``c.GradingEngine.scheduler``: a Dask scheduler's address, or from Python a
-    ``distributed.Client`` or cluster object) their runs go to Dask."""
+    ``distributed.Client`` or cluster object) their runs go to Dask. ``config``: settings laid
+    over the course's nbgrader_config.py (the ``graders`` command line's)."""
     start = time.monotonic()
     progress = progress or Progress(0)
     planner = BatchAutograde(root, assignment, students=students, force=force, sandbox=sandbox,
-                             memory_cap_gib=memory_cap_gib, scheduler=scheduler)
+                             memory_cap_gib=memory_cap_gib, scheduler=scheduler, config=config)
     todo = planner.plan()
     shards = max(1, min(workers or planner.settings.workers or os.cpu_count() or 1, len(todo)))
     if planner.scheduler is not None:

@@ -11,7 +11,7 @@ Two modules, one job each:
   visibility).
 * :mod:`graders.gradescope.run`: what ``run_autograder`` runs for each submission. It copies the
   course into a throw-away folder, puts the submitted notebook at
-  ``submitted/<student>/<assignment>/``, grades it with the engine (:func:`graders.engine.batch.
+  ``submitted/<student>/<assignment>/``, grades it with the engine (:func:`graders.autograde.
   autograde`: the same stages, hidden checks, sandbox, points, messages and fault handling as
   ``graders autograde``), and turns the gradebook and the autograded notebook into Gradescope's
   ``results/results.json``: one test per nbgrader test cell. Whatever goes wrong, a results.json

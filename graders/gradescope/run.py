@@ -5,7 +5,7 @@ graders.gradescope.run``.
    throw-away folder and puts the submission at ``submitted/<student>/<assignment>/``: the files
    of ``submission/`` (or of the one folder inside it that holds notebooks, for a zipped folder),
    never symbolic links (the grader would follow them as root).
-2. Grades it with the engine, :func:`graders.engine.batch.autograde`: everything ``graders
+2. Grades it with the engine, :func:`graders.autograde.autograde`: everything ``graders
    autograde`` does (nbgrader's stages, the sealed notebook run, which is also the grader's
    seeded re-run, and the fresh re-run, ``VerifyAnswers``, points, diagnosis codes,
    renamed/missing/invalid notebooks, kernel deaths).

@@ -23,8 +23,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from ..checks.exercises import TESTS
+from ..course import course_directory, renamed_notebook
 from ..findings import Finding, parse_comment, stored
-from .course import course_directory
 
 
 @dataclass(frozen=True)
@@ -103,7 +103,7 @@ def read(root: Path, assignment: str, db: str | None = None) -> CourseResults:
     )
     from nbgrader.api import Gradebook as NbgraderGradebook
 
-    coursedir = course_directory(root, db)
+    coursedir = course_directory(root, db=db)
     path = coursedir.db_url.removeprefix("sqlite:///")
     if coursedir.db_url.startswith("sqlite:///") and not os.path.exists(path):
         # nbgrader would create an empty gradebook there
@@ -229,12 +229,10 @@ def _read_submitted_names(coursedir, assignment: str, notebooks: list[str],
     said_missing = any(p.category == "notebook missing" for p in sub.problems)
     renamed = []
     for name in missing:
-        stem = name[:-len(".ipynb")].lower()
-        candidates = [n for n in others if n.lower().startswith(stem)]
-        if len(candidates) == 1 and not said_missing:
-            renamed.append(candidates[0])
-            sub.problems.append(FlagReason("renamed notebook",
-                                           f"graded {candidates[0]!r} as {name}"))
+        graded = renamed_notebook(name[:-len(".ipynb")], others, notebooks)
+        if graded and not said_missing:
+            renamed.append(graded)
+            sub.problems.append(FlagReason("renamed notebook", f"graded {graded!r} as {name}"))
     extra = [n for n in others if n not in renamed]
     if extra:
         sub.problems.append(FlagReason("extra notebooks", "not graded: " + ", ".join(extra)))

@@ -1,0 +1,13 @@
+"""The ``graders`` command, as traitlets applications (nbgrader's own way): one module per
+subcommand, whose flags are configuration read from the course's ``nbgrader_config.py``.
+
+* :mod:`.baseapp`: what every subcommand shares (the course folder, the assignment, the
+  configuration, errors in one line);
+* :mod:`.gradersapp`: ``graders`` itself, its subcommands and :func:`main`;
+* ``referenceapp``, ``demoapp``, ``autogradeapp``, ``serveapp``, ``tableapp``, ``reportapp``,
+  ``gradescopeapp``: one subcommand each.
+"""
+
+from .gradersapp import GradersApp, main
+
+__all__ = ["GradersApp", "main"]

@@ -1,0 +1,69 @@
+"""``graders autograde``: nbgrader's autograde, run by the fast, sealed, fault-proof engine of
+:mod:`graders.autograde`.
+
+(Named ``EngineAutogradeApp``, not ``AutogradeApp``: nbgrader reads ``c.AutogradeApp`` in
+nbgrader_config.py as an old spelling of its own ``c.Autograde``.)"""
+
+from __future__ import annotations
+
+import signal
+import sys
+from textwrap import dedent
+
+from traitlets import Bool, List, Unicode
+
+from ..engine.settings import GradingEngine
+from .baseapp import GradersBase, check_value
+
+aliases = {
+    **GradersBase.aliases,
+    "assignment": "GradersBase.assignment",
+    "student": "EngineAutogradeApp.students",
+    "workers": "GradingEngine.workers",
+    "memory-cap": "GradingEngine.memory_cap_gib",
+    "scheduler": "GradingEngine.scheduler",
+}
+flags = {
+    "force": ({"EngineAutogradeApp": {"force": True}},
+              "Regrade students already graded."),
+    "no-sandbox": ({"GradingEngine": {"sandbox": False}},
+                   "Run submissions without the sandbox (to debug only)."),
+    "require-sandbox": ({"GradingEngine": {"require_sandbox": True}},
+                        "Refuse to grade if this kernel lacks part of the sandbox."),
+}
+
+
+class EngineAutogradeApp(GradersBase):
+    name = "graders-autograde"
+    description = "Grade submitted/ fast, in parallel, fault-proof (nbgrader's autograde)."
+    examples = dedent("""
+        graders autograde tensors                     # every new submission
+        graders autograde tensors --force --student ada --student ben
+        graders autograde tensors --workers 4         # or c.GradingEngine.workers = 4
+        graders autograde tensors --scheduler tcp://host:8786
+    """).strip()
+
+    students = List(Unicode(), help="Grade only these students (--student ID, repeatable); "
+                                    "empty: everyone in submitted/.").tag(config=True)
+    force = Bool(False, help="Regrade students already graded.").tag(config=True)
+
+    aliases = aliases
+    flags = flags
+    classes = [GradingEngine]
+
+    def run(self) -> int:
+        from ..autograde import autograde, interrupt
+        from ..engine import nbgrader_caching  # noqa: F401 - first: it trims jsonschema's imports
+        from ..engine.progress import Progress, summary
+
+        check_value(GradingEngine, self.config)
+        signal.signal(signal.SIGTERM, interrupt)  # a clean stop, as on Ctrl-C
+        try:
+            report = autograde(self.course_root, self.assignment, students=self.students or None,
+                               force=self.force, progress=Progress(), config=self.overrides())
+        except KeyboardInterrupt:
+            print("\nInterrupted. Every submission finished so far is recorded; run the same "
+                  "command again to grade the rest.", file=sys.stderr)
+            return 130
+        print(summary(report))
+        return 1 if any(o.status == "failed" for o in report.outcomes.values()) else 0
