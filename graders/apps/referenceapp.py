@@ -40,8 +40,6 @@ class ReferenceApp(GradersBase):
         path = (reference.write(values, Path(self.output)) if self.output
                 else reference.write(values))
         print(f"Wrote reference values to {path}")
-        for exercise, names in values.items():
-            for name, value in names.items():
-                if name in ("y", "h", "output"):
-                    print(f"  {exercise}.{name} = {value}")
+        for exercise, name, value in reference.answers(values):
+            print(f"  {exercise}.{name} = {value}")
         return 0
