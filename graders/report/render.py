@@ -14,6 +14,7 @@ SHOWN_IDS = 20  # student ids shown per mistake before "and N more"
 SHOWN_ROWS = 50  # rows of the flagged, review and submissions tables before the CSV takes over
 ALL_SUBMISSIONS_UP_TO = 50  # the page lists every submission up to this many
 TEMPLATES = Path(__file__).resolve().parent.parent / "templates"
+CHARTS = ("scores", "pass_rates", "mistakes", "times")  # drawn by .charts; None: not drawn
 SECTIONS = [("scores", "Scores"), ("tests", "Exercises and tests"), ("mistakes", "Mistakes"),
             ("flagged", "Flagged"), ("review", "Review list"), ("time", "Time"),
             ("submissions", "Submissions")]
@@ -42,7 +43,7 @@ def render(num: dict, charts: dict[str, bytes | None], title: str, generated: st
     template = _environment().get_template("report/index.html.j2")
     return template.render(
         num=num, title=title, generated=generated, sections=SECTIONS,
-        charts={name: base64.b64encode(png).decode("ascii") if png else None
-                for name, png in charts.items()},
+        charts={name: base64.b64encode(charts[name]).decode("ascii") if charts.get(name)
+                else None for name in CHARTS},
         files=[*CSV_FILES, "report.json"], shown_ids=SHOWN_IDS, shown_rows=SHOWN_ROWS,
         all_submissions_up_to=ALL_SUBMISSIONS_UP_TO)
