@@ -496,3 +496,35 @@ def test_the_grade_table_points_flagged_students_to_the_reports_flagged_section(
     assert '<h2 id="flagged">' in report.html
     listed = {attrs["data-student"] for attrs, _ in report.page.body("flagged-table")}
     assert flagged <= listed
+
+
+def test_the_page_escapes_what_the_gradebook_holds():
+    """The template autoescapes: a student id, a message or a line of code is text on the page,
+    and the page's own CSS is kept as written."""
+    import importlib
+
+    from graders.report.gradebook_reader import (
+        AssignmentTestCell,
+        CourseResults,
+        FlagReason,
+        ReviewHit,
+        StudentResult,
+    )
+
+    numbers = importlib.import_module("graders.report.numbers").numbers
+    render = importlib.import_module("graders.report.render").render
+    tests = [AssignmentTestCell(t, ASSIGNMENT, float(ex.parts[p].points), ex.grade_id)
+             for t, (ex, p) in TESTS.items()]
+    student = StudentResult("<b>eve</b>", {t.name: 0.0 for t in tests}, flagged=True,
+                            codes={"single_layer_sum.no_bias": "x"},
+                            problems=[FlagReason("tampering", "<script>alert(1)</script>")],
+                            review=[ReviewHit("<b>eve</b>", 3, 1, "dynamic code", "calls exec()",
+                                              "exec('<i>')")])
+    num = numbers(CourseResults(ASSIGNMENT, tests, [student], [], "gradebook.db"))
+    num["students"] = [{"student": student.student, "score": 0.0, "flagged": True,
+                        "seconds": None, "codes": ["single_layer_sum.no_bias"]}]
+    page = render(num, {}, "<title>", "now")
+    assert "<b>eve" not in page and "<script" not in page and "<i>" not in page
+    assert "&lt;b&gt;eve&lt;/b&gt;" in page and "&lt;script&gt;" in page
+    assert 'content: attr(data-label) ": ";' in page  # the CSS, not escaped
+    assert "<code>raise NotImplementedError()</code>" not in page  # no such mistake here
