@@ -284,8 +284,3 @@ def describe(path: Path) -> str:
         count = sum(1 for n in names if n.startswith(entry)) if entry.endswith("/") else 0
         lines.append(f"  {entry}" + (f"  ({count} files)" if count else ""))
     return "\n".join(lines)
-
-
-def read_config(zip_path: Path) -> dict:
-    with zipfile.ZipFile(zip_path) as zf:
-        return json.loads(zf.read("gradescope.json"))

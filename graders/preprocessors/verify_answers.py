@@ -26,39 +26,23 @@ from __future__ import annotations
 
 import hashlib
 import hmac
-import json
 import os
 from pathlib import Path
 
 from nbformat import from_dict
-from nbgrader.coursedir import CourseDirectory
 from nbgrader.preprocessors import Execute, NbGraderPreprocessor
 from traitlets import Float, Unicode
 
+from .. import course
 from ..checks import run_plan
 from ..checks.exercises import TESTS
 from ..checks.verdicts import Judge, Run
 from ..engine.runs import ProbeRunner, assignment_files
 from ..findings import Finding, problem_code
 
-REFERENCE_FILE = run_plan.REFERENCE_FILE
+REFERENCE_FILE = course.REFERENCE_FILE
+load_reference = course.load_reference  # the seeded answers (written by ``graders reference``)
 PENDING = "PendingVerification"
-
-
-def load_reference(path: str | Path = REFERENCE_FILE) -> dict:
-    with open(path, encoding="utf-8") as fh:
-        return json.load(fh)
-
-
-def course_root(preprocessor) -> tuple[Path, object, object]:
-    """The course folder, its CourseDirectory and the converter running this stage (nbgrader
-    makes the stage a child of its exporter, the engine a child of the converter itself)."""
-    converter = preprocessor.parent
-    if not hasattr(converter, "coursedir"):
-        converter = getattr(converter, "parent", None)
-    coursedir = getattr(converter, "coursedir", None) or CourseDirectory(
-        config=preprocessor.config)
-    return Path(coursedir.root), coursedir, converter
 
 
 def notebook_key(root: Path, resources, files=()) -> bytes:
@@ -83,7 +67,7 @@ class VerifyAnswers(NbGraderPreprocessor):
 
     def preprocess(self, nb, resources):
         state = resources.setdefault("graders", {})
-        root, coursedir, converter = course_root(self)
+        root, coursedir, converter = course.stage_course(self)
         info = resources["nbgrader"]
         files = state.get("files")  # as handed in, read before the notebook ran (SnapshotFiles)
         if files is None:
