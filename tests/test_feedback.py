@@ -86,7 +86,7 @@ def _codes() -> set[str]:
     from graders.checks.exercises import EXERCISES
 
     codes = {"not_done", "wrong_value", "wrong_shape", "typed_in", "fitted", "tampering",
-             "not_tensor", "error", "not_assigned", "rerun_failed", "wrong_on_new_inputs"}
+             "not_tensor", "error", "not_assigned", "rerun_failed"}
     return {f"{ex.grade_id}.{c}" for ex in EXERCISES.values()
             for c in codes | {m.code for m in ex.mistakes}}
 
