@@ -72,6 +72,20 @@ class _CachedJsonSchema:
         return getattr(jsonschema, name)
 
 
+def _warm_validators() -> None:
+    """nbformat compiles its schema into a validator on first use (``fastjsonschema``, about
+    0.1 s of CPU each): the engine reads notebooks with the strict one, checks them with the
+    relaxed one (``relax_add_props``) and writes them with the strict one. Compiled here, in the
+    process that forks the grading processes, they are compiled once and not once per process.
+    """
+    import nbformat
+    from nbformat import validator
+
+    for relax in (False, True):
+        validator.get_validator(nbformat.v4.nbformat, nbformat.v4.nbformat_minor,
+                                relax_add_props=relax)
+
+
 def install() -> None:
     global _installed
     if _installed:
@@ -88,6 +102,7 @@ def install() -> None:
         return engine
 
     nbgrader.api.create_engine = cached_engine
+    _warm_validators()
 
     # Gradebook() also inspects the tables and runs create_all each time: once the schema is
     # there, the cached engine's answer cannot change for the rest of the batch.

@@ -34,7 +34,9 @@ for _name in ("OMP_NUM_THREADS", "MKL_NUM_THREADS", "OPENBLAS_NUM_THREADS"):
     os.environ.setdefault(_name, "1")
 
 import numpy  # noqa: E402
+import numpy.random  # noqa: E402 - the lesson's NumPy cells use it: imported once, not per child
 import torch  # noqa: E402, F401 - loaded for the children
+import torch._subclasses.schema_check_mode  # noqa: E402, F401 - a tensor's repr under a mode
 
 from . import confine, instrument, runner  # noqa: E402
 
@@ -116,6 +118,10 @@ def _fork(fds: list[int]) -> tuple[int, dict, list[int]]:
         os.closerange(runner.RAW_READ_FDS[1] + 1, 1 << 20)
         signal.signal(signal.SIGCHLD, signal.SIG_DFL)
         signal.set_wakeup_fd(-1)
+        # NumPy's global generator was made in the template: seeded afresh from the system's
+        # entropy here, as when a child imported numpy.random itself (Python's random module
+        # reseeds itself after a fork; NumPy's does not), so no two runs draw the same numbers.
+        numpy.random.seed()
         runner.main(spec)
     finally:
         os._exit(71)
