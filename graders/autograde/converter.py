@@ -19,6 +19,7 @@ import os
 import time
 import warnings
 from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -89,6 +90,10 @@ class BatchAutograde:
         self.assignment = assignment
         self.only = set(students or ())
         self.force = force
+        #: > 0 while the gradebook or the notebook's files are being written: a Ctrl-C then waits
+        #: for the student to be recorded (see autograde.run), so that it never lands inside
+        #: SQLAlchemy (whose clean-up prints a traceback) or half-way through a write
+        self.recording = 0
         self.config = course.load_config(self.root)
         if config is not None:  # the command line's settings, over the course's
             self.config.merge(config)
@@ -196,21 +201,31 @@ class BatchAutograde:
                 if len(item.results) < RUNS_PER_NOTEBOOK:
                     continue
                 del prepared[key]
-                try:
-                    self._save_notebook(item)
-                except Exception as err:  # noqa: BLE001 - one submission's failure stays its own
-                    self._fail(item.student, f"could not save {item.notebook}: {_short(err)}")
-                finally:
-                    for folder in item.probe_folders:
-                        remove_tree(folder)
-                waiting[item.student].discard(item.notebook)
-                if not waiting[item.student]:
-                    self.outcomes[item.student].seconds = time.monotonic() - started[item.student]
-                    self._finish(item.student)
+                with self._writing():
+                    try:
+                        self._save_notebook(item)
+                    except Exception as err:  # noqa: BLE001 - one failure stays its own
+                        self._fail(item.student, f"could not save {item.notebook}: {_short(err)}")
+                    finally:
+                        for folder in item.probe_folders:
+                            remove_tree(folder)
+                    waiting[item.student].discard(item.notebook)
+                    if not waiting[item.student]:
+                        self.outcomes[item.student].seconds = (time.monotonic()
+                                                               - started[item.student])
+                        self._finish(item.student)
         finally:
             if pool is None:
                 self.pool.close()
         return self.outcomes
+
+    @contextmanager
+    def _writing(self):
+        self.recording += 1
+        try:
+            yield
+        finally:
+            self.recording -= 1
 
     def _should_grade(self, student: str) -> bool:
         """Mirrors nbgrader 0.9.6 ``BaseConverter._skip_assignment`` / ``init_destination``:
@@ -266,7 +281,7 @@ class BatchAutograde:
         remove_tree(str(staging))
         staging.mkdir(parents=True)
         timestamp = self.coursedir.get_existing_timestamp(str(source))
-        with Gradebook(self.coursedir.db_url, self.coursedir.course_id) as gb:
+        with self._writing(), Gradebook(self.coursedir.db_url, self.coursedir.course_id) as gb:
             gb.update_or_create_student(student)
             kwargs = {"timestamp": timestamp} if timestamp else {}
             gb.update_or_create_submission(self.assignment, student, **kwargs)

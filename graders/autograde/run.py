@@ -28,15 +28,18 @@ class _StopOnSignal:
     """SIGINT's handler during a batch (and SIGTERM's, when the command made it :func:`interrupt`):
     raises KeyboardInterrupt and remembers it, so that one swallowed where it landed (in a
     finaliser, "Exception ignored in ...") still stops the batch when the next student is
-    recorded."""
+    recorded. While the planner writes a student's grades (``planner.recording``) it only
+    remembers: the batch stops once that student is recorded."""
 
-    def __init__(self) -> None:
+    def __init__(self, planner=None) -> None:
         self.seen = False
         self.previous: dict = {}
+        self.planner = planner
 
     def __call__(self, signum, frame):
         self.seen = True
-        raise KeyboardInterrupt
+        if not getattr(self.planner, "recording", 0):  # else: when the student is recorded
+            raise KeyboardInterrupt
 
     def __enter__(self) -> _StopOnSignal:
         if threading.current_thread() is threading.main_thread():
@@ -72,7 +75,7 @@ def autograde(root: Path, assignment: str, students: list[str] | None = None,
     outcomes = dict(planner.outcomes)
     progress.start(len(todo))
 
-    stop = _StopOnSignal()
+    stop = _StopOnSignal(planner)
 
     def report(outcome: Outcome) -> None:
         outcomes[outcome.student] = outcome
