@@ -366,12 +366,13 @@ class Service:
         about 1.5 s for the next ones, on a loaded machine)."""
         import tempfile
 
-        from .engine.pool import Job
+        from .engine.jobs import Job
         from .engine.scratch import remove_tree
+        from .protocol import Cell
 
         folder = tempfile.mkdtemp(prefix="graders-warm-up-")
         try:
-            for _ in self.pool.run([Job("warm-up", [["cell", 0, "pass", False]], folder)]):
+            for _ in self.pool.run([Job("warm-up", [Cell(0, "pass", False)], folder)]):
                 pass
         finally:
             remove_tree(folder)

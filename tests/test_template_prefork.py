@@ -12,6 +12,7 @@ from traitlets.config import Config
 
 from graders.engine.pool import Job, local_pool
 from graders.engine.runs import pool_settings
+from graders.protocol import Cell
 
 DRAW = "import numpy as np\nprint(repr(np.random.rand(3).tolist()))\n"
 
@@ -26,7 +27,7 @@ def pool(tmp_path_factory):
 
 
 def test_children_of_one_template_draw_different_unseeded_numbers(pool):
-    jobs = [Job(f"draw{i}", [["cell", 0, DRAW, True]], tempfile.mkdtemp(prefix="graders-test-"))
+    jobs = [Job(f"draw{i}", [Cell(0, DRAW, True)], tempfile.mkdtemp(prefix="graders-test-"))
             for i in range(3)]
     drawn = {}
     for result in pool.run(jobs):
@@ -39,7 +40,7 @@ def test_children_of_one_template_draw_different_unseeded_numbers(pool):
 
 def test_a_seeded_draw_is_the_same_in_every_child(pool):
     seeded = "import numpy as np\nnp.random.seed(7)\n" + DRAW.split("\n", 1)[1]
-    jobs = [Job(f"seeded{i}", [["cell", 0, seeded, True]],
+    jobs = [Job(f"seeded{i}", [Cell(0, seeded, True)],
                 tempfile.mkdtemp(prefix="graders-test-")) for i in range(2)]
     texts = {"".join(o.get("text", "") for o in r.outputs.get(0, [])) for r in pool.run(jobs)}
     assert len(texts) == 1 and next(iter(texts)).startswith("["), texts
