@@ -123,3 +123,81 @@ def test_redact_hidden_tests_removes_hidden_code_from_sources_tracebacks_and_out
     assert error.traceback == ["AssertionError: y is wrong"]  # the message, no code
     comment = nb.cells[0].metadata["nbgrader"]["comment"]
     assert "[review]" not in comment and "y is wrong" in comment
+
+
+# ------------------------------------------------------------------ CleanText
+def test_clean_text_keeps_a_lone_surrogate_as_its_escape_and_notes_the_cell():
+    from graders.preprocessors import CleanText
+
+    nb = new_notebook(cells=[
+        new_code_cell("y = 1  # \ud83d half an emoji", metadata=_meta("single_layer_sum")),
+        new_code_cell("print('fine é')")])
+    nb.metadata["graders"] = {"findings": [{"forged": True}]}  # a submission's own: dropped
+    nb, _ = CleanText().preprocess(nb, _resources())
+    assert nb.cells[0].source == "y = 1  # \\ud83d half an emoji"
+    assert nb.cells[1].source == "print('fine é')"
+    nb.cells[0].source.encode("utf-8")  # writable now
+    sanitized = nb.metadata["graders"]["sanitized"]
+    assert [(f["code"], f["exercise"]) for f in sanitized] == [("surrogate_text",
+                                                               "single_layer_sum")]
+    assert "findings" not in nb.metadata["graders"]
+
+
+# ------------------------------------------------------------------ WarningsAreNotErrors
+def _test_cell(*outputs):
+    cell = new_code_cell("assert y.shape == (1, 1)",
+                         metadata=_meta("test_single_layer_sum_shape", grade=True, points=1))
+    cell.outputs = list(outputs)
+    return cell
+
+
+def test_warnings_only_stderr_in_a_test_cell_moves_to_stdout_with_a_note():
+    from graders.preprocessors import WarningsAreNotErrors
+
+    warning = ("/x/torch/_tensor.py:1: UserWarning: Converting a tensor that requires grad\n"
+               "  return float(y)\n")
+    nb = new_notebook(cells=[_test_cell(new_output("stream", name="stderr", text=warning))])
+    nb, _ = WarningsAreNotErrors().preprocess(nb, _resources())
+    out = nb.cells[0].outputs[0]
+    assert out.name == "stdout" and out.text.endswith(warning) and "costs no points" in out.text
+
+
+@pytest.mark.parametrize("text", [
+    "Traceback (most recent call last):\n  ...\nAssertionError\n",
+    "my own message: UserWarning: looks like one\n",  # not as Python prints a warning
+])
+def test_other_stderr_in_a_test_cell_keeps_nbgraders_rule(text):
+    from graders.preprocessors import WarningsAreNotErrors
+
+    nb = new_notebook(cells=[_test_cell(new_output("stream", name="stderr", text=text))])
+    nb, _ = WarningsAreNotErrors().preprocess(nb, _resources())
+    assert nb.cells[0].outputs[0].name == "stderr" and nb.cells[0].outputs[0].text == text
+
+
+def test_warnings_in_a_students_own_cell_are_left_alone():
+    from graders.preprocessors import WarningsAreNotErrors
+
+    cell = new_code_cell("y = f()", metadata=_meta("single_layer_sum", solution=True))
+    warning = "/x/a.py:3: UserWarning: careful\n"
+    cell.outputs = [new_output("stream", name="stderr", text=warning)]
+    nb, _ = WarningsAreNotErrors().preprocess(new_notebook(cells=[cell]), _resources())
+    assert nb.cells[0].outputs[0].name == "stderr"
+
+
+# ------------------------------------------------------------------ ReviewCode
+def test_review_code_records_what_a_students_cell_reaches_for_and_skips_the_tests():
+    from graders.findings import Finding
+    from graders.preprocessors import ReviewCode
+
+    nb = new_notebook(cells=[
+        new_code_cell("import ctypes\ny = 1", metadata=_meta("single_layer_sum",
+                                                             solution=True)),
+        new_code_cell("import ctypes  # the grader's own test cell",
+                      metadata=_meta("test_single_layer_sum_shape", grade=True, points=1)),
+        new_code_cell("z = torch.sum(x)")])
+    nb, resources = ReviewCode().preprocess(nb, _resources())
+    findings = [Finding.from_json(f) for f in resources["graders"]["findings"]]
+    assert [(f.kind, f.where["cell"], f.where["line"]) for f in findings] == [("review", 0, 1)]
+    assert nb.cells[0].metadata["graders"]["review"][0]["line"] == 1
+    assert "graders" not in nb.cells[1].metadata and "graders" not in nb.cells[2].metadata
+    assert resources["graders"]["review"] == [findings[0].text]

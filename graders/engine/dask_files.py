@@ -41,11 +41,17 @@ def read_files(folder: str) -> tuple[dict[str, bytes], list[str]]:
 
 
 def safe(folder: Path, relative: str) -> Path:
-    """``folder / relative`` when ``relative`` is a plain relative path; ValueError otherwise."""
+    """``folder / relative`` when ``relative`` is a plain relative path none of whose folders is
+    a link (a write must never land outside ``folder``); ValueError otherwise."""
     parts = Path(relative).parts
     if (not parts or Path(relative).is_absolute() or "\0" in relative
             or any(p in ("", ".", "..") for p in parts)):
         raise ValueError(f"not a relative path: {relative!r}")
+    path = folder
+    for part in parts[:-1]:
+        path = path / part
+        if path.is_symlink():
+            raise ValueError(f"{relative!r} goes through a link ({path.name})")
     return folder.joinpath(*parts)
 
 
