@@ -1,4 +1,4 @@
-"""Probes: plan the grader's own re-runs of a submission (trusted side).
+"""Run plan: plan the grader's own re-runs of a submission (trusted side).
 
 For each notebook the grading side runs the student's code twice more, each time in a new sealed
 child forked from the template, never in the student's notebook kernel:

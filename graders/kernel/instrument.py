@@ -1,4 +1,4 @@
-"""Probe: the grader's re-run of a student's cells, on inputs the grading side chose.
+"""Instrument: the grader's re-run of a student's cells, on inputs the grading side chose.
 
 Runs inside the student's (sandboxed) child, between the student's cells, as steps of the job the
 grading side planned (:mod:`graders.checks.run_plan`):
