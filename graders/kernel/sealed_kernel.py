@@ -26,6 +26,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import sys
 
 POLICY_VARIABLE = "GRADERS_KERNEL_POLICY"
@@ -58,6 +59,33 @@ def seal(policy: dict, argv: list[str]) -> dict:
     return confine.apply(policy)
 
 
+LONE_SURROGATE = re.compile("[\ud800-\udfff]")
+
+
+def _escaped(value):
+    """``value`` with each lone surrogate in its strings written out as its escape (``\\ude00``,
+    six characters), as the CleanText stage does to a notebook."""
+    if isinstance(value, str):
+        return LONE_SURROGATE.sub(lambda m: f"\\u{ord(m.group()):04x}", value)
+    if isinstance(value, dict):
+        return {_escaped(k): _escaped(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [_escaped(v) for v in value]
+    return value
+
+
+def safe_packer(obj) -> bytes:
+    """jupyter_client's JSON packer, for a message that holds a lone surrogate too (a student
+    printed half an emoji): ipykernel could not send it, and the error it logged to the
+    kernel's own stderr came out in a later cell (a test cell: its points lost)."""
+    from jupyter_client.session import json_packer
+
+    try:
+        return json_packer(obj)
+    except ValueError:  # UnicodeEncodeError: a lone surrogate
+        return json_packer(_escaped(obj))
+
+
 def main(argv: list[str] | None = None) -> None:
     argv = sys.argv[1:] if argv is None else argv
     text = os.environ.pop(POLICY_VARIABLE, None)
@@ -84,7 +112,7 @@ def main(argv: list[str] | None = None) -> None:
     if report.get("missing") and policy.get("require"):
         raise SystemExit("graders sealed kernel: the sandbox is incomplete on this machine: "
                          + "; ".join(report["missing"]))
-    sys.argv = [sys.argv[0]] + argv
+    sys.argv = [sys.argv[0]] + argv + [f"--Session.packer={__name__}.safe_packer"]
     from ipykernel.kernelapp import launch_new_instance
     from ipykernel.kernelbase import Kernel
 
