@@ -157,6 +157,22 @@ def _distance_to_lesson(inputs: dict, exercise: str) -> float:
                for n in ex.outputs)
 
 
+def test_fresh_answers_are_never_what_a_student_would_guess():
+    """A sigmoid's output guessed as 0.5 (its ends 0 and 1) on the grader's new inputs, and the
+    lesson's value typed in for the lesson's data, must not pass: about one draw in 5,000 put
+    exercise 3's one-number answer within the tolerance of 0.5 (attack 33 earned its points
+    so, once, in CI); one in 25 within 1e-2 of a guess, which this run of 300 notebooks meets."""
+    nb = _notebook()
+    for n in range(300):
+        plan = run_plan.plan(nb, f"guess {n}".encode())
+        for exercise, ex in EXERCISES.items():
+            answers = ex.reference(plan.fresh_inputs[exercise])
+            for name in ex.outputs:
+                values = sum(answers[name], [])
+                for guess in run_plan.GUESSES:
+                    assert max(abs(v - guess) for v in values) >= run_plan.FAR, (n, name, guess)
+
+
 def test_fresh_inputs_never_give_the_lessons_answers_again():
     """Otherwise about one notebook in a hundred would get new inputs whose one-number answer
     is within 1e-2 of the lesson's (one in a thousand within the tolerance: a typed-in answer

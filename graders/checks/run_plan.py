@@ -116,6 +116,12 @@ def _float32(x: float) -> float:
 #: on the new inputs too, and a wrong answer could look unchanged, i.e. typed in.
 FAR = 1e-2
 MAX_DRAWS = 100
+#: Answers a student can give without computing anything: a sigmoid's centre and its ends. A
+#: fresh answer is drawn again when it lies within :data:`FAR` of one of them everywhere, or an
+#: answer that gives the lesson's values on the lesson's data and ``0.5`` on any other would
+#: pass (a one-number answer lands within the tolerance of 0.5 about once in 5,000 draws: attack
+#: 33 earned exercise 3's output points so, once, in CI).
+GUESSES = (0.0, 0.5, 1.0)
 #: The lesson's inputs and answers (written by `graders reference`; the judge reads them too):
 #: the package's own, unless the course configures another (:func:`graders.course.reference_file`).
 REFERENCE_FILE = Path(__file__).resolve().parent / "reference_values.json"
@@ -138,6 +144,17 @@ def _far_from_lesson(exercises: list[Exercise], inputs: dict, lessons: dict) -> 
         for name in ex.outputs:
             pairs = zip(sum(new[name], []), sum(lesson[name], []), strict=False)
             if max((abs(a - b) for a, b in pairs), default=0.0) < FAR:
+                return False
+    return True
+
+
+def _far_from_guesses(exercises: list[Exercise], inputs: dict) -> bool:
+    for ex in exercises:
+        new = ex.reference(inputs)
+        for name in ex.outputs:
+            values = sum(new[name], [])
+            if any(max((abs(v - guess) for v in values), default=0.0) < FAR
+                   for guess in GUESSES):
                 return False
     return True
 
@@ -165,12 +182,14 @@ def _separated(exercises: list[Exercise], inputs: dict, alpha: float) -> bool:
 
 
 def _draw(exercises: list[Exercise], rng: random.Random, lessons: dict) -> tuple[dict, float]:
-    """Fresh inputs for the exercises that share a data cell, far from the lesson's (see
-    :data:`FAR`), and the factor of their matrix products (negative: between -2 and -1)."""
+    """Fresh inputs for the exercises that share a data cell, far from the lesson's and from
+    :data:`GUESSES` (see :data:`FAR`), and the factor of their matrix products (negative:
+    between -2 and -1)."""
     for _ in range(MAX_DRAWS):
         inputs = fresh_inputs(exercises[0], rng)
         alpha = -1.0 - rng.random()
-        if _far_from_lesson(exercises, inputs, lessons) and _separated(exercises, inputs, alpha):
+        if (_far_from_lesson(exercises, inputs, lessons) and _far_from_guesses(exercises, inputs)
+                and _separated(exercises, inputs, alpha)):
             break
     return inputs, alpha
 
