@@ -22,7 +22,7 @@ import nbformat
 from nbclient import NotebookClient
 
 from .checks.exercises import EXERCISES, load_course
-from .preprocessors.verify_answers import REFERENCE_FILE
+from .course import REFERENCE_FILE
 
 
 def published() -> dict[tuple[str, str], list[float]]:

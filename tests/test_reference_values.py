@@ -6,7 +6,7 @@ import sys
 
 from conftest import ROOT
 
-from graders.preprocessors.verify_answers import REFERENCE_FILE
+from graders.course import REFERENCE_FILE
 from graders.reference import flatten, published_mismatches
 
 

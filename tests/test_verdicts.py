@@ -13,7 +13,7 @@ from conftest import ASSIGNMENT, ROOT
 from graders.checks import run_plan
 from graders.checks.exercises import EXERCISES, TESTS
 from graders.checks.verdicts import Judge, Run
-from graders.preprocessors.verify_answers import load_reference
+from graders.course import load_reference
 from graders.protocol import Cell, Extract, Label, step_from_wire, step_to_wire
 
 RELEASE = ROOT / "release" / ASSIGNMENT / f"{ASSIGNMENT}.ipynb"

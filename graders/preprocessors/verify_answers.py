@@ -40,8 +40,6 @@ from ..checks.verdicts import Judge, Run
 from ..engine.runs import ProbeRunner, assignment_files
 from ..findings import Finding, problem_code
 
-REFERENCE_FILE = course.REFERENCE_FILE
-load_reference = course.load_reference  # the seeded answers (written by ``graders reference``)
 PENDING = "PendingVerification"
 
 
@@ -62,7 +60,7 @@ class VerifyAnswers(NbGraderPreprocessor):
 
     tolerance = Float(1e-4, help="Absolute tolerance on the answers (sigmoid outputs lie in "
                                  "(0, 1)).").tag(config=True)
-    reference_file = Unicode(str(REFERENCE_FILE), help="The seeded answers, written by "
+    reference_file = Unicode(str(course.REFERENCE_FILE), help="The seeded answers, written by "
                                                        "`graders reference`.").tag(config=True)
 
     def preprocess(self, nb, resources):
@@ -75,7 +73,7 @@ class VerifyAnswers(NbGraderPreprocessor):
         plan = state.get("plan")
         if plan is None:
             plan = state["plan"] = run_plan.plan(nb, notebook_key(root, resources, files),
-                                                 load_reference(self.reference_file))
+                                                 course.load_reference(self.reference_file))
         results = state.get("probe_results")
         if results is None:
             timeout = Execute(config=self.config).timeout or 0
@@ -83,7 +81,7 @@ class VerifyAnswers(NbGraderPreprocessor):
                                       f"{info['student']}/{info['notebook']}", plan, files)
         runs = [Run(results[name].extracts, results[name].cell_errors, label)
                 for name, label in (("seeded", "the lesson's data"), ("fresh", "new inputs"))]
-        judge = Judge(plan, *runs, load_reference(self.reference_file), self.tolerance)
+        judge = Judge(plan, *runs, course.load_reference(self.reference_file), self.tolerance)
         findings = state.setdefault("findings", [])
         for test_id, index in plan.tests.items():
             verdict = judge.test(test_id)
