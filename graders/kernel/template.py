@@ -24,6 +24,7 @@ from __future__ import annotations
 import fcntl
 import gc
 import json
+import linecache
 import os
 import select
 import signal
@@ -46,10 +47,31 @@ MAX_REQUEST = 4096
 CAPS_TIMEOUT = 30.0
 
 
+#: Modules whose source lines a child reads on most runs: ``torch.manual_seed`` records the
+#: stack (``traceback.format_stack``, for CUDA's lazy seeding) in every given data cell, and the
+#: stack runs through these files. Read here once instead of from disk in every child.
+STACK_MODULES = ("graders.kernel.template", "graders.kernel.runner", "graders.kernel.instrument",
+                 "IPython.core.interactiveshell", "IPython.core.async_helpers", "torch.random",
+                 "torch.cuda", "torch.cuda.random", "torch.xpu", "torch.xpu.random",
+                 "torch.mtia", "torch.overrides", "torch._tensor", "torch._tensor_str")
+
+
 def _warm_up() -> None:
     shell = runner.new_shell()
     shell.transform_cell("import torch\nx = torch.ones(1) @ torch.ones(1)\n%time y = 1\nprint(x)\n")
     str(numpy.linspace(0.0, 1.0, 12).reshape(4, 3))  # numpy's printing sets itself up once
+    # What every child's first cells would otherwise build: IPython's transcript logger (read
+    # on every cell, made on first use), the display formatters (made on the first display),
+    # the debugger module run_code imports; a tensor's repr.
+    import bdb  # noqa: F401
+
+    shell.logger  # noqa: B018
+    shell.display_formatter.format(numpy.zeros(1))
+    repr(torch.ones(2, 3) / 3)
+    for name in STACK_MODULES:
+        module = sys.modules.get(name)
+        if getattr(module, "__file__", None):
+            linecache.getlines(module.__file__)
     try:
         raise ValueError("warm-up")
     except ValueError as err:
