@@ -168,7 +168,7 @@ class Trace(TorchFunctionMode):
         factor (``features @ weights.T`` becomes ``features @ (factor * weights.T)``; with a
         bias, ``F.linear`` gives ``features @ (factor * weights).T + bias``)."""
         try:
-            names = {getattr(func, "__name__", ""), (resolve_name(func) or "").rsplit(".", 1)[-1]}
+            names = {getattr(func, "__name__", ""), _short_name(func)}
             if not names & MATMUL_OPS:
                 return args
             operands: list = []
@@ -209,7 +209,7 @@ class Trace(TorchFunctionMode):
         _collect(args, inputs)
         _collect(kwargs, inputs)
         marks = frozenset().union(*(self.of(x) for x in inputs)) if inputs else frozenset()
-        names = {getattr(func, "__name__", ""), (resolve_name(func) or "").rsplit(".", 1)[-1]}
+        names = {getattr(func, "__name__", ""), _short_name(func)}
         if names & MATMUL_OPS and _mixes_inputs([self.of(x) for x in inputs]):
             marks |= {MATMUL}
         outputs: list = []
@@ -235,6 +235,23 @@ class Trace(TorchFunctionMode):
                         if _TensorBase.equal(before, _detach(target)):
                             return
                 self.inplace.append((sorted(names - {""})[0] if names - {""} else "?", had))
+
+
+#: torch's name of each function the trace has seen (``resolve_name``, which also resets the
+#: warnings filters on every call, costs ~30 us): id -> (function, last part of its name); the
+#: function is kept, so its id is not reused. Bounded: past it, names are looked up each time.
+_NAMES: dict[int, tuple[object, str]] = {}
+_MAX_NAMES = 4096
+
+
+def _short_name(func) -> str:
+    entry = _NAMES.get(_id(func))
+    if entry is not None and entry[0] is func:
+        return entry[1]
+    name = (resolve_name(func) or "").rsplit(".", 1)[-1]
+    if _len(_NAMES) < _MAX_NAMES:
+        _NAMES[_id(func)] = (func, name)
+    return name
 
 
 def _mixes_inputs(marks: list[frozenset]) -> bool:

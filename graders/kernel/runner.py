@@ -300,6 +300,16 @@ class CapturingShell(InteractiveShell):
     def init_io(self) -> None:  # keep the process's streams: fds 1 and 2 are the grader's pipes
         pass
 
+    def should_run_async(self, raw_cell, *, transformed_cell=None, preprocessing_exc_tuple=None):
+        """As IPython's, without compiling the cell once more to look for a top-level ``await``,
+        ``async for`` or ``async with`` when its (ASCII) text has neither word: such a cell
+        cannot be a coroutine."""
+        if (isinstance(transformed_cell, str) and transformed_cell.isascii()
+                and "await" not in transformed_cell and "async" not in transformed_cell):
+            return False
+        return super().should_run_async(raw_cell, transformed_cell=transformed_cell,
+                                        preprocessing_exc_tuple=preprocessing_exc_tuple)
+
     def system(self, cmd):
         """``!cmd`` runs with the process's own descriptors, so its output reaches the grader's
         pipes (the default, ``system_piped``, needs a pseudo-terminal, which the sandbox does
