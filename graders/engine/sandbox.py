@@ -222,7 +222,11 @@ def template_environment() -> dict[str, str]:
     home = grader_home()
     env.update({"OMP_NUM_THREADS": "1", "MKL_NUM_THREADS": "1", "OPENBLAS_NUM_THREADS": "1",
                 "PYTHONDONTWRITEBYTECODE": "1", "HOME": home,
-                "IPYTHONDIR": os.path.join(home, ".ipython")})
+                "IPYTHONDIR": os.path.join(home, ".ipython"),
+                # The C heap on transparent huge pages from the start (glibc 2.35+; ignored
+                # elsewhere): the template's forks copy fewer page-table entries, and it need
+                # not move the heap there itself (graders.kernel.template._huge_pages).
+                "GLIBC_TUNABLES": "glibc.malloc.hugetlb=1"})
     return env
 
 
