@@ -480,7 +480,15 @@ def test_an_exercises_cells_are_found_from_its_answer_cell_even_when_tests_moved
     ("from math import pi as y", True),
     ("# YOUR CODE HERE\nraise NotImplementedError()", False),
     ("print(y)\ny_sum = y", False),
-    ("exec('y = 1')", False),
+    ("exec('y = 1')", True),
+    ("exec('for y in [1]: pass')", True),
+    ("globals().update(y=1)", True),
+    ("globals().update({'y': 1})", True),
+    ("vars()['y'] = 1", True),
+    ("code = 'y = 1'\nexec(code)", False),
+    ("exec('y' + ' = 1')", False),
+    ("globals().update(x=1)", False),
+    ("other().update(y=1)", False),
     ("y.add_(0)", False),
 ])
 def test_an_exercise_binds_its_answer_only_by_its_own_code(source, binds):
