@@ -292,9 +292,10 @@ EXERCISES: dict[str, Exercise] = {e.grade_id: e for e in (
             Mistake("doubled_twice", "a holds four times its original values: it was doubled "
                     "twice (the cell ran twice, or two in-place doublings); run the given cell "
                     "again, then your cell once.", lambda i: _doubled(i, times=2)),
-            Mistake("doubled_a_directly", "a was doubled directly (a *= 2), not through b; the "
-                    "exercise asks to double b in place (b.mul_(2) or b *= 2) and see a change "
-                    "because they share memory.", role="given_changed_directly"),
+            Mistake("doubled_a_directly", "a was doubled by NumPy (a *= 2, or through "
+                    "b.numpy()), not by a tensor operation on b; the exercise asks to double the "
+                    "tensor b in place (b.mul_(2) or b *= 2) and see a change because they share "
+                    "memory.", role="given_changed_directly"),
             Mistake("a_replaced", "a no longer is the given array: a line such as a = ... "
                     "(a = b.numpy(), say) bound the name to another array; keep the given a, "
                     "make b from it with torch.from_numpy(a), and double b in place.",
