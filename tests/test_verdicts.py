@@ -442,6 +442,18 @@ def test_exercise_4_counts_the_given_array_only():
     assert read_only.test("test_numpy_bridge_doubled").code == "numpy_bridge.doubled_a_directly"
 
 
+@pytest.mark.parametrize("error", [["RuntimeError", "a is read-only here"],
+                                   ["ValueError", "a is read-only, so I stop"]])
+def test_a_students_own_read_only_error_does_not_stand_for_numpys(error):
+    """Only NumPy's own error (its type and words) says the cell wrote into the read-only array
+    on new inputs; a typed-in b whose cell raises an error of its own that mentions read-only
+    there is still typed in."""
+    ex = "numpy_bridge"
+    typed = _bridge(REFERENCE[ex]["inputs"])
+    judge = _judge(lambda i: typed, ex, fresh_errors=[error])
+    assert judge.test("test_numpy_bridge_type").code == "numpy_bridge.typed_in"
+
+
 def test_a_rerun_that_never_reached_the_test_fails_it_with_the_reason():
     plan = run_plan.plan(_notebook(), b"k")
     ok = Run({"single_layer_sum": {"names": {}, "replaced": []}}, {}, "seeded")

@@ -358,7 +358,8 @@ class Judge:
     def _wrote_given(self, ex) -> bool:
         """Whether the exercise's cells wrote into the given array with NumPy on new inputs
         (where the given array is read-only to NumPy, so `a *= 2` raises)."""
-        return any("read-only" in e[1] for e in self._errors(ex, self.fresh))
+        return any(list(e[:1]) == ["ValueError"] and str(e[1]) in NUMPY_READ_ONLY
+                   for e in self._errors(ex, self.fresh))
 
     def _given_kept(self, ex, given, seeded, fresh) -> Verdict | None:
         """Fails unless ``given`` is still the array the exercise was given, in both runs (its
@@ -374,6 +375,10 @@ class Judge:
     def _bridge_mistake(self, ex, part, seeded, fresh) -> Mistake | None:
         return self._diagnose(ex, seeded, fresh, (part.given, *part.names))
 
+
+#: What NumPy raises when code writes into a read-only array (``a *= 2``, ``a[:] = ...``), word
+#: for word: an error whose text merely mentions "read-only" is the student's, not NumPy's.
+NUMPY_READ_ONLY = frozenset({"output array is read-only", "assignment destination is read-only"})
 
 # ---------------------------------------------------------------------- the checks
 @dataclass(frozen=True)
