@@ -203,11 +203,12 @@ def _tensor(values, marks=("features", "weights", "matmul")):
 
 
 def _judge(answers: dict, exercise="single_layer_sum", errors=None, replaced=(),
-           through_product=False, fresh=None, assigned=None, fresh_errors=None):
+           through_product=False, fresh=None, assigned=None, fresh_errors=None, joined=False):
     """A judge whose runs report ``answers(inputs)`` for every test of ``exercise``: on new
     inputs ``through_product`` gives it the inputs its matrix products saw (weights times the
-    grader's factor); ``fresh`` adds to what the fresh run reports; ``assigned``: the names the
-    exercise's cells bind (by default its answers)."""
+    grader's factor; ``joined``: bias rode in the scaled operand too); ``fresh`` adds to what
+    the fresh run reports; ``assigned``: the names the exercise's cells bind (by default its
+    answers)."""
     plan = run_plan.plan(_notebook(), b"k")
     plan.assigned = {e: list(EXERCISES[e].outputs) for e in EXERCISES}
     if assigned is not None:
@@ -215,7 +216,7 @@ def _judge(answers: dict, exercise="single_layer_sum", errors=None, replaced=(),
     ex = EXERCISES[exercise]
     fresh_inputs = plan.fresh_inputs[exercise]
     if through_product:
-        fresh_inputs = run_plan.scaled_inputs(ex, fresh_inputs, plan.scale[exercise])
+        fresh_inputs = run_plan.scaled_inputs(ex, fresh_inputs, plan.scale[exercise], joined)
     runs = []
     for name, inputs in (("seeded", REFERENCE[exercise]["inputs"]), ("fresh", fresh_inputs)):
         data = {"names": answers(inputs), "replaced": list(replaced), "inplace": []}
@@ -365,6 +366,19 @@ def test_the_method_point_needs_a_matrix_product_and_weights_left_alone():
     assert _judge(answers(("features", "weights", "matmul"), (5, 1)), "single_layer_mm",
                   through_product=True).test(
         "test_single_layer_mm_method").code == "single_layer_mm.weights_changed"
+
+
+@pytest.mark.parametrize("exercise", ["single_layer_sum", "single_layer_mm"])
+def test_the_bias_trick_is_a_matrix_product(exercise):
+    """bias appended to weights as a column, features given a column of ones, one product
+    (torch.mm(torch.cat([features, ones], 1), torch.cat([weights, bias], 1).T)): right, and
+    on new inputs the grader's factor scales the bias with weights. Before, the value on new
+    inputs matched no world and the answer was called `fitted` (copied from the lesson)."""
+    judge = _judge(lambda i: {"y": _tensor(_neuron(i)), "weights": _tensor(i["weights"], ())},
+                   exercise, through_product=True, joined=True)
+    for part in EXERCISES[exercise].parts:
+        verdict = judge.test(f"test_{exercise}_{part}")
+        assert verdict.passed, (part, verdict.message)
 
 
 def test_a_mistake_through_a_matrix_product_is_still_named():
@@ -543,8 +557,10 @@ def test_the_scaled_product_always_moves_the_answer_far_enough():
         for exercise in ("single_layer_sum", "single_layer_mm"):
             ex, inputs = EXERCISES[exercise], plan.fresh_inputs[exercise]
             plain = ex.reference(inputs)["y"][0][0]
-            scaled = ex.reference(run_plan.scaled_inputs(ex, inputs, plan.scale[exercise]))
-            assert abs(scaled["y"][0][0] - plain) >= run_plan.FAR
+            for joined in (False, True):  # True: the bias rode in the product (bias trick)
+                scaled = ex.reference(run_plan.scaled_inputs(ex, inputs, plan.scale[exercise],
+                                                             joined))
+                assert abs(scaled["y"][0][0] - plain) >= run_plan.FAR
 
 
 def test_every_entry_names_registered_checks_with_the_parameters_they_need():

@@ -120,7 +120,8 @@ class Judge:
                  tolerance: float = TOLERANCE) -> None:
         self.plan, self.seeded, self.fresh = plan, seeded, fresh
         self.reference, self.tol = reference, tolerance
-        self._worlds: dict[str, bool] = {}  # exercise -> its fresh answers came out of products
+        #: exercise -> the inputs its products saw on new inputs (None: not through products)
+        self._worlds: dict[str, dict | None] = {}
 
     # ------------------------------------------------------------------ entry point
     def test(self, test_id: str) -> Verdict:
@@ -163,10 +164,7 @@ class Judge:
 
     def _inputs(self, ex: Exercise, run: str) -> dict:
         if run == "fresh":
-            inputs = self.plan.fresh_inputs[ex.grade_id]
-            if self._through_product(ex):
-                return scaled_inputs(ex, inputs, self.plan.scale[ex.grade_id])
-            return inputs
+            return self._world(ex) or self.plan.fresh_inputs[ex.grade_id]
         return self.reference[ex.grade_id]["inputs"]
 
     def _through_product(self, ex: Exercise) -> bool:
@@ -174,33 +172,43 @@ class Judge:
         fresh run every matrix product of the inputs saw ``ex.scaled`` times a factor only the
         grader chose, and the answers are what the reference (or a known mistake) gives on those
         scaled inputs, not on the plain ones. Decided from values only."""
+        return self._world(ex) is not None
+
+    def _world(self, ex: Exercise) -> dict | None:
+        """The inputs the exercise's matrix products saw on new inputs, when its answers came
+        out of them: ``ex.scaled`` times the factor, and with it the inputs ``ex.scaled_with``
+        when the answer joined them to it in the product (bias as a column of weights: the
+        factor then scales the bias too). None: the answers are what plain inputs give."""
         if not ex.scaled or ex.grade_id not in self.plan.scale:
-            return False
+            return None
         if ex.grade_id in self._worlds:
             return self._worlds[ex.grade_id]
         data = self.fresh.extracts.get(ex.grade_id) or {}
         names = data.get("names") if isinstance(data, dict) else None
         plain = self.plan.fresh_inputs[ex.grade_id]
-        scaled = scaled_inputs(ex, plain, self.plan.scale[ex.grade_id])
-        verdict = False
+        alpha = self.plan.scale[ex.grade_id]
+        worlds = [scaled_inputs(ex, plain, alpha)]
+        if ex.scaled_with:
+            worlds.append(scaled_inputs(ex, plain, alpha, joined=True))
+        found = None
+
+        def hit(compute, inputs) -> bool:
+            try:
+                want = compute(inputs)
+            except (ArithmeticError, ValueError, IndexError, KeyError):
+                return False
+            return bool(want) and all(_close_flat(_flat(names.get(n)), want[n], self.tol)
+                                      for n in want if n in ex.outputs)
+
         if isinstance(names, dict):
             for compute in [ex.reference] + [m.compute for m in ex.mistakes if m.compute]:
-                hits = []
-                for inputs in (scaled, plain):
-                    try:
-                        want = compute(inputs)
-                    except (ArithmeticError, ValueError, IndexError, KeyError):
-                        want = {}
-                    hits.append(bool(want) and all(
-                        _close_flat(_flat(names.get(n)), want[n], self.tol)
-                        for n in want if n in ex.outputs))
-                if hits[0] and not hits[1]:
-                    verdict = True
+                if hit(compute, plain):
                     break
-                if hits[1]:
+                found = next((w for w in worlds if hit(compute, w)), None)
+                if found is not None:
                     break
-        self._worlds[ex.grade_id] = verdict
-        return verdict
+        self._worlds[ex.grade_id] = found
+        return found
 
     def _expected(self, ex: Exercise, run: str) -> dict:
         if run == "fresh":
