@@ -468,6 +468,27 @@ def test_a_students_own_read_only_error_does_not_stand_for_numpys(error):
     assert judge.test("test_numpy_bridge_type").code == "numpy_bridge.typed_in"
 
 
+def test_a_check_that_stops_only_the_scaled_run_is_told_why():
+    """Exercise 2's cell asserts that its product equals the sum before assigning y (the lesson
+    says the two agree): only the fresh run, whose products see the grader's factor, raises.
+    The message says so and how to write the check, instead of "fix the error" (the student's
+    notebook has none)."""
+    error = [["AssertionError", "the product and the sum differ"]]
+    verdict = _judge(lambda i: {"y": _tensor(_neuron(i))}, "single_layer_mm",
+                     fresh={"names": {}}, fresh_errors=error).test("test_single_layer_mm_value")
+    assert verdict.code == "single_layer_mm.error"
+    assert "multiplies weights by a factor inside every matrix product" in verdict.message
+    assert "Assign y before any such check" in verdict.message
+    # an error on both runs, or in an exercise without scaled products: the usual message
+    for exercise, errors in (("single_layer_mm", error), ("multilayer", None)):
+        answers = {n: _tensor([[0.5] * s[1]] * s[0]) for n, s in
+                   EXERCISES[exercise].outputs.items()}
+        verdict = _judge(lambda i, a=answers: a, exercise, errors=errors, fresh={"names": {}},
+                         fresh_errors=error).test(f"test_{exercise}_shape")
+        assert verdict.code == f"{exercise}.error"
+        assert "Run your cell, fix the error" in verdict.message, verdict.message
+
+
 def test_a_rerun_that_never_reached_the_test_fails_it_with_the_reason():
     plan = run_plan.plan(_notebook(), b"k")
     ok = Run({"single_layer_sum": {"names": {}, "replaced": []}}, {}, "seeded")

@@ -307,6 +307,19 @@ class Judge:
         if errors:
             ename, evalue = errors[-1][0], errors[-1][1]
             where = "" if run is self.seeded else " when it ran on new inputs"
+            if run is self.fresh and ex.scaled and not self._errors(ex, self.seeded):
+                # Only the run whose products see the grader's factor raised: most likely a
+                # check of the product against a sum of products (the lesson says they agree)
+                # placed before the answer was assigned.
+                return self._fail(ex, "error",
+                                  f"Exercise {ex.number}: your code raised {ename}{where}: "
+                                  f"{evalue}. On that run the grader multiplies {ex.scaled} "
+                                  f"by a factor inside every matrix product (that is how it "
+                                  f"sees that {' and '.join(ex.outputs)} came out of one), so "
+                                  f"a check that a matrix product equals a sum of products "
+                                  f"fails there. Assign {' and '.join(ex.outputs)} before any "
+                                  f"such check, or print the comparison instead of asserting "
+                                  f"it.")
             return self._fail(ex, "error",
                               f"Exercise {ex.number}: your code raised {ename}{where}: {evalue}. "
                               f"Run your cell, fix the error, and make sure it only uses the "
