@@ -381,6 +381,23 @@ def test_the_bias_trick_is_a_matrix_product(exercise):
         assert verdict.passed, (part, verdict.message)
 
 
+def test_a_product_made_outside_torch_is_told_so():
+    """Exercise 2 with NumPy's product (torch.from_numpy(features.numpy() @ weights.numpy().T)):
+    right value, no method point (the grader follows torch's operations), and the message no
+    longer says "a sum of products, say", which this student did not write."""
+    def answers(marks):
+        return lambda i: {"y": _tensor(_neuron(i), marks), "weights": _tensor(i["weights"], ())}
+
+    numpy = _judge(answers(("bias",)), "single_layer_mm")
+    assert numpy.test("test_single_layer_mm_value").passed
+    verdict = numpy.test("test_single_layer_mm_method")
+    assert verdict.code == "single_layer_mm.no_matrix_product"
+    assert "not computed from weights by torch operations" in verdict.message
+    assert "a sum of products" not in verdict.message
+    summed = _judge(answers(("bias", "features", "weights")), "single_layer_mm")
+    assert "a sum of products, say" in summed.test("test_single_layer_mm_method").message
+
+
 def test_a_mistake_through_a_matrix_product_is_still_named():
     verdict = _judge(lambda i: {"y": _tensor(_neuron(i, bias=False)), "weights":
                                 _tensor(i["weights"], ())}, "single_layer_mm",

@@ -515,6 +515,19 @@ def _check_method(judge: Judge, ex, part, seeded, fresh) -> Verdict:
     # product saw the scaled input times the grader's factor, and the answer's values show it.
     if not judge._through_product(ex):
         mistake = ex.role("not_product")
+        marks = {name: (fresh["names"].get(name) or {}).get("marks") for name in part.names}
+        outside = [name for name, found in marks.items()
+                   if isinstance(found, list) and ex.scaled not in found]
+        if outside:  # no torch operation the grader follows led from the input to the answer
+            names = " and ".join(outside)
+            return judge._fail(ex, mistake.code,
+                               f"Exercise {ex.number} asks for a matrix multiplication with "
+                               f"torch: {names} has the right value, but it was not computed "
+                               f"from {ex.scaled} by torch operations (a NumPy product such as "
+                               f"features.numpy() @ weights.numpy().T or np.dot, or numbers "
+                               f"taken out with .item() or .tolist(), say); use torch.mm("
+                               f"features, weights.view(5, 1)), torch.matmul or the @ operator "
+                               f"on the tensors themselves.")
         return judge._fail(ex, mistake.code, f"Exercise {ex.number} asks for a matrix "
                                              f"multiplication: {mistake.says}")
     return Verdict(True)
