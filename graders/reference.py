@@ -15,10 +15,13 @@ and the capture of values.
 from __future__ import annotations
 
 import json
+import os
 import re
+import tempfile
 from pathlib import Path
 
 import nbformat
+from jupyter_client import KernelManager
 from nbclient import NotebookClient
 
 from .checks.exercises import EXERCISES, load_course
@@ -87,8 +90,13 @@ def compute(source: Path, timeout: int = 120) -> dict:
     source = Path(source)
     load_course(source.resolve().parent.parent.parent)
     nb = reference_notebook(source)
-    NotebookClient(nb, timeout=timeout, kernel_name="python3",
-                   resources={"metadata": {"path": str(source.parent)}}).execute()
+    # Over UNIX sockets in a private folder, not TCP on localhost: no port another user of the
+    # machine can reach, and no warning from ipykernel about unencrypted TCP.
+    with tempfile.TemporaryDirectory(prefix="graders-reference-") as sockets:
+        km = KernelManager(kernel_name="python3", transport="ipc",
+                           ip=os.path.join(sockets, "kernel"))
+        NotebookClient(nb, km=km, timeout=timeout, kernel_name="python3",
+                       resources={"metadata": {"path": str(source.parent)}}).execute()
     for output in nb.cells[-1].get("outputs", []):
         text = output.get("text", "")
         if output.get("name") == "stdout" and "REFERENCE:" in text:

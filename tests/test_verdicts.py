@@ -203,11 +203,12 @@ def _tensor(values, marks=("features", "weights", "matmul")):
 
 
 def _judge(answers: dict, exercise="single_layer_sum", errors=None, replaced=(),
-           through_product=False, fresh=None, assigned=None, fresh_errors=None):
+           through_product=False, fresh=None, assigned=None, fresh_errors=None, joined=False):
     """A judge whose runs report ``answers(inputs)`` for every test of ``exercise``: on new
     inputs ``through_product`` gives it the inputs its matrix products saw (weights times the
-    grader's factor); ``fresh`` adds to what the fresh run reports; ``assigned``: the names the
-    exercise's cells bind (by default its answers)."""
+    grader's factor; ``joined``: bias rode in the scaled operand too); ``fresh`` adds to what
+    the fresh run reports; ``assigned``: the names the exercise's cells bind (by default its
+    answers)."""
     plan = run_plan.plan(_notebook(), b"k")
     plan.assigned = {e: list(EXERCISES[e].outputs) for e in EXERCISES}
     if assigned is not None:
@@ -215,7 +216,7 @@ def _judge(answers: dict, exercise="single_layer_sum", errors=None, replaced=(),
     ex = EXERCISES[exercise]
     fresh_inputs = plan.fresh_inputs[exercise]
     if through_product:
-        fresh_inputs = run_plan.scaled_inputs(ex, fresh_inputs, plan.scale[exercise])
+        fresh_inputs = run_plan.scaled_inputs(ex, fresh_inputs, plan.scale[exercise], joined)
     runs = []
     for name, inputs in (("seeded", REFERENCE[exercise]["inputs"]), ("fresh", fresh_inputs)):
         data = {"names": answers(inputs), "replaced": list(replaced), "inplace": []}
@@ -367,6 +368,36 @@ def test_the_method_point_needs_a_matrix_product_and_weights_left_alone():
         "test_single_layer_mm_method").code == "single_layer_mm.weights_changed"
 
 
+@pytest.mark.parametrize("exercise", ["single_layer_sum", "single_layer_mm"])
+def test_the_bias_trick_is_a_matrix_product(exercise):
+    """bias appended to weights as a column, features given a column of ones, one product
+    (torch.mm(torch.cat([features, ones], 1), torch.cat([weights, bias], 1).T)): right, and
+    on new inputs the grader's factor scales the bias with weights. Before, the value on new
+    inputs matched no world and the answer was called `fitted` (copied from the lesson)."""
+    judge = _judge(lambda i: {"y": _tensor(_neuron(i)), "weights": _tensor(i["weights"], ())},
+                   exercise, through_product=True, joined=True)
+    for part in EXERCISES[exercise].parts:
+        verdict = judge.test(f"test_{exercise}_{part}")
+        assert verdict.passed, (part, verdict.message)
+
+
+def test_a_product_made_outside_torch_is_told_so():
+    """Exercise 2 with NumPy's product (torch.from_numpy(features.numpy() @ weights.numpy().T)):
+    right value, no method point (the grader follows torch's operations), and the message no
+    longer says "a sum of products, say", which this student did not write."""
+    def answers(marks):
+        return lambda i: {"y": _tensor(_neuron(i), marks), "weights": _tensor(i["weights"], ())}
+
+    numpy = _judge(answers(("bias",)), "single_layer_mm")
+    assert numpy.test("test_single_layer_mm_value").passed
+    verdict = numpy.test("test_single_layer_mm_method")
+    assert verdict.code == "single_layer_mm.no_matrix_product"
+    assert "not computed from weights by torch operations" in verdict.message
+    assert "a sum of products" not in verdict.message
+    summed = _judge(answers(("bias", "features", "weights")), "single_layer_mm")
+    assert "a sum of products, say" in summed.test("test_single_layer_mm_method").message
+
+
 def test_a_mistake_through_a_matrix_product_is_still_named():
     verdict = _judge(lambda i: {"y": _tensor(_neuron(i, bias=False)), "weights":
                                 _tensor(i["weights"], ())}, "single_layer_mm",
@@ -442,6 +473,39 @@ def test_exercise_4_counts_the_given_array_only():
     assert read_only.test("test_numpy_bridge_doubled").code == "numpy_bridge.doubled_a_directly"
 
 
+@pytest.mark.parametrize("error", [["RuntimeError", "a is read-only here"],
+                                   ["ValueError", "a is read-only, so I stop"]])
+def test_a_students_own_read_only_error_does_not_stand_for_numpys(error):
+    """Only NumPy's own error (its type and words) says the cell wrote into the read-only array
+    on new inputs; a typed-in b whose cell raises an error of its own that mentions read-only
+    there is still typed in."""
+    ex = "numpy_bridge"
+    typed = _bridge(REFERENCE[ex]["inputs"])
+    judge = _judge(lambda i: typed, ex, fresh_errors=[error])
+    assert judge.test("test_numpy_bridge_type").code == "numpy_bridge.typed_in"
+
+
+def test_a_check_that_stops_only_the_scaled_run_is_told_why():
+    """Exercise 2's cell asserts that its product equals the sum before assigning y (the lesson
+    says the two agree): only the fresh run, whose products see the grader's factor, raises.
+    The message says so and how to write the check, instead of "fix the error" (the student's
+    notebook has none)."""
+    error = [["AssertionError", "the product and the sum differ"]]
+    verdict = _judge(lambda i: {"y": _tensor(_neuron(i))}, "single_layer_mm",
+                     fresh={"names": {}}, fresh_errors=error).test("test_single_layer_mm_value")
+    assert verdict.code == "single_layer_mm.error"
+    assert "multiplies weights by a factor inside every matrix product" in verdict.message
+    assert "Assign y before any such check" in verdict.message
+    # an error on both runs, or in an exercise without scaled products: the usual message
+    for exercise, errors in (("single_layer_mm", error), ("multilayer", None)):
+        answers = {n: _tensor([[0.5] * s[1]] * s[0]) for n, s in
+                   EXERCISES[exercise].outputs.items()}
+        verdict = _judge(lambda i, a=answers: a, exercise, errors=errors, fresh={"names": {}},
+                         fresh_errors=error).test(f"test_{exercise}_shape")
+        assert verdict.code == f"{exercise}.error"
+        assert "Run your cell, fix the error" in verdict.message, verdict.message
+
+
 def test_a_rerun_that_never_reached_the_test_fails_it_with_the_reason():
     plan = run_plan.plan(_notebook(), b"k")
     ok = Run({"single_layer_sum": {"names": {}, "replaced": []}}, {}, "seeded")
@@ -480,7 +544,15 @@ def test_an_exercises_cells_are_found_from_its_answer_cell_even_when_tests_moved
     ("from math import pi as y", True),
     ("# YOUR CODE HERE\nraise NotImplementedError()", False),
     ("print(y)\ny_sum = y", False),
-    ("exec('y = 1')", False),
+    ("exec('y = 1')", True),
+    ("exec('for y in [1]: pass')", True),
+    ("globals().update(y=1)", True),
+    ("globals().update({'y': 1})", True),
+    ("vars()['y'] = 1", True),
+    ("code = 'y = 1'\nexec(code)", False),
+    ("exec('y' + ' = 1')", False),
+    ("globals().update(x=1)", False),
+    ("other().update(y=1)", False),
     ("y.add_(0)", False),
 ])
 def test_an_exercise_binds_its_answer_only_by_its_own_code(source, binds):
@@ -523,8 +595,10 @@ def test_the_scaled_product_always_moves_the_answer_far_enough():
         for exercise in ("single_layer_sum", "single_layer_mm"):
             ex, inputs = EXERCISES[exercise], plan.fresh_inputs[exercise]
             plain = ex.reference(inputs)["y"][0][0]
-            scaled = ex.reference(run_plan.scaled_inputs(ex, inputs, plan.scale[exercise]))
-            assert abs(scaled["y"][0][0] - plain) >= run_plan.FAR
+            for joined in (False, True):  # True: the bias rode in the product (bias trick)
+                scaled = ex.reference(run_plan.scaled_inputs(ex, inputs, plan.scale[exercise],
+                                                             joined))
+                assert abs(scaled["y"][0][0] - plain) >= run_plan.FAR
 
 
 def test_every_entry_names_registered_checks_with_the_parameters_they_need():

@@ -6,9 +6,11 @@ as the grader sees them, after IPython's own transformer (magics and ``!`` comma
 Python; the body of a cell magic such as ``%%time`` and the line of ``%time`` are read too), and
 parsed with ``ast``. A name is bound by an assignment (tuple targets included), an augmented or
 annotated assignment, a walrus, a ``for``/``with``/``except ... as`` target, a ``match`` capture,
-an import, a ``def``/``class``, a ``global`` declaration in a function, or an item assignment
-into ``globals()`` with the name written out. Code run from a string (``exec``) binds nothing
-here.
+an import, a ``def``/``class``, a ``global`` declaration in a function, an item assignment into
+``globals()``, ``locals()`` or ``vars()`` with the name written out, a ``globals().update(...)``
+with the names written out (keywords or a dict with string keys), or code run by ``exec`` from a
+string written out in the cell (read like a magic's body). Code run from a string made at run
+time binds nothing here: the grader cannot know what it binds.
 """
 
 from __future__ import annotations
@@ -51,13 +53,36 @@ def _names(tree: ast.AST, depth: int = 0) -> set[str]:
                 and isinstance(node.slice.value, str)):
             out.add(node.slice.value)
         elif isinstance(node, ast.Call) and depth < 3:
-            out |= _magic_body(node, depth)
+            out |= _magic_body(node, depth) | _exec_body(node, depth) | _update_keys(node)
     return out
 
 
 def _is_globals(node) -> bool:
+    """``globals()``, and ``locals()`` or ``vars()`` (the same namespace at a cell's top level)."""
     return (isinstance(node, ast.Call) and isinstance(node.func, ast.Name)
-            and node.func.id == "globals" and not node.args)
+            and node.func.id in ("globals", "locals", "vars") and not node.args)
+
+
+def _exec_body(node: ast.Call, depth: int) -> set[str]:
+    """``exec("y = ...")``: the names the string written out in the call binds."""
+    if not (isinstance(node.func, ast.Name) and node.func.id == "exec" and node.args
+            and isinstance(node.args[0], ast.Constant) and isinstance(node.args[0].value, str)):
+        return set()
+    tree = _parse(node.args[0].value)
+    return _names(tree, depth + 1) if tree is not None else set()
+
+
+def _update_keys(node: ast.Call) -> set[str]:
+    """``globals().update(y=...)`` or ``globals().update({"y": ...})``: the keys written out."""
+    func = node.func
+    if not (isinstance(func, ast.Attribute) and func.attr == "update" and _is_globals(func.value)):
+        return set()
+    out = {kw.arg for kw in node.keywords if kw.arg}
+    for arg in node.args:
+        if isinstance(arg, ast.Dict):
+            out |= {k.value for k in arg.keys
+                    if isinstance(k, ast.Constant) and isinstance(k.value, str)}
+    return out
 
 
 def _magic_body(node: ast.Call, depth: int) -> set[str]:

@@ -112,6 +112,10 @@ class Exercise:
     input_kind: str = "tensor"  # "tensor" (float32) or "ndarray" (float64 in [0, 1))
     watched: tuple[str, ...] = ()  # inputs whose state after the exercise is checked
     scaled: str = ""  # the input matrix products see scaled in the fresh run (see run_plan)
+    #: inputs a right answer may join to the scaled one inside its product (the "bias trick":
+    #: bias appended to weights as one more column, features given a column of ones), which
+    #: the grader's factor then scales too
+    scaled_with: tuple[str, ...] = ()
     #: what the lesson prints, per output, to 4 decimals: `graders reference` refuses values
     #: that do not round to these
     published: dict[str, list[float]] = field(default_factory=dict)
@@ -196,6 +200,7 @@ EXERCISES: dict[str, Exercise] = {e.grade_id: e for e in (
                                                   i["bias"]))}),
         ),
         scaled="weights",
+        scaled_with=("bias",),
     ),
     Exercise(
         "single_layer_mm", 2, "given_single_layer_data",
@@ -231,6 +236,7 @@ EXERCISES: dict[str, Exercise] = {e.grade_id: e for e in (
         ),
         watched=("weights",),
         scaled="weights",
+        scaled_with=("bias",),
     ),
     Exercise(
         "multilayer", 3, "given_multilayer_data",
@@ -292,9 +298,10 @@ EXERCISES: dict[str, Exercise] = {e.grade_id: e for e in (
             Mistake("doubled_twice", "a holds four times its original values: it was doubled "
                     "twice (the cell ran twice, or two in-place doublings); run the given cell "
                     "again, then your cell once.", lambda i: _doubled(i, times=2)),
-            Mistake("doubled_a_directly", "a was doubled directly (a *= 2), not through b; the "
-                    "exercise asks to double b in place (b.mul_(2) or b *= 2) and see a change "
-                    "because they share memory.", role="given_changed_directly"),
+            Mistake("doubled_a_directly", "a was doubled by NumPy (a *= 2, or through "
+                    "b.numpy()), not by a tensor operation on b; the exercise asks to double the "
+                    "tensor b in place (b.mul_(2) or b *= 2) and see a change because they share "
+                    "memory.", role="given_changed_directly"),
             Mistake("a_replaced", "a no longer is the given array: a line such as a = ... "
                     "(a = b.numpy(), say) bound the name to another array; keep the given a, "
                     "make b from it with torch.from_numpy(a), and double b in place.",

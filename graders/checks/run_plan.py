@@ -159,11 +159,13 @@ def _far_from_guesses(exercises: list[Exercise], inputs: dict) -> bool:
     return True
 
 
-def scaled_inputs(ex: Exercise, inputs: dict, alpha: float) -> dict:
+def scaled_inputs(ex: Exercise, inputs: dict, alpha: float, joined: bool = False) -> dict:
     """What code whose matrix products see ``ex.scaled`` times ``alpha`` computes from (the
-    fresh run scales that operand of every matrix product of the inputs: see :func:`plan`)."""
+    fresh run scales that operand of every matrix product of the inputs: see :func:`plan`);
+    ``joined``: the inputs ``ex.scaled_with`` rode in that operand and were scaled with it."""
     out = dict(inputs)
-    out[ex.scaled] = [[x * alpha for x in row] for row in inputs[ex.scaled]]
+    for name in (ex.scaled, *(ex.scaled_with if joined else ())):
+        out[name] = [[x * alpha for x in row] for row in inputs[name]]
     return out
 
 

@@ -120,7 +120,8 @@ class Judge:
                  tolerance: float = TOLERANCE) -> None:
         self.plan, self.seeded, self.fresh = plan, seeded, fresh
         self.reference, self.tol = reference, tolerance
-        self._worlds: dict[str, bool] = {}  # exercise -> its fresh answers came out of products
+        #: exercise -> the inputs its products saw on new inputs (None: not through products)
+        self._worlds: dict[str, dict | None] = {}
 
     # ------------------------------------------------------------------ entry point
     def test(self, test_id: str) -> Verdict:
@@ -163,10 +164,7 @@ class Judge:
 
     def _inputs(self, ex: Exercise, run: str) -> dict:
         if run == "fresh":
-            inputs = self.plan.fresh_inputs[ex.grade_id]
-            if self._through_product(ex):
-                return scaled_inputs(ex, inputs, self.plan.scale[ex.grade_id])
-            return inputs
+            return self._world(ex) or self.plan.fresh_inputs[ex.grade_id]
         return self.reference[ex.grade_id]["inputs"]
 
     def _through_product(self, ex: Exercise) -> bool:
@@ -174,33 +172,43 @@ class Judge:
         fresh run every matrix product of the inputs saw ``ex.scaled`` times a factor only the
         grader chose, and the answers are what the reference (or a known mistake) gives on those
         scaled inputs, not on the plain ones. Decided from values only."""
+        return self._world(ex) is not None
+
+    def _world(self, ex: Exercise) -> dict | None:
+        """The inputs the exercise's matrix products saw on new inputs, when its answers came
+        out of them: ``ex.scaled`` times the factor, and with it the inputs ``ex.scaled_with``
+        when the answer joined them to it in the product (bias as a column of weights: the
+        factor then scales the bias too). None: the answers are what plain inputs give."""
         if not ex.scaled or ex.grade_id not in self.plan.scale:
-            return False
+            return None
         if ex.grade_id in self._worlds:
             return self._worlds[ex.grade_id]
         data = self.fresh.extracts.get(ex.grade_id) or {}
         names = data.get("names") if isinstance(data, dict) else None
         plain = self.plan.fresh_inputs[ex.grade_id]
-        scaled = scaled_inputs(ex, plain, self.plan.scale[ex.grade_id])
-        verdict = False
+        alpha = self.plan.scale[ex.grade_id]
+        worlds = [scaled_inputs(ex, plain, alpha)]
+        if ex.scaled_with:
+            worlds.append(scaled_inputs(ex, plain, alpha, joined=True))
+        found = None
+
+        def hit(compute, inputs) -> bool:
+            try:
+                want = compute(inputs)
+            except (ArithmeticError, ValueError, IndexError, KeyError):
+                return False
+            return bool(want) and all(_close_flat(_flat(names.get(n)), want[n], self.tol)
+                                      for n in want if n in ex.outputs)
+
         if isinstance(names, dict):
             for compute in [ex.reference] + [m.compute for m in ex.mistakes if m.compute]:
-                hits = []
-                for inputs in (scaled, plain):
-                    try:
-                        want = compute(inputs)
-                    except (ArithmeticError, ValueError, IndexError, KeyError):
-                        want = {}
-                    hits.append(bool(want) and all(
-                        _close_flat(_flat(names.get(n)), want[n], self.tol)
-                        for n in want if n in ex.outputs))
-                if hits[0] and not hits[1]:
-                    verdict = True
+                if hit(compute, plain):
                     break
-                if hits[1]:
+                found = next((w for w in worlds if hit(compute, w)), None)
+                if found is not None:
                     break
-        self._worlds[ex.grade_id] = verdict
-        return verdict
+        self._worlds[ex.grade_id] = found
+        return found
 
     def _expected(self, ex: Exercise, run: str) -> dict:
         if run == "fresh":
@@ -299,6 +307,19 @@ class Judge:
         if errors:
             ename, evalue = errors[-1][0], errors[-1][1]
             where = "" if run is self.seeded else " when it ran on new inputs"
+            if run is self.fresh and ex.scaled and not self._errors(ex, self.seeded):
+                # Only the run whose products see the grader's factor raised: most likely a
+                # check of the product against a sum of products (the lesson says they agree)
+                # placed before the answer was assigned.
+                return self._fail(ex, "error",
+                                  f"Exercise {ex.number}: your code raised {ename}{where}: "
+                                  f"{evalue}. On that run the grader multiplies {ex.scaled} "
+                                  f"by a factor inside every matrix product (that is how it "
+                                  f"sees that {' and '.join(ex.outputs)} came out of one), so "
+                                  f"a check that a matrix product equals a sum of products "
+                                  f"fails there. Assign {' and '.join(ex.outputs)} before any "
+                                  f"such check, or print the comparison instead of asserting "
+                                  f"it.")
             return self._fail(ex, "error",
                               f"Exercise {ex.number}: your code raised {ename}{where}: {evalue}. "
                               f"Run your cell, fix the error, and make sure it only uses the "
@@ -358,7 +379,8 @@ class Judge:
     def _wrote_given(self, ex) -> bool:
         """Whether the exercise's cells wrote into the given array with NumPy on new inputs
         (where the given array is read-only to NumPy, so `a *= 2` raises)."""
-        return any("read-only" in e[1] for e in self._errors(ex, self.fresh))
+        return any(list(e[:1]) == ["ValueError"] and str(e[1]) in NUMPY_READ_ONLY
+                   for e in self._errors(ex, self.fresh))
 
     def _given_kept(self, ex, given, seeded, fresh) -> Verdict | None:
         """Fails unless ``given`` is still the array the exercise was given, in both runs (its
@@ -374,6 +396,10 @@ class Judge:
     def _bridge_mistake(self, ex, part, seeded, fresh) -> Mistake | None:
         return self._diagnose(ex, seeded, fresh, (part.given, *part.names))
 
+
+#: What NumPy raises when code writes into a read-only array (``a *= 2``, ``a[:] = ...``), word
+#: for word: an error whose text merely mentions "read-only" is the student's, not NumPy's.
+NUMPY_READ_ONLY = frozenset({"output array is read-only", "assignment destination is read-only"})
 
 # ---------------------------------------------------------------------- the checks
 @dataclass(frozen=True)
@@ -489,6 +515,19 @@ def _check_method(judge: Judge, ex, part, seeded, fresh) -> Verdict:
     # product saw the scaled input times the grader's factor, and the answer's values show it.
     if not judge._through_product(ex):
         mistake = ex.role("not_product")
+        marks = {name: (fresh["names"].get(name) or {}).get("marks") for name in part.names}
+        outside = [name for name, found in marks.items()
+                   if isinstance(found, list) and ex.scaled not in found]
+        if outside:  # no torch operation the grader follows led from the input to the answer
+            names = " and ".join(outside)
+            return judge._fail(ex, mistake.code,
+                               f"Exercise {ex.number} asks for a matrix multiplication with "
+                               f"torch: {names} has the right value, but it was not computed "
+                               f"from {ex.scaled} by torch operations (a NumPy product such as "
+                               f"features.numpy() @ weights.numpy().T or np.dot, or numbers "
+                               f"taken out with .item() or .tolist(), say); use torch.mm("
+                               f"features, weights.view(5, 1)), torch.matmul or the @ operator "
+                               f"on the tensors themselves.")
         return judge._fail(ex, mistake.code, f"Exercise {ex.number} asks for a matrix "
                                              f"multiplication: {mistake.says}")
     return Verdict(True)
