@@ -461,8 +461,8 @@ class _Outside:
             while torch._C._len_torch_function_stack() > 0:
                 torch._C._pop_torch_function_stack()
             while torch._C._len_torch_dispatch_stack() > 0:
-                torch._C._pop_torch_dispatch_stack()
-        except (AttributeError, RuntimeError):
+                torch._C._pop_torch_dispatch_stack(None)  # None: the innermost mode, any key
+        except (AttributeError, RuntimeError, TypeError):
             pass
         frames = sys._current_frames()
         self.foreign = [_thread_name(ident) for ident, frame in frames.items()
