@@ -52,8 +52,10 @@ class EngineAutogradeApp(GradersBase):
     classes = [GradingEngine]
 
     def run(self) -> int:
-        from ..autograde import autograde, interrupt
-        from ..engine import nbgrader_caching  # noqa: F401 - first: it trims jsonschema's imports
+        # First, before anything imports nbformat or nbgrader: it keeps jsonschema from
+        # importing rfc3987_syntax (1 s of CPU, measured; imported second it saved nothing).
+        from ..engine import nbgrader_caching  # noqa: F401, I001
+        from ..autograde import autograde, interrupt  # noqa: I001
         from ..engine.progress import Progress, summary
 
         check_value(GradingEngine, self.config)
