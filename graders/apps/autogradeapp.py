@@ -12,6 +12,7 @@ from textwrap import dedent
 
 from traitlets import Bool, List, Unicode
 
+from ..engine import template_control
 from ..engine.settings import GradingEngine
 from .baseapp import GradersBase, check_value
 
@@ -52,13 +53,23 @@ class EngineAutogradeApp(GradersBase):
     classes = [GradingEngine]
 
     def run(self) -> int:
+        check_value(GradingEngine, self.config)
+        if not GradingEngine(config=self.config).scheduler:
+            # The batch's one template, first thing: it imports torch on one core while this
+            # process imports nbgrader and plans on the other (autograde stops it).
+            template_control.start_shared()
+        try:
+            return self._run()
+        finally:
+            template_control.stop_shared(kill=True)  # if autograde failed before it ran
+
+    def _run(self) -> int:
         # First, before anything imports nbformat or nbgrader: it keeps jsonschema from
         # importing rfc3987_syntax (1 s of CPU, measured; imported second it saved nothing).
         from ..engine import nbgrader_caching  # noqa: F401, I001
         from ..autograde import autograde, interrupt  # noqa: I001
         from ..engine.progress import Progress, summary
 
-        check_value(GradingEngine, self.config)
         signal.signal(signal.SIGTERM, interrupt)  # a clean stop, as on Ctrl-C
         try:
             report = autograde(self.course_root, self.assignment, students=self.students or None,
