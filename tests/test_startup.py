@@ -3,8 +3,9 @@
 One template serves every grading process of a batch: it is started first (:func:`start_shared`)
 and each pool attaches to it over a socket pair of its own, so that the runs of two pools go to
 the one template and each pool hears only of its own children; a pool whose shared template
-dies starts one of its own and its job still runs. The command imports nbformat only after its
-jsonschema trim is in place. Real template, real sealed children.
+dies starts one of its own and its job still runs. The command reads the course's
+configuration (which imports nbgrader) only after its jsonschema trim is in place. Real
+template, real sealed children.
 """
 
 from __future__ import annotations
@@ -83,6 +84,8 @@ def test_a_pool_whose_shared_template_dies_starts_its_own(shared):
 
 
 def test_the_command_imports_nbformat_without_rfc3987_syntax(tmp_path):
+    # as this course's does (it imports nbgrader), before the command imports anything itself
+    (tmp_path / "nbgrader_config.py").write_text("import nbformat\n")
     code = ("import sys\nfrom graders.engine import template_control\n"
             "template_control.start_shared = lambda: None\n"
             "from graders.apps import main\n"

@@ -52,22 +52,28 @@ class EngineAutogradeApp(GradersBase):
     flags = flags
     classes = [GradingEngine]
 
-    def run(self) -> int:
-        check_value(GradingEngine, self.config)
-        if not GradingEngine(config=self.config).scheduler:
-            # The batch's one template, first thing: it imports torch on one core while this
-            # process imports nbgrader and plans on the other (autograde stops it).
+    def load_course_config(self) -> None:
+        # The course's nbgrader_config.py imports nbgrader (most of the command's start-up), so
+        # before it: jsonschema goes without rfc3987_syntax (1 s of CPU here, as in
+        # graders.engine.nbgrader_caching), and the batch's one template starts, to import
+        # torch on the other core meanwhile (autograde stops it; run stops it if the course
+        # turns out to send its runs to a Dask cluster).
+        sys.modules.setdefault("rfc3987_syntax", None)
+        if not self.cli_config.get("GradingEngine", {}).get("scheduler"):
             template_control.start_shared()
+        super().load_course_config()
+
+    def run(self) -> int:
         try:
+            check_value(GradingEngine, self.config)
+            if GradingEngine(config=self.config).scheduler:
+                template_control.stop_shared(kill=True)
             return self._run()
         finally:
             template_control.stop_shared(kill=True)  # if autograde failed before it ran
 
     def _run(self) -> int:
-        # First, before anything imports nbformat or nbgrader: it keeps jsonschema from
-        # importing rfc3987_syntax (1 s of CPU, measured; imported second it saved nothing).
-        from ..engine import nbgrader_caching  # noqa: F401, I001
-        from ..autograde import autograde, interrupt  # noqa: I001
+        from ..autograde import autograde, interrupt
         from ..engine.progress import Progress, summary
 
         signal.signal(signal.SIGTERM, interrupt)  # a clean stop, as on Ctrl-C
