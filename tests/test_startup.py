@@ -96,3 +96,22 @@ def test_the_command_imports_nbformat_without_rfc3987_syntax(tmp_path):
                           timeout=120)
     assert proc.returncode == 0, proc.stderr
     assert proc.stdout.splitlines()[-1] in ("rfc3987_syntax None", "rfc3987_syntax absent")
+
+
+def test_a_pool_takes_jobs_ahead_while_its_template_warms_up(tmp_path):
+    pool = _pool(tmp_path)  # its own template, started by run: not ready for a while
+    seen = []
+
+    def feed():
+        for i in range(3):
+            seen.append(pool.template.ready)  # ready yet when this job was made?
+            yield Job(f"job{i}", [Cell(0, PRINT_PARENT, True)],
+                      tempfile.mkdtemp(prefix="graders-test-"))
+
+    try:
+        results = {r.key: r for r in pool.run(feed())}
+    finally:
+        pool.close()
+    assert sorted(results) == ["job0", "job1", "job2"]
+    assert all(_stdout(r).startswith("parent") for r in results.values())
+    assert seen == [False, False, False]  # all three made before the template was ready
