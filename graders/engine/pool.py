@@ -4,8 +4,11 @@ A job is one notebook run (the cells of a submission) or one of the grader's own
 (:mod:`graders.checks.run_plan`). The pool keeps a template process (:mod:`graders.kernel.template`,
 driven through :mod:`graders.engine.template_control`) that has imported torch, numpy and IPython,
 asks it to fork a child per job, and reads what the child reports
-(:mod:`graders.engine.child_reader`). Written by hand, because no library does it, is everything
-around the children; this module does the scheduling, the others one job each:
+(:mod:`graders.engine.child_reader`); in a batch every grading process's pool attaches to the
+batch's one template (:func:`graders.engine.template_control.start_shared`), and while its
+template warms up a pool takes jobs ahead (their notebooks get prepared meanwhile). Written by
+hand, because no library does it, is everything around the children; this module does the
+scheduling, the others one job each:
 
 * **scheduling** (here): at most ``workers`` children at a time, results yielded as each job
   ends; each child leads its own process group, killed as a whole when the job ends, so
