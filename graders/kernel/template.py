@@ -172,7 +172,10 @@ def serve(sock: socket.socket) -> None:
             if "attach" in request:
                 if len(fds) == 1:
                     conns.append(socket.socket(fileno=fds[0]))
-                    _send(conns[-1], {"ready": os.getpid()})
+                    try:
+                        _send(conns[-1], {"ready": os.getpid()})
+                    except OSError:
+                        pass  # gone already: noticed when its socket is read
                 else:
                     for fd in fds:
                         os.close(fd)
