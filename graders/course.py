@@ -25,9 +25,10 @@ CONFIG_FILE = "nbgrader_config.py"
 
 
 class GradingEngine(LoggingConfigurable):
-    workers = Integer(0, help="Grading processes; 0 means one per core. Each keeps two "
-                              "notebooks running with their re-runs, so about 6 x workers "
-                              "children run at once.").tag(config=True)
+    workers = Integer(0, help="Grading processes; 0 means one per core. Each keeps one "
+                              "notebook or two running, each as two sealed children (its run "
+                              "and its re-run): about two children per core run at "
+                              "once.").tag(config=True)
     memory_cap_gib = Float(4.0, help="Memory one submission's process may allocate (GiB) "
                                      "before its allocations fail with MemoryError; where the "
                                      "grader may make a memory cgroup, every page a run holds "

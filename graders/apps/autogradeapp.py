@@ -12,6 +12,7 @@ from textwrap import dedent
 
 from traitlets import Bool, List, Unicode
 
+from ..engine import template_control
 from ..engine.settings import GradingEngine
 from .baseapp import GradersBase, check_value
 
@@ -51,12 +52,30 @@ class EngineAutogradeApp(GradersBase):
     flags = flags
     classes = [GradingEngine]
 
+    def load_course_config(self) -> None:
+        # The course's nbgrader_config.py imports nbgrader (most of the command's start-up), so
+        # before it: jsonschema goes without rfc3987_syntax (1 s of CPU here, as in
+        # graders.engine.nbgrader_caching), and the batch's one template starts, to import
+        # torch on the other core meanwhile (autograde stops it; run stops it if the course
+        # turns out to send its runs to a Dask cluster).
+        sys.modules.setdefault("rfc3987_syntax", None)
+        if not self.cli_config.get("GradingEngine", {}).get("scheduler"):
+            template_control.start_shared()
+        super().load_course_config()
+
     def run(self) -> int:
+        try:
+            check_value(GradingEngine, self.config)
+            if GradingEngine(config=self.config).scheduler:
+                template_control.stop_shared(kill=True)
+            return self._run()
+        finally:
+            template_control.stop_shared(kill=True)  # if autograde failed before it ran
+
+    def _run(self) -> int:
         from ..autograde import autograde, interrupt
-        from ..engine import nbgrader_caching  # noqa: F401 - first: it trims jsonschema's imports
         from ..engine.progress import Progress, summary
 
-        check_value(GradingEngine, self.config)
         signal.signal(signal.SIGTERM, interrupt)  # a clean stop, as on Ctrl-C
         try:
             report = autograde(self.course_root, self.assignment, students=self.students or None,

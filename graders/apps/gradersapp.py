@@ -93,6 +93,9 @@ def main(argv: list[str] | None = None) -> int:
             raise
         return _missing(app.subapp or app, err)
     finally:
+        shared = sys.modules.get("graders.engine.template_control")
+        if shared is not None:  # started ahead by graders autograde, which failed before it ran
+            shared.stop_shared(kill=True)
         traitlets.log._logger = None  # nbgrader's classes log through the app's logger till now
         for instance in (app, app.subapp):
             if instance is not None:

@@ -11,6 +11,7 @@ from pathlib import Path
 
 from traitlets.config import Config
 
+from ..engine import template_control
 from ..engine.progress import Progress
 from .converter import BatchAutograde
 from .on_dask import autograde_on_dask
@@ -71,6 +72,21 @@ def autograde(root: Path, assignment: str, students: list[str] | None = None,
     shards = max(1, min(workers or planner.settings.workers or os.cpu_count() or 1, len(todo)))
     if planner.scheduler is not None:
         return autograde_on_dask(planner, todo, require_sandbox, progress, start, shards)
+    if not todo:  # nothing to run: a template started ahead (graders autograde) is not needed
+        template_control.stop_shared(kill=True)
+    elif not template_control.shared_started():
+        # One template for every grading process (they attach to it), started before the
+        # sandbox check so that it warms up meanwhile; stopped when the batch ends.
+        template_control.start_shared()
+        try:
+            return _grade(planner, todo, shards, require_sandbox, progress, start)
+        finally:
+            template_control.stop_shared()
+    return _grade(planner, todo, shards, require_sandbox, progress, start)
+
+
+def _grade(planner: BatchAutograde, todo: list[str], shards: int, require_sandbox,
+           progress: Progress, start: float) -> RunReport:
     missing = check_sandbox(planner, require_sandbox)
     outcomes = dict(planner.outcomes)
     progress.start(len(todo))

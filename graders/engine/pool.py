@@ -4,8 +4,11 @@ A job is one notebook run (the cells of a submission) or one of the grader's own
 (:mod:`graders.checks.run_plan`). The pool keeps a template process (:mod:`graders.kernel.template`,
 driven through :mod:`graders.engine.template_control`) that has imported torch, numpy and IPython,
 asks it to fork a child per job, and reads what the child reports
-(:mod:`graders.engine.child_reader`). Written by hand, because no library does it, is everything
-around the children; this module does the scheduling, the others one job each:
+(:mod:`graders.engine.child_reader`); in a batch every grading process's pool attaches to the
+batch's one template (:func:`graders.engine.template_control.start_shared`), and while its
+template warms up a pool takes jobs ahead (their notebooks get prepared meanwhile). Written by
+hand, because no library does it, is everything around the children; this module does the
+scheduling, the others one job each:
 
 * **scheduling** (here): at most ``workers`` children at a time, results yielded as each job
   ends; each child leads its own process group, killed as a whole when the job ends, so
@@ -29,6 +32,7 @@ import json
 import os
 import selectors
 import signal
+import socket
 import tempfile
 import time
 from collections.abc import Iterable, Iterator
@@ -66,6 +70,8 @@ START_TIMEOUT = 120.0  # seconds for the template to import torch, or a child to
 #: it loses nothing to the wait either. A look that read
 #: :data:`BATCH_BYTES` or more does not wait: output that floods is read as fast as before.
 BATCH_WAIT = 0.005
+#: Jobs per slot the pool takes from its feed ahead while its template warms up.
+AHEAD_PER_SLOT = 4
 BATCH_BYTES = 16 * 2**10
 #: A child's channel pipe holds this much (Linux's default pipe-max-size), so that a child
 #: writing fast is not held up while the pool waits.
@@ -159,13 +165,25 @@ class KernelPool:
             selector.register(wakeup, selectors.EVENT_READ, "wakeup")
         exhausted = False
         started = {}
+        ahead: list[Job] = []  # taken from ``jobs`` while the template warms up
         try:
             while True:
-                while self.template.ready and free and (waiting or not exhausted):
+                # While the template is not ready, take jobs ahead: making them (a grading
+                # process prepares a notebook for each) overlaps the template's warm-up.
+                while (not children and not self._ready_now(children, selector)
+                       and not exhausted and len(ahead) < AHEAD_PER_SLOT * self.workers):
+                    job = next(pending, _END)
+                    if job is None:
+                        break
+                    if job is _END:
+                        exhausted = True
+                        break
+                    ahead.append(job)
+                while self.template.ready and free and (waiting or ahead or not exhausted):
                     if waiting:
                         job, result, steps, deaths, killers = waiting.pop(0)
                     else:
-                        job = next(pending, _END)
+                        job = ahead.pop(0) if ahead else next(pending, _END)
                         if job is None:  # an open feed with nothing ready: poll, ask again
                             break
                         if job is _END:
@@ -178,7 +196,7 @@ class KernelPool:
                     child = self._spawn(job, result, steps, free.pop(0), deaths, killers,
                                         selector)
                     children[child.request] = child
-                if not children and exhausted and not waiting:
+                if not children and exhausted and not waiting and not ahead:
                     return
                 for child in self._poll(children, selector):
                     del children[child.request]
@@ -196,6 +214,19 @@ class KernelPool:
                 self._kill(child)
                 self._close(child, selector)
             selector.close()
+
+    def _ready_now(self, children, selector) -> bool:
+        """Whether the template is ready, reading what it said without waiting (with no child
+        running: a template that has gone is left to :meth:`_poll`)."""
+        if not self.template.ready and self.template.control is not None:
+            try:
+                data = self.template.control.recv(65536, socket.MSG_PEEK | socket.MSG_DONTWAIT)
+            except OSError:
+                data = b""
+            if data:  # a message, not the end of the connection
+                for message in self.template.messages() or []:
+                    self._template_message(message, children, selector)
+        return self.template.ready
 
     def _spawn(self, job, result, steps, slot, deaths, killers, selector) -> _Child:
         self._requests += 1

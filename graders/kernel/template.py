@@ -191,13 +191,17 @@ def _fork(fds: list[int]) -> tuple[int, dict, list[int]]:
 
 
 def serve(sock: socket.socket) -> None:
+    """Fork a child per request, on ``sock`` and on every connection attached through it (an
+    ``{"attach": 1}`` request carrying one end of a new socket pair: each grading process of a
+    batch talks to the one template over its own); stop when every connection has closed."""
     wake_r, wake_w = os.pipe()
     os.set_blocking(wake_w, False)
     signal.set_wakeup_fd(wake_w)
     signal.signal(signal.SIGCHLD, lambda *_: None)
     _send(sock, {"ready": os.getpid()})
-    while True:
-        readable, _, _ = select.select([sock, wake_r], [], [])
+    conns, owner = [sock], {}  # owner: child pid -> the connection that asked for it
+    while conns:
+        readable, _, _ = select.select([*conns, wake_r], [], [])
         if wake_r in readable:
             os.read(wake_r, 4096)
         while True:  # reap every child that ended
@@ -207,29 +211,59 @@ def serve(sock: socket.socket) -> None:
                 break
             if pid == 0:
                 break
-            # What the child used (CPU seconds, page faults): for benchmarks; the pool reads
-            # only the status.
-            _send(sock, {"exited": pid, "status": os.waitstatus_to_exitcode(status),
-                         "cpu": [usage.ru_utime, usage.ru_stime],
-                         "faults": [usage.ru_minflt, usage.ru_majflt]})
-        if sock in readable:
-            data, fds, _, _ = socket.recv_fds(sock, MAX_REQUEST, 6)
-            if not data:
-                return  # the grading side closed the socket: stop
+            conn = owner.pop(pid, None)
+            if conn in conns:
+                try:
+                    # What the child used (CPU seconds, page faults): for benchmarks; the pool
+                    # reads only the status.
+                    _send(conn, {"exited": pid, "status": os.waitstatus_to_exitcode(status),
+                                 "cpu": [usage.ru_utime, usage.ru_stime],
+                                 "faults": [usage.ru_minflt, usage.ru_majflt]})
+                except OSError:
+                    pass  # that grading process has gone: noticed when its socket is read
+        for conn in [c for c in conns if c in readable]:
+            try:
+                data, fds, _, _ = socket.recv_fds(conn, MAX_REQUEST, 6)
+            except OSError:
+                data, fds = b"", []
+            if not data:  # that grading process closed its socket (or died): so do its runs
+                conns.remove(conn)
+                conn.close()
+                for pid in [p for p, c in owner.items() if c is conn]:
+                    try:
+                        os.killpg(pid, signal.SIGKILL)
+                    except OSError:
+                        pass
+                continue
             request = json.loads(data)
+            if "attach" in request:
+                if len(fds) == 1:
+                    conns.append(socket.socket(fileno=fds[0]))
+                    try:
+                        _send(conns[-1], {"ready": os.getpid()})
+                    except OSError:
+                        pass  # gone already: noticed when its socket is read
+                else:
+                    for fd in fds:
+                        os.close(fd)
+                continue
             try:
                 if len(fds) != 6:
                     raise OSError(f"expected 6 descriptors, got {len(fds)}")
                 pid, report, held = _fork(fds)
+                owner[pid] = conn
                 message = json.dumps({"spawned": request["id"], "pid": pid, "caps": report,
                                       "scratch": bool(held)}).encode()
                 try:
-                    socket.send_fds(sock, [message], held)
+                    socket.send_fds(conn, [message], held)
                 finally:
                     for fd in held:
                         os.close(fd)
             except OSError as err:
-                _send(sock, {"failed": request["id"], "reason": f"{err}"})
+                try:
+                    _send(conn, {"failed": request["id"], "reason": f"{err}"})
+                except OSError:
+                    pass
             finally:
                 for fd in fds:
                     os.close(fd)
