@@ -166,7 +166,7 @@ class BatchAutograde:
             self.gradebook_repaired = [f"{kind} {name}" for kind, name in foreign]
         return [s for s in self.students() if self._should_grade(s)]
 
-    def make_pool(self, notebooks: int, slot_offset: int = 0):
+    def make_pool(self, notebooks: int, slot_offset: int | None = None):
         try:
             return make_pool(self.root, self.config, self.timeout,
                              workers=notebooks * RUNS_PER_NOTEBOOK, sandbox=self.sandbox,

@@ -10,7 +10,7 @@ from dataclasses import asdict
 from queue import Empty
 
 from ..engine import nbgrader_caching
-from .converter import NOTEBOOKS_PER_SHARD, RUNS_PER_NOTEBOOK, BatchAutograde
+from .converter import NOTEBOOKS_PER_SHARD, BatchAutograde
 from .outcome import Outcome
 from .outcome import short as _short
 
@@ -60,8 +60,7 @@ def _shard(index: int, batch: BatchAutograde, students, queue, notebooks: int) -
     try:
         for engine in nbgrader_caching.engines():  # never share a connection across a fork
             engine.dispose(close=False)
-        pool = batch.make_pool(notebooks,
-                               slot_offset=index * NOTEBOOKS_PER_SHARD * RUNS_PER_NOTEBOOK)
+        pool = batch.make_pool(notebooks)  # its sandbox uids: this process's own range
         batch.grade(students, lambda outcome: queue.put(("outcome", index, asdict(outcome))),
                     pool=pool)
         stats = pool.stats()  # a DaskPool's, for the summary (a local pool has none)

@@ -27,10 +27,6 @@ from .jobs import Job, JobResult
 from .pool import local_pool
 from .scratch import remove_tree
 
-#: Each worker's sandbox uids start at ``uid_base + pid * UID_STRIDE`` (when it runs as root), so
-#: two workers on one machine never share a uid (the local engine's grading processes use the
-#: range below ``UID_STRIDE``).
-UID_STRIDE = 256
 JOB_PREFIX = "graders-job-"  # a run's scratch folder on a worker: graders-job-<worker pid>-...
 
 
@@ -131,8 +127,7 @@ class KernelPoolPlugin(WorkerPlugin):
         _remove_stale_folders()
         try:
             slots = max(1, int(worker.state.nthreads))
-            pool = local_pool(self.root, self.settings, workers=slots,
-                              slot_offset=os.getpid() * UID_STRIDE)
+            pool = local_pool(self.root, self.settings, workers=slots)  # uids: this pid's
             pool.warm_up()  # the template imports torch while the worker takes its first tasks
             self.service = _Service(pool)
         except Exception as err:  # noqa: BLE001 - said by every task sent here

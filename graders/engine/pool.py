@@ -53,6 +53,7 @@ from .sandbox import (
     child_environment,
     kill_group,
     make_policy,
+    process_uid_offset,
     sandbox_check,
 )
 from .template_control import MAX_TEMPLATE_RESTARTS, Template
@@ -113,13 +114,15 @@ class KernelPool:
     def __init__(self, workers: int | None = None, timeout: float = 30.0, grace: float = 5.0,
                  max_restarts: int = 3, traceback_mode: str = "Plain",
                  sandbox: SandboxPolicy | None = None, memory_cap: int = 4 * 2**30,
-                 max_stream_bytes: int = 2**20, slot_offset: int = 0,
+                 max_stream_bytes: int = 2**20, slot_offset: int | None = None,
                  max_disk_bytes: int = 512 * 2**20, max_entries: int = 10_000) -> None:
         self.workers = workers or os.cpu_count() or 1
         self.timeout, self.grace, self.max_restarts = timeout, grace, max_restarts
         self.traceback_mode, self.sandbox = traceback_mode, sandbox
         self.memory_cap, self.max_stream_bytes = memory_cap, max_stream_bytes
-        self.slot_offset, self.max_disk_bytes = slot_offset, max_disk_bytes
+        # uids (as root): this process's own range unless told (:data:`sandbox.UID_STRIDE`)
+        self.slot_offset = process_uid_offset() if slot_offset is None else slot_offset
+        self.max_disk_bytes = max_disk_bytes
         self.max_entries = max_entries
         self.groups: RunGroups | None = None  # made on first use (reads /proc and /sys)
         self.template = Template()
@@ -439,7 +442,7 @@ class KernelPool:
 
 
 def local_pool(root: str, settings: dict, workers: int | None = None,
-               slot_offset: int = 0) -> KernelPool:
+               slot_offset: int | None = None) -> KernelPool:
     """A :class:`KernelPool` from the plain settings of :func:`graders.engine.runs.pool_settings`
     (also on a Dask worker: :mod:`graders.engine.dask_worker`); its sandbox policy is made here,
     from this machine's Python, keeping ``root`` (the course) out of reach."""

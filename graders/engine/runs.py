@@ -30,7 +30,7 @@ PROBES = ("seeded", "fresh")
 
 def make_pool(root: Path, config, timeout: float, workers: int | None = None,
               sandbox: bool | None = None, memory_cap_gib: float | None = None,
-              slot_offset: int = 0, scheduler=None, **dask_options) -> Pool:
+              slot_offset: int | None = None, scheduler=None, **dask_options) -> Pool:
     """The pool the sealed runs go to, configured from ``c.GradingEngine`` (flags given here
     win): a local :class:`KernelPool`, or with ``scheduler`` (a Dask scheduler's address, a
     ``distributed.Client`` or a Dask cluster object; pass ``GradingEngine(config=config)

@@ -57,6 +57,19 @@ class SandboxLayoutError(RuntimeError):
     """The sandbox cannot protect the course with this layout; says what to change."""
 
 
+#: As root, each process that runs sealed children takes its uids from its own range, ``uid_base
+#: + pid * UID_STRIDE`` upwards, one uid a slot: ``RLIMIT_NPROC`` counts every process and
+#: thread of a uid machine-wide, so two graders sharing uids (two courses, a regrade beside
+#: ``graders serve``, a Dask worker) would let one's fork bomb stop the other's threads. A pid
+#: is unique among running processes, and so is its range.
+UID_STRIDE = 256
+
+
+def process_uid_offset(pid: int | None = None) -> int:
+    """The first slot of this process's uid range (see :data:`UID_STRIDE`)."""
+    return (os.getpid() if pid is None else pid) * UID_STRIDE
+
+
 @dataclass
 class SandboxPolicy:
     """The part of a child's policy shared by every job of a batch."""

@@ -28,7 +28,13 @@ from jupyter_core.utils import run_sync
 from nbgrader.preprocessors import Execute
 
 from .. import course
-from ..engine.sandbox import child_environment, kill_group, make_policy, sandbox_check
+from ..engine.sandbox import (
+    child_environment,
+    kill_group,
+    make_policy,
+    process_uid_offset,
+    sandbox_check,
+)
 from ..engine.scratch import prune, remove_tree
 from ..kernel.sealed_kernel import POLICY_VARIABLE
 
@@ -83,8 +89,8 @@ class SealedExecute(Execute):
         sandbox = make_policy(root, limits, settings.sandbox_uid_base)
         self._check(str(root), sandbox, settings.require_sandbox)
         self._private, self._cwd = tempfile.mkdtemp(prefix="graders-kernel-"), cwd
-        # One uid per grading process (the engine's slots count up from the base).
-        policy = sandbox.for_job(cwd, self._private, slot=100_000 + os.getpid() % 100_000)
+        # One uid per grading process: the first of this process's range (sandbox.UID_STRIDE).
+        policy = sandbox.for_job(cwd, self._private, slot=process_uid_offset())
         policy["require"] = settings.require_sandbox
         # A memory cgroup of its own where this grader may make one (graders/engine/cgroups.py):
         # memory files and shared memory count against the cap too, not only address space.
