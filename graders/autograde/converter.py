@@ -26,7 +26,7 @@ from pathlib import Path
 import nbformat
 from nbgrader.api import Gradebook, MissingEntry
 from nbgrader.converters import Autograde
-from nbgrader.preprocessors import Execute
+from nbgrader.preprocessors import Execute, OverwriteCells
 from sqlalchemy.exc import SAWarning
 from traitlets.config import Config
 from traitlets.utils.importstring import import_item
@@ -40,6 +40,7 @@ from ..engine.sandbox import SandboxLayoutError
 from ..engine.scratch import remove_tree
 from ..findings import Finding, problem_code
 from ..preprocessors.guard_gradebook import foreign_objects, remove, sqlite_path
+from ..preprocessors.overwrite_cells_at_once import OverwriteCellsAtOnce
 from ..preprocessors.save_findings import add_comment_line
 from ..preprocessors.verify_answers import VerifyAnswers, notebook_key
 from .outcome import Outcome
@@ -51,11 +52,17 @@ NOTEBOOKS_PER_SHARD = 2
 RUNS_PER_NOTEBOOK = 2  # the notebook's own run (the seeded re-run too) and the fresh re-run
 
 
+#: nbgrader's stages replaced by a subclass that does the same work with fewer gradebook queries
+#: (see each one's docstring); the configured class's settings apply to it.
+_AT_ONCE = {OverwriteCells: OverwriteCellsAtOnce}
+
+
 def _instantiate(stages, parent, skip=()) -> list:
     """Mirrors nbconvert's ``Exporter.register_preprocessor`` (classes get ``parent``)."""
     out = []
     for stage in stages:
         cls = import_item(stage) if isinstance(stage, str) else stage
+        cls = _AT_ONCE.get(cls, cls)
         if isinstance(cls, type):
             if issubclass(cls, tuple(skip)):
                 continue

@@ -1,0 +1,163 @@
+"""Gradebook rows: what nbgrader's stages look up cell by cell, read in a few SQL statements.
+
+nbgrader's stages ask the gradebook one cell at a time through its ORM (``find_source_cell``,
+``find_graded_cell``, ``find_grade``, ``find_comment``): about 1 ms of SQLAlchemy each, some 30
+lookups a notebook. The same rows come here from one statement per table, as plain read-only
+records, through the session of a ``Gradebook`` (so the engine's cached connection is used when
+there is one, and a plain ``nbgrader autograde`` works the same):
+
+* :func:`release_cells`: the release's cells of one notebook (the source cells, and which are
+  grade, solution and task cells), read afresh each time a stage asks, so an assignment generated
+  again while ``graders serve`` keeps running is seen at once; it answers the lookups
+  ``OverwriteCells`` makes (:class:`ReleaseCells` has its ``find_source_cell``,
+  ``find_graded_cell`` and ``find_notebook``);
+* :func:`submission_rows`: a submitted notebook's grade and comment rows, by cell name.
+
+Each query mirrors the nbgrader 0.9.6 ``Gradebook`` method named next to it (check them on an
+nbgrader upgrade): the same rows, in the order the ORM's relationship loads them (a scan of the
+table, in the order the rows were written), and the same ``MissingEntry`` messages.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from nbgrader.api import MissingEntry
+
+
+@dataclass(frozen=True)
+class SourceCell:
+    """A row of ``source_cell`` (nbgrader's ``SourceCell``), as the stages read it."""
+
+    name: str
+    cell_type: str
+    locked: bool
+    source: str | None
+    checksum: str | None
+
+
+@dataclass(frozen=True)
+class GradedCell:
+    """A row of ``grade_cells`` or ``task_cells`` (``GradeCell``, ``TaskCell``)."""
+
+    name: str
+    max_score: float
+    cell_type: str
+
+
+@dataclass
+class ReleaseCells:
+    """One notebook of the release as the gradebook holds it (``Notebook`` and its cells)."""
+
+    assignment: str
+    notebook: str
+    found: bool = True
+    source_cells: list[SourceCell] = field(default_factory=list)
+    grade_cells: list[GradedCell] = field(default_factory=list)
+    solution_cells: list[SourceCell] = field(default_factory=list)  # only .name is read
+    task_cells: list[GradedCell] = field(default_factory=list)
+
+    def __post_init__(self) -> None:
+        self._source = {c.name: c for c in self.source_cells}
+        self._grade = {c.name: c for c in self.grade_cells}
+        self._task = {c.name: c for c in self.task_cells}
+
+    # The Gradebook methods OverwriteCells calls (nbgrader 0.9.6), for this notebook only.
+    def find_notebook(self, notebook: str, assignment: str) -> ReleaseCells:
+        if not self.found or (notebook, assignment) != (self.notebook, self.assignment):
+            raise MissingEntry(f"No such notebook: {assignment}/{notebook}")
+        return self
+
+    def find_source_cell(self, name: str, notebook: str, assignment: str) -> SourceCell:
+        cell = self._source.get(name) if (notebook, assignment) == (
+            self.notebook, self.assignment) else None
+        if cell is None:
+            raise MissingEntry(f"No such source cell: {assignment}/{notebook}/{name}")
+        return cell
+
+    def find_graded_cell(self, name: str, notebook: str, assignment: str) -> GradedCell:
+        mine = (notebook, assignment) == (self.notebook, self.assignment)
+        cell = (self._grade.get(name) or self._task.get(name)) if mine else None
+        if cell is None:
+            raise MissingEntry(f"No such grade cell: {assignment}/{notebook}/{name}")
+        return cell
+
+
+def _notebook_id(conn, notebook: str, assignment: str):
+    row = conn.exec_driver_sql(
+        "SELECT notebook.id FROM notebook JOIN assignment ON assignment.id = "
+        "notebook.assignment_id WHERE notebook.name = ? AND assignment.name = ?",
+        (notebook, assignment)).first()
+    return row[0] if row else None
+
+
+def release_cells(gb, notebook: str, assignment: str) -> ReleaseCells:
+    """The release's cells of ``notebook`` (mirrors ``Gradebook.find_notebook`` and the
+    ``source_cells``, ``grade_cells``, ``solution_cells`` and ``task_cells`` it loads)."""
+    conn = gb.db.connection()
+    nb_id = _notebook_id(conn, notebook, assignment)
+    if nb_id is None:
+        return ReleaseCells(assignment, notebook, found=False)
+    source = [SourceCell(name, cell_type, bool(locked), text, checksum)
+              for name, cell_type, locked, text, checksum in conn.exec_driver_sql(
+                  "SELECT name, cell_type, locked, source, checksum FROM source_cell "
+                  "WHERE source_cell.notebook_id = ?", (nb_id,))]
+
+    def graded(table: str) -> list[GradedCell]:
+        return [GradedCell(name, float(score), cell_type)
+                for name, score, cell_type in conn.exec_driver_sql(
+                    f"SELECT base_cell.name, {table}.max_score, {table}.cell_type FROM base_cell "
+                    f"JOIN {table} ON base_cell.id = {table}.id WHERE base_cell.notebook_id = ?",
+                    (nb_id,))]
+
+    solutions = [SourceCell(name, "", False, None, None) for (name,) in conn.exec_driver_sql(
+        "SELECT base_cell.name FROM base_cell JOIN solution_cells ON base_cell.id = "
+        "solution_cells.id WHERE base_cell.notebook_id = ?", (nb_id,))]
+    return ReleaseCells(assignment, notebook, True, source, graded("grade_cells"), solutions,
+                        graded("task_cells"))
+
+
+@dataclass
+class SubmissionRows:
+    """A submitted notebook's grade and comment rows (``Grade``, ``Comment``), by cell name and
+    the cell's kind (``GradeCell``, ``TaskCell``, ``SolutionCell``)."""
+
+    grades: dict[tuple[str, str], tuple] = field(default_factory=dict)
+    comments: dict[tuple[str, str], tuple] = field(default_factory=dict)
+
+    def grade(self, name: str, notebook: str, assignment: str, student: str) -> tuple:
+        """(id, manual_score) of the grade; mirrors ``Gradebook.find_grade``."""
+        row = self.grades.get(("GradeCell", name)) or self.grades.get(("TaskCell", name))
+        if row is None:
+            raise MissingEntry(f"No such grade: {assignment}/{notebook}/{name} for {student}")
+        return row
+
+    def comment(self, name: str, notebook: str, assignment: str, student: str) -> tuple:
+        """(id,) of the comment; mirrors ``Gradebook.find_comment``."""
+        row = self.comments.get(("SolutionCell", name)) or self.comments.get(("TaskCell", name))
+        if row is None:
+            raise MissingEntry(f"No such taskcomment: {assignment}/{notebook}/{name} for "
+                               f"{student}")
+        return row
+
+
+_SUBMITTED = (
+    "JOIN base_cell ON base_cell.id = {t}.cell_id "
+    "JOIN submitted_notebook ON submitted_notebook.id = {t}.notebook_id "
+    "JOIN notebook ON notebook.id = submitted_notebook.notebook_id "
+    "JOIN submitted_assignment ON submitted_assignment.id = submitted_notebook.assignment_id "
+    "JOIN assignment ON assignment.id = submitted_assignment.assignment_id "
+    "WHERE notebook.name = ? AND assignment.name = ? AND submitted_assignment.student_id = ?")
+
+
+def submission_rows(gb, notebook: str, assignment: str, student: str) -> SubmissionRows:
+    """The grade and comment rows of one submitted notebook."""
+    conn = gb.db.connection()
+    key = (notebook, assignment, student)
+    grades = {(kind, name): (row_id, manual) for row_id, kind, name, manual in conn.exec_driver_sql(
+        "SELECT grade.id, base_cell.type, base_cell.name, grade.manual_score FROM grade "
+        + _SUBMITTED.format(t="grade"), key)}
+    comments = {(kind, name): (row_id,) for row_id, kind, name in conn.exec_driver_sql(
+        "SELECT comment.id, base_cell.type, base_cell.name FROM comment "
+        + _SUBMITTED.format(t="comment"), key)}
+    return SubmissionRows(grades, comments)
