@@ -14,6 +14,7 @@ the method, so that an nbgrader upgrade is a checklist.
 
 from __future__ import annotations
 
+import gc
 import glob
 import os
 import time
@@ -39,6 +40,7 @@ from ..engine.runs import assignment_files, copy_files, make_pool, probe_jobs
 from ..engine.sandbox import SandboxLayoutError
 from ..engine.scratch import remove_tree
 from ..findings import Finding, problem_code
+from ..preprocessors.gradebook_rows import enter_submission
 from ..preprocessors.guard_gradebook import foreign_objects, remove, sqlite_path
 from ..preprocessors.overwrite_cells_at_once import OverwriteCellsAtOnce
 from ..preprocessors.save_findings import add_comment_line
@@ -195,6 +197,10 @@ class BatchAutograde:
         self.pool.warm_up()
         with Gradebook(self.coursedir.db_url, self.coursedir.course_id) as gb:
             self.notebook_ids = [nb.name for nb in gb.find_assignment(self.assignment).notebooks]
+        # What the process has built so far (the imports' modules, the stages, the config) lives
+        # as long as it does: left out of the garbage collector's full passes, which otherwise
+        # walk its ~250,000 objects (about 4 ms a notebook measured, 1 with them left out).
+        gc.freeze()
         prepared: dict[str, _Prepared] = {}
         waiting: dict[str, set[str]] = {}
         started: dict[str, float] = {}
@@ -289,9 +295,8 @@ class BatchAutograde:
         staging.mkdir(parents=True)
         timestamp = self.coursedir.get_existing_timestamp(str(source))
         with self._writing(), Gradebook(self.coursedir.db_url, self.coursedir.course_id) as gb:
-            gb.update_or_create_student(student)
-            kwargs = {"timestamp": timestamp} if timestamp else {}
-            gb.update_or_create_submission(self.assignment, student, **kwargs)
+            # gb.update_or_create_student, then gb.update_or_create_submission, in one go
+            enter_submission(gb, self.assignment, student, timestamp)
         files = self._files(student)  # read once, before any of this student's code runs
         copy_files(files, staging)
         submitted = sorted(p.name for p in source.glob("*.ipynb"))

@@ -22,6 +22,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from nbgrader import api
 from nbgrader.api import MissingEntry
 
 
@@ -38,11 +39,13 @@ class SourceCell:
 
 @dataclass(frozen=True)
 class GradedCell:
-    """A row of ``grade_cells`` or ``task_cells`` (``GradeCell``, ``TaskCell``)."""
+    """A row of ``base_cell`` with its ``grade_cells``, ``solution_cells`` or ``task_cells`` row
+    (``GradeCell``, ``SolutionCell``, ``TaskCell``; a solution cell has no score)."""
 
+    id: str
     name: str
-    max_score: float
-    cell_type: str
+    max_score: float | None = None
+    cell_type: str | None = None
 
 
 @dataclass
@@ -54,7 +57,7 @@ class ReleaseCells:
     found: bool = True
     source_cells: list[SourceCell] = field(default_factory=list)
     grade_cells: list[GradedCell] = field(default_factory=list)
-    solution_cells: list[SourceCell] = field(default_factory=list)  # only .name is read
+    solution_cells: list[GradedCell] = field(default_factory=list)
     task_cells: list[GradedCell] = field(default_factory=list)
 
     def __post_init__(self) -> None:
@@ -93,28 +96,37 @@ def _notebook_id(conn, notebook: str, assignment: str):
 
 def release_cells(gb, notebook: str, assignment: str) -> ReleaseCells:
     """The release's cells of ``notebook`` (mirrors ``Gradebook.find_notebook`` and the
-    ``source_cells``, ``grade_cells``, ``solution_cells`` and ``task_cells`` it loads)."""
+    ``source_cells`` and ``_base_cells`` it loads, whose ``grade_cells``, ``solution_cells`` and
+    ``task_cells`` keep the order of ``base_cell``'s rows)."""
     conn = gb.db.connection()
     nb_id = _notebook_id(conn, notebook, assignment)
     if nb_id is None:
         return ReleaseCells(assignment, notebook, found=False)
+    return _cells(conn, nb_id, assignment, notebook)
+
+
+def _cells(conn, nb_id: str, assignment: str, notebook: str) -> ReleaseCells:
     source = [SourceCell(name, cell_type, bool(locked), text, checksum)
               for name, cell_type, locked, text, checksum in conn.exec_driver_sql(
                   "SELECT name, cell_type, locked, source, checksum FROM source_cell "
-                  "WHERE source_cell.notebook_id = ?", (nb_id,))]
-
-    def graded(table: str) -> list[GradedCell]:
-        return [GradedCell(name, float(score), cell_type)
-                for name, score, cell_type in conn.exec_driver_sql(
-                    f"SELECT base_cell.name, {table}.max_score, {table}.cell_type FROM base_cell "
-                    f"JOIN {table} ON base_cell.id = {table}.id WHERE base_cell.notebook_id = ?",
-                    (nb_id,))]
-
-    solutions = [SourceCell(name, "", False, None, None) for (name,) in conn.exec_driver_sql(
-        "SELECT base_cell.name FROM base_cell JOIN solution_cells ON base_cell.id = "
-        "solution_cells.id WHERE base_cell.notebook_id = ?", (nb_id,))]
-    return ReleaseCells(assignment, notebook, True, source, graded("grade_cells"), solutions,
-                        graded("task_cells"))
+                  "WHERE ? = source_cell.notebook_id", (nb_id,))]
+    base = conn.exec_driver_sql("SELECT id, name, type FROM base_cell "
+                                "WHERE ? = base_cell.notebook_id", (nb_id,)).all()
+    scores = {}
+    for table in ("grade_cells", "task_cells"):
+        scores[table] = {row_id: (float(score), cell_type)
+                         for row_id, score, cell_type in conn.exec_driver_sql(
+                             f"SELECT {table}.id, {table}.max_score, {table}.cell_type FROM "
+                             f"{table} JOIN base_cell ON base_cell.id = {table}.id "
+                             f"WHERE base_cell.notebook_id = ?", (nb_id,))}
+    kinds = {"GradeCell": [], "SolutionCell": [], "TaskCell": []}
+    for row_id, name, kind in base:
+        table = {"GradeCell": "grade_cells", "TaskCell": "task_cells"}.get(kind)
+        if kind in kinds:
+            kinds[kind].append(GradedCell(row_id, name, *scores[table][row_id]) if table
+                               else GradedCell(row_id, name))
+    return ReleaseCells(assignment, notebook, True, source, kinds["GradeCell"],
+                        kinds["SolutionCell"], kinds["TaskCell"])
 
 
 @dataclass
@@ -161,3 +173,61 @@ def submission_rows(gb, notebook: str, assignment: str, student: str) -> Submiss
         "SELECT comment.id, base_cell.type, base_cell.name FROM comment "
         + _SUBMITTED.format(t="comment"), key)}
     return SubmissionRows(grades, comments)
+
+
+def enter_submission(gb, assignment: str, student: str, timestamp=None) -> None:
+    """The student and their submission in the gradebook, in one transaction: mirrors
+    ``gb.update_or_create_student(student)`` then ``gb.update_or_create_submission(assignment,
+    student[, timestamp=timestamp])`` of nbgrader 0.9.6, whose ``add_submission`` writes the
+    submission's rows (a submitted notebook per notebook of the assignment, in its
+    ``notebooks`` order, with a grade row per grade cell, a comment row per solution cell and a
+    comment and a grade row per task cell) through the ORM; here with one ``INSERT`` statement
+    per table, the same rows in the same order, the ids made by nbgrader's ``new_uuid``."""
+    if gb.authenticator is not None:  # nbgrader's own calls tell the authenticator
+        gb.update_or_create_student(student)
+        kwargs = {"timestamp": timestamp} if timestamp else {}
+        gb.update_or_create_submission(assignment, student, **kwargs)
+        return
+    conn = gb.db.connection()
+    when = {"timestamp": api.utils.parse_utc(timestamp)} if timestamp else {}
+    if conn.exec_driver_sql("SELECT id FROM student WHERE student.id = ?",
+                            (student,)).first() is None:
+        conn.execute(api.Student.__table__.insert(), [{"id": student}])
+    found = conn.exec_driver_sql(
+        "SELECT submitted_assignment.id FROM submitted_assignment JOIN assignment ON "
+        "assignment.id = submitted_assignment.assignment_id WHERE assignment.name = ? AND "
+        "submitted_assignment.student_id = ?", (assignment, student)).first()
+    if found is not None:
+        if when:
+            table = api.SubmittedAssignment.__table__
+            conn.execute(table.update().where(table.c.id == found[0]).values(**when))
+        gb.db.commit()
+        return
+    row = conn.exec_driver_sql("SELECT id FROM assignment WHERE assignment.name = ?",
+                               (assignment,)).first()
+    if row is None:
+        raise MissingEntry(f"No such assignment: {assignment}")
+    submission = {"id": api.new_uuid(), "assignment_id": row[0], "student_id": student, **when}
+    notebooks, grades, comments = [], [], []
+    for nb_id, name in conn.exec_driver_sql(
+            "SELECT id, name FROM notebook WHERE ? = notebook.assignment_id ORDER BY "
+            "notebook.name", (row[0],)).all():
+        cells = _cells(conn, nb_id, assignment, name)
+        notebook = {"id": api.new_uuid(), "notebook_id": nb_id, "assignment_id":
+                    submission["id"]}
+        notebooks.append(notebook)
+        for cell in cells.grade_cells:
+            grades.append({"id": api.new_uuid(), "cell_id": cell.id, "notebook_id": notebook["id"]})
+        for cell in cells.solution_cells:
+            comments.append({"id": api.new_uuid(), "cell_id": cell.id,
+                             "notebook_id": notebook["id"]})
+        for cell in cells.task_cells:
+            comments.append({"id": api.new_uuid(), "cell_id": cell.id,
+                             "notebook_id": notebook["id"]})
+            grades.append({"id": api.new_uuid(), "cell_id": cell.id, "notebook_id": notebook["id"]})
+    conn.execute(api.SubmittedAssignment.__table__.insert(), [submission])
+    for table, rows in ((api.SubmittedNotebook, notebooks), (api.Grade, grades),
+                        (api.Comment, comments)):
+        if rows:
+            conn.execute(table.__table__.insert(), rows)
+    gb.db.commit()
