@@ -4,7 +4,9 @@ nbgrader's stages are written for a fresh process per command; run once per note
 batch, their set-up costs dominate (measured here, per notebook):
 
 * ``CheckCellMetadata`` validates every cell with ``jsonschema.validate``, which checks the schema
-  itself and builds a new validator on each call: 90 ms, and the stage runs twice;
+  itself and builds a new validator on each call: 90 ms, and the stage runs twice; with the
+  validator kept, the same metadata (a release's cells carry the same few, notebook after
+  notebook) found valid once is not checked again (3 ms a notebook measured);
 * every stage that touches the gradebook opens a new ``Gradebook``, which builds a new SQLAlchemy
   engine (dialect, pool) and inspects the tables: about 10 ms each, six times. The cached engine
   also waits up to 120 s for SQLite's lock, since the engine's grading processes write to one
@@ -36,6 +38,7 @@ import nbgrader.api  # noqa: E402
 import nbgrader.nbgraderformat.common as nbgrader_format  # noqa: E402
 
 _installed = False
+_VALID_KEPT = 4096  # metadata instances remembered as valid (a few dozen in a course)
 _engines: list = []
 
 
@@ -50,6 +53,8 @@ class _CachedJsonSchema:
     def __init__(self) -> None:
         self._by_content: dict[str, jsonschema.protocols.Validator] = {}
         self._by_id: dict[int, tuple[dict, jsonschema.protocols.Validator]] = {}
+        #: (validator, the instance as canonical JSON) found valid: the answer cannot change
+        self._valid: set[tuple[int, str]] = set()
 
     def _validator(self, schema):
         entry = self._by_id.get(id(schema))
@@ -65,8 +70,18 @@ class _CachedJsonSchema:
 
     def validate(self, instance, schema) -> None:
         validator = self._validator(schema)
+        try:  # the cells of one release carry the same few metadata, notebook after notebook
+            key = (id(validator), json.dumps(instance, sort_keys=True))
+        except (TypeError, ValueError):  # not plain JSON: checked, not remembered
+            key = None
+        if key is not None and key in self._valid:
+            return
         if not validator.is_valid(instance):  # same error jsonschema.validate would raise
             raise jsonschema.exceptions.best_match(validator.iter_errors(instance))
+        if key is not None:
+            if len(self._valid) >= _VALID_KEPT:  # bounded: memory stays flat in a long batch
+                self._valid.clear()
+            self._valid.add(key)
 
     def __getattr__(self, name):
         return getattr(jsonschema, name)
