@@ -186,7 +186,8 @@ class BatchAutograde:
 
     def grade(self, students: Iterable[str | None], report=None,
               pool=None) -> dict[str, Outcome]:
-        """Grade ``students``; ``report(outcome)`` is called as each one is recorded.
+        """Grade ``students``; ``report(outcome)`` is called as each one is recorded (and the
+        outcome is not kept here after that: what this returns are only those not reported).
         ``students`` may be an open feed (``graders serve``): ``None`` from it means "no one
         new yet", and it is asked again once the pool has waited ``pool.idle_wait``."""
         # nbgrader's update_or_create_submission trips SQLAlchemy's autoflush warning; it is
@@ -225,7 +226,8 @@ class BatchAutograde:
                     waiting[item.student].discard(item.notebook)
                     if not waiting[item.student]:
                         self.outcomes[item.student].seconds = (time.monotonic()
-                                                               - started[item.student])
+                                                               - started.pop(item.student))
+                        del waiting[item.student]
                         self._finish(item.student)
         finally:
             if pool is None:
@@ -265,12 +267,13 @@ class BatchAutograde:
                 items = list(self._prepare(student))
             except Exception as err:  # noqa: BLE001
                 self._fail(student, f"could not prepare the submission: {_short(err)}")
+                del waiting[student], started[student]
                 self._finish(student)
                 continue
+            waiting[student].update(item.notebook for item in items)  # before any can finish
             for item in items:
                 key = f"{student}/{item.notebook}"
                 prepared[key] = item
-                waiting[student].add(item.notebook)
                 state = item.resources["graders"]
                 # The notebook's own run is the seeded re-run too (probes.plan's "main"): its
                 # answers are read back before each exercise's test cells run.
@@ -279,6 +282,7 @@ class BatchAutograde:
                                                       names=("fresh",))
                 yield from jobs
             if not items:  # nothing to run (missing or unreadable notebooks): record it now
+                del waiting[student], started[student]
                 self._finish(student)
 
     # ------------------------------------------------------------------ stages
@@ -424,6 +428,9 @@ class BatchAutograde:
         if outcome.status == "failed":
             self._mark_failed(student, outcome)
         remove_tree(str(staging))
+        # Reported, and not kept here: whoever asked for the report keeps what it needs, so the
+        # grading process's memory does not grow with the class.
+        self.outcomes.pop(student, None)
         self.report(outcome)
 
     def _mark_failed(self, student: str, outcome: Outcome) -> None:

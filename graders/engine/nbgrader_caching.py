@@ -65,6 +65,8 @@ class _CachedJsonSchema:
                 cls = jsonschema.validators.validator_for(schema)
                 cls.check_schema(schema)
                 validator = self._by_content[key] = cls(schema)
+            if len(self._by_id) >= 16:  # each entry keeps its schema alive: stay bounded
+                self._by_id.clear()
             entry = self._by_id[id(schema)] = (schema, validator)
         return entry[1]
 
@@ -106,6 +108,20 @@ def install() -> None:
     if _installed:
         return
     nbgrader_format.jsonschema = _CachedJsonSchema()
+    # Each MetadataValidator (two a notebook, and the older versions' it makes) reads its schema
+    # file again; read once per version, the same dict serves them all (nothing changes it).
+    base = nbgrader_format.BaseMetadataValidator
+    read_schema, schemas = base.__init__, {}
+
+    def init_schema_once(self) -> None:
+        schema = schemas.get(self.schema_version)
+        if schema is None:
+            read_schema(self)
+            schemas[self.schema_version] = self.schema
+        else:
+            self.schema = schema
+
+    base.__init__ = init_schema_once
     create_engine = nbgrader.api.create_engine
 
     @functools.lru_cache(maxsize=8)

@@ -231,3 +231,34 @@ def enter_submission(gb, assignment: str, student: str, timestamp=None) -> None:
         if rows:
             conn.execute(table.__table__.insert(), rows)
     gb.db.commit()
+
+
+@dataclass
+class CommentRow:
+    """A row of ``comment`` with its cell's name (``Comment``); ``auto_comment`` may be set."""
+
+    id: str
+    name: str
+    auto_comment: str | None
+
+
+def notebook_comments(gb, notebook: str, assignment: str, student: str):
+    """(the submitted notebook's id, its comments): mirrors ``Gradebook.find_submission_notebook``
+    and its ``comments``, in the order that relationship loads them."""
+    conn = gb.db.connection()
+    row = conn.exec_driver_sql(
+        "SELECT submitted_notebook.id FROM submitted_notebook "
+        "JOIN notebook ON notebook.id = submitted_notebook.notebook_id "
+        "JOIN submitted_assignment ON submitted_assignment.id = submitted_notebook.assignment_id "
+        "JOIN assignment ON assignment.id = submitted_assignment.assignment_id "
+        "WHERE notebook.name = ? AND assignment.name = ? AND submitted_assignment.student_id = ?",
+        (notebook, assignment, student)).first()
+    if row is None:
+        raise MissingEntry(f"No such submitted notebook: {assignment}/{notebook} for {student}")
+    rows = conn.exec_driver_sql("SELECT id, cell_id, auto_comment FROM comment "
+                                "WHERE ? = comment.notebook_id", (row[0],)).all()
+    names = dict(conn.exec_driver_sql(
+        "SELECT base_cell.id, base_cell.name FROM base_cell JOIN notebook ON notebook.id = "
+        "base_cell.notebook_id JOIN submitted_notebook ON submitted_notebook.notebook_id = "
+        "notebook.id WHERE submitted_notebook.id = ?", (row[0],)).all())
+    return row[0], [CommentRow(row_id, names.get(cell_id), text) for row_id, cell_id, text in rows]
