@@ -27,7 +27,7 @@ from pathlib import Path
 import nbformat
 from nbgrader.api import Gradebook, MissingEntry
 from nbgrader.converters import Autograde
-from nbgrader.preprocessors import Execute, OverwriteCells
+from nbgrader.preprocessors import AssignLatePenalties, Execute, OverwriteCells
 from sqlalchemy.exc import SAWarning
 from traitlets.config import Config
 from traitlets.utils.importstring import import_item
@@ -40,7 +40,8 @@ from ..engine.runs import assignment_files, copy_files, make_pool, probe_jobs
 from ..engine.sandbox import SandboxLayoutError
 from ..engine.scratch import remove_tree
 from ..findings import Finding, problem_code
-from ..preprocessors.gradebook_rows import enter_submission
+from ..preprocessors.assign_late_penalties_at_once import AssignLatePenaltiesAtOnce
+from ..preprocessors.gradebook_rows import enter_submission, submission_score
 from ..preprocessors.guard_gradebook import foreign_objects, remove, sqlite_path
 from ..preprocessors.overwrite_cells_at_once import OverwriteCellsAtOnce
 from ..preprocessors.save_findings import add_comment_line
@@ -56,7 +57,7 @@ RUNS_PER_NOTEBOOK = 2  # the notebook's own run (the seeded re-run too) and the 
 
 #: nbgrader's stages replaced by a subclass that does the same work with fewer gradebook queries
 #: (see each one's docstring); the configured class's settings apply to it.
-_AT_ONCE = {OverwriteCells: OverwriteCellsAtOnce}
+_AT_ONCE = {OverwriteCells: OverwriteCellsAtOnce, AssignLatePenalties: AssignLatePenaltiesAtOnce}
 
 
 def _instantiate(stages, parent, skip=()) -> list:
@@ -421,8 +422,9 @@ class BatchAutograde:
                 staging.rename(final)
                 self.converter.set_permissions(self.assignment, student)
                 with Gradebook(self.coursedir.db_url, self.coursedir.course_id) as gb:
-                    submission = gb.find_submission(self.assignment, student)
-                    outcome.score, outcome.max_score = submission.score, submission.max_score
+                    # gb.find_submission(...)'s score and max_score, in one query
+                    outcome.score, outcome.max_score = submission_score(gb, self.assignment,
+                                                                        student)
             except Exception as err:  # noqa: BLE001
                 self._fail(student, f"could not record the result: {_short(err)}")
         if outcome.status == "failed":

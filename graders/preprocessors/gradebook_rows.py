@@ -24,6 +24,8 @@ from dataclasses import dataclass, field
 
 from nbgrader import api
 from nbgrader.api import MissingEntry
+from sqlalchemy import select
+from sqlalchemy.exc import NoResultFound
 
 
 @dataclass(frozen=True)
@@ -262,3 +264,36 @@ def notebook_comments(gb, notebook: str, assignment: str, student: str):
         "base_cell.notebook_id JOIN submitted_notebook ON submitted_notebook.notebook_id = "
         "notebook.id WHERE submitted_notebook.id = ?", (row[0],)).all())
     return row[0], [CommentRow(row_id, names.get(cell_id), text) for row_id, cell_id, text in rows]
+
+
+def submission_score(gb, assignment: str, student: str) -> tuple[float, float]:
+    """(score, max_score) of a submission: ``gb.find_submission(assignment, student)``'s
+    ``score`` and ``max_score`` (nbgrader's own column expressions) in one query instead of
+    three."""
+    sub = api.SubmittedAssignment
+    try:
+        return tuple(gb.db.query(sub.score, sub.max_score)
+                     .join(api.Assignment, api.Assignment.id == sub.assignment_id)
+                     .join(api.Student, api.Student.id == sub.student_id)
+                     .filter(api.Assignment.name == assignment, api.Student.id == student)
+                     .one())
+    except NoResultFound:
+        raise MissingEntry(f"No such submission: {assignment} for {student}") from None
+
+
+def lateness(gb, notebook: str, assignment: str, student: str):
+    """(the assignment's due date, the submission's timestamp and extension, the submitted
+    notebook's id and late_submission_penalty), or None when there is no such notebook."""
+    conn = gb.db.connection()
+    due = conn.execute(
+        select(api.Assignment.duedate, api.SubmittedAssignment.timestamp,
+               api.SubmittedAssignment.extension, api.SubmittedNotebook.id,
+               api.SubmittedNotebook.late_submission_penalty)
+        .select_from(api.SubmittedNotebook)
+        .join(api.Notebook, api.Notebook.id == api.SubmittedNotebook.notebook_id)
+        .join(api.SubmittedAssignment,
+              api.SubmittedAssignment.id == api.SubmittedNotebook.assignment_id)
+        .join(api.Assignment, api.Assignment.id == api.SubmittedAssignment.assignment_id)
+        .where(api.Notebook.name == notebook, api.Assignment.name == assignment,
+               api.SubmittedAssignment.student_id == student)).first()
+    return due
