@@ -297,3 +297,15 @@ def lateness(gb, notebook: str, assignment: str, student: str):
         .where(api.Notebook.name == notebook, api.Assignment.name == assignment,
                api.SubmittedAssignment.student_id == student)).first()
     return due
+
+
+def notebook_kernelspec(gb, notebook: str, assignment: str) -> str | None:
+    """The release notebook's kernelspec (JSON text or None): ``gb.find_notebook(notebook,
+    assignment).kernelspec`` without loading the notebook's scores."""
+    row = gb.db.connection().exec_driver_sql(
+        "SELECT notebook.kernelspec FROM notebook JOIN assignment ON assignment.id = "
+        "notebook.assignment_id WHERE notebook.name = ? AND assignment.name = ?",
+        (notebook, assignment)).first()
+    if row is None:
+        raise MissingEntry(f"No such notebook: {assignment}/{notebook}")
+    return row[0]
