@@ -3,13 +3,15 @@
 What is nbgrader's and reused as is: the configuration, the converter's sanitising stages
 (``ClearOutput``, ``OverwriteCells``...), its stages after ``Execute`` (``VerifyAnswers``,
 ``LimitOutput``, ``SaveAutoGrades``, ``SaveFindings``...), its skip-or-regrade rule and its file
-permissions. What is replaced is how cells run: each notebook's run (which is also the grader's
+permissions (``OverwriteCells``, ``OverwriteKernelspec`` and ``AssignLatePenalties`` run as their
+``...AtOnce`` subclasses: the same work, with the gradebook read a table at a time instead of a cell
+at a time). What is replaced is how cells run: each notebook's run (which is also the grader's
 seeded re-run) and its fresh re-run go to a pool (:mod:`graders.engine.pool`, or a Dask cluster's,
-:mod:`graders.engine.dask_pool`) side by side. A notebook that is missing, renamed, unreadable
-or not preparable is recorded in the gradebook (flagged, the reason in a comment), never skipped
+:mod:`graders.engine.dask_pool`) side by side. A notebook that is missing, renamed, unreadable or
+not preparable is recorded in the gradebook (flagged, the reason in a comment), never skipped
 silently; each submission is written to a temporary folder and moved into place only after its
-grades are saved. Where this code re-does what an nbgrader 0.9.6 method does, a comment names
-the method, so that an nbgrader upgrade is a checklist.
+grades are saved. Where this code re-does what an nbgrader 0.9.6 method does, a comment names the
+method, so that an nbgrader upgrade is a checklist.
 """
 
 from __future__ import annotations

@@ -22,7 +22,8 @@ batch, their set-up costs dominate (measured here, per notebook):
 
 :func:`install` makes them reuse what they built, in this process only (the engine's own;
 never a process that runs student code). The validation rules, what is written to the database
-and every query the stages make are unchanged; only the repeated course check is skipped.
+and every query the stages make are unchanged; only the repeated course check, and the repeated
+check of metadata already found valid, are skipped.
 """
 
 from __future__ import annotations
