@@ -18,11 +18,12 @@ the gradebook through :class:`SaveFindings`). Configured in
 from __future__ import annotations
 
 from nbgrader import utils
-from nbgrader.api import Gradebook, MissingEntry
+from nbgrader.api import Gradebook
 from nbgrader.preprocessors import DeduplicateIds
 
 from ..findings import Finding
 from .clean_text import note
+from .gradebook_rows import release_cells
 
 
 class DeduplicateCells(DeduplicateIds):
@@ -32,11 +33,8 @@ class DeduplicateCells(DeduplicateIds):
         info = resources.get("nbgrader", {})
         if info.get("db_url"):
             with Gradebook(info["db_url"]) as gb:
-                try:
-                    source = gb.find_notebook(info["notebook"], info["assignment"])
-                    known = {cell.name for cell in source.source_cells}
-                except MissingEntry:
-                    known = None
+                source = release_cells(gb, info["notebook"], info["assignment"])
+            known = {cell.name for cell in source.source_cells} if source.found else None
         for cell in nb.cells:
             meta = cell.get("metadata", {})
             if "nbgrader" not in meta:

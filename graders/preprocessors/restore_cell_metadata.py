@@ -25,11 +25,13 @@ from nbgrader.preprocessors import NbGraderPreprocessor
 from ..checks.exercises import TESTS
 from ..findings import Finding
 from .clean_text import note
+from .gradebook_rows import release_cells
 
 
 def expected_metadata(gb, notebook_id: str, assignment_id: str) -> dict[str, tuple[dict, str]]:
     """grade_id -> (nbgrader metadata of the release's cell, its cell type)."""
-    source = gb.find_notebook(notebook_id, assignment_id)
+    source = release_cells(gb, notebook_id, assignment_id).find_notebook(notebook_id,
+                                                                         assignment_id)
     grades = {c.name: c.max_score for c in source.grade_cells}
     solutions = {c.name for c in source.solution_cells}
     tasks = {c.name: c.max_score for c in source.task_cells}

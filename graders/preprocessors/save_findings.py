@@ -18,11 +18,12 @@ The kinds and codes are listed in :mod:`graders.findings` (and ``docs/codes.md``
 
 from __future__ import annotations
 
-from nbgrader.api import Gradebook, MissingEntry
+from nbgrader.api import Gradebook
 from nbgrader.preprocessors import NbGraderPreprocessor
 
 from ..findings import Finding, store
 from .clean_text import escape_surrogates
+from .gradebook_rows import notebook_comments
 
 
 def add_comment_line(comment, line: str | Finding) -> None:
@@ -47,18 +48,26 @@ class SaveFindings(NbGraderPreprocessor):
             return nb, resources
         info = resources["nbgrader"]
         with Gradebook(info["db_url"]) as gb:
-            notebook = gb.find_submission_notebook(info["notebook"], info["assignment"],
-                                                   info["student"])
-            comments = {c.name: c for c in notebook.comments}
-            first = notebook.comments[0] if notebook.comments else None
+            # find_submission_notebook and its comments, read with three SQL statements
+            notebook_id, rows = notebook_comments(gb, info["notebook"], info["assignment"],
+                                                  info["student"])
+            comments = {c.name: c for c in rows}
+            first = rows[0] if rows else None
+            before = {c.id: c.auto_comment for c in rows}
+            flagged = False
             for finding in findings:
                 comment = comments.get(finding.exercise) or first
                 if comment is not None:
                     add_comment_line(comment, finding)
                 if finding.flags:
-                    notebook.flagged = True
-            try:
-                gb.db.commit()
-            except MissingEntry:  # pragma: no cover - a notebook removed meanwhile
-                gb.db.rollback()
+                    flagged = True
+            conn = gb.db.connection()
+            changed = [(c.auto_comment, c.id) for c in rows if c.auto_comment != before[c.id]]
+            if changed:
+                conn.exec_driver_sql("UPDATE comment SET auto_comment = ? WHERE comment.id = ?",
+                                     changed)
+            if flagged:
+                conn.exec_driver_sql("UPDATE submitted_notebook SET flagged = 1 "
+                                     "WHERE submitted_notebook.id = ?", (notebook_id,))
+            gb.db.commit()
         return nb, resources
