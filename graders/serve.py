@@ -40,6 +40,7 @@ Stock nbgrader commands keep working alongside: ``nbgrader formgrader`` reads th
 
 from __future__ import annotations
 
+import functools
 import glob
 import json
 import os
@@ -62,12 +63,27 @@ from traitlets.config import LoggingConfigurable
 from .autograde import BatchAutograde, check_sandbox
 
 STATE_FILE = Path(".graders") / "serve.json"
+#: Seconds between looks at the exchange when inotify reports its changes (a safety net: a
+#: change it cannot see, on a network file system say, is still found).
+RESCAN = 2.0
+
+
+@functools.lru_cache(maxsize=65536)
+def _when(stamp: str):
+    """A submission folder's timestamp, parsed (None: not one); cached, as the folders stay."""
+    try:
+        return parse_utc(stamp)
+    except Exception:  # noqa: BLE001 - not a submission folder
+        return None
 
 
 class GradingService(LoggingConfigurable):
     """Settings of ``graders serve``, as ``c.GradingService.<name>`` in ``nbgrader_config.py``."""
 
-    poll_interval = Float(0.25, help="Seconds between looks at the exchange's inbound folder."
+    poll_interval = Float(0.25, help="Seconds between looks at the exchange's inbound folder "
+                                     "where the kernel cannot report changes to it (inotify: "
+                                     "Linux); with inotify, a change is seen at once and the "
+                                     "folder is looked at anyway every 2 s."
                           ).tag(config=True)
     heartbeat = Float(60.0, help="Seconds between 'still serving' lines in the log.").tag(
         config=True)
@@ -240,6 +256,90 @@ class _Feedback(GenerateFeedback):
             os.chdir(here)
 
 
+class _InboundWatch:
+    """Tells the service, cheaply and without sleeping, when the exchange's inbound folder may
+    hold something new: ``fd`` (an inotify descriptor, Linux) becomes readable when a folder is
+    made in it or a file written in a submission still being copied, and wakes the pool's wait
+    (which reads it empty); :meth:`changed` then says whether to look (the folder's own stat, or
+    a submission's secret written since). Without inotify ``fd`` is None and the service looks
+    every ``poll_interval``."""
+
+    _IN_CLOSE_WRITE, _IN_MOVED_TO, _IN_CREATE = 0x8, 0x80, 0x100
+    _IN_NONBLOCK, _IN_CLOEXEC = 0o4000, 0o2000000
+
+    def __init__(self, inbound: Path) -> None:
+        self.inbound = inbound
+        self.fd: int | None = None
+        self.copying: dict[Path, int] = {}  # submission folder still being written -> its watch
+        self.seen = None
+        try:
+            import ctypes
+
+            libc = ctypes.CDLL(None, use_errno=True)
+            self._add, self._rm = libc.inotify_add_watch, libc.inotify_rm_watch
+            self._add.argtypes = [ctypes.c_int, ctypes.c_char_p, ctypes.c_uint32]
+            fd = libc.inotify_init1(self._IN_NONBLOCK | self._IN_CLOEXEC)
+            inbound.mkdir(parents=True, exist_ok=True)
+            if fd >= 0 and self._add(fd, os.fsencode(inbound),
+                                     self._IN_CREATE | self._IN_MOVED_TO) >= 0:
+                self.fd = fd
+            elif fd >= 0:
+                os.close(fd)
+        except (OSError, AttributeError):
+            self.fd = None
+
+    def changed(self) -> bool:
+        """Whether the folder changed since the last call, or a submission still being copied
+        has its secret now (a few stats, no listing)."""
+        try:
+            st = os.stat(self.inbound)
+            now = (st.st_mtime_ns, st.st_nlink, st.st_size)
+        except OSError:
+            now = None
+        changed = now != self.seen
+        self.seen = now
+        for folder in list(self.copying):
+            if _complete(folder) or not folder.exists():
+                self._unwatch(folder)
+                changed = True
+        return changed
+
+    def copying_now(self, folders: list[Path]) -> None:
+        """Watch these submission folders (still being copied) for their last file."""
+        for folder in folders:
+            if folder in self.copying or self.fd is None:
+                continue
+            wd = self._add(self.fd, os.fsencode(folder), self._IN_CLOSE_WRITE | self._IN_MOVED_TO)
+            self.copying[folder] = wd
+            if _complete(folder):  # written before the watch was added
+                self._unwatch(folder)
+                self.seen = None  # look again at once
+
+    def _unwatch(self, folder: Path) -> None:
+        wd = self.copying.pop(folder, -1)
+        if wd >= 0 and self.fd is not None:
+            self._rm(self.fd, wd)
+
+    def close(self) -> None:
+        if self.fd is not None:
+            os.close(self.fd)
+            self.fd = None
+
+
+class _WakingPool:
+    """The service's pool, handing the inbound watch's descriptor to each run so that a new
+    submission ends the pool's wait at once (:meth:`KernelPool.run`'s ``wakeup``)."""
+
+    def __init__(self, pool, wakeup: int) -> None:
+        self._pool, self._wakeup = pool, wakeup
+
+    def run(self, jobs):
+        return self._pool.run(jobs, wakeup=self._wakeup)
+
+    def __getattr__(self, name):
+        return getattr(self._pool, name)
+
+
 class Service:
     def __init__(self, root: Path, assignment: str, scheduler: str | None = None,
                  out=None, config=None) -> None:
@@ -271,6 +371,10 @@ class Service:
         self.counts = {"graded": 0, "failed": 0}
         self.started = time.monotonic()
         self.stopping = False
+        self._notebooks: list[str] | None = None
+        self.next_due = float("inf")
+        self._released: set[Path] = set()
+        self.watch: _InboundWatch | None = None
 
     # ------------------------------------------------------------------ exchange
     def _auth(self):
@@ -282,26 +386,44 @@ class Service:
         ``timestamp.txt`` and, last, ``submission_secret.txt``. A student whose newest folder
         is still being written is left for a later look (under load, collecting it half-copied
         found no notebook and gave up on the student)."""
-        newest: dict[str, Submission] = {}
+        newest: dict[str, tuple] = {}
         for path in glob.glob(str(self.inbound / f"*+{self.assignment}+*")):
             parts = os.path.basename(path).rsplit("+", 3)
-            if len(parts) < 3 or not os.path.isdir(path):
+            if len(parts) < 3:
                 continue
-            try:
-                when = parse_utc(parts[2])
-            except Exception:  # noqa: BLE001 - not a submission folder
+            when = _when(parts[2])
+            if when is None or not os.path.isdir(path):  # not a submission folder
                 continue
             best = newest.get(parts[0])
-            if best is None or when > parse_utc(best.timestamp):
-                newest[parts[0]] = Submission(parts[0], parts[2], Path(path))
-        return {student: sub for student, sub in newest.items() if _complete(sub.path)}
+            if best is None or when > best[0]:
+                newest[parts[0]] = (when, Submission(parts[0], parts[2], Path(path)))
+        copying = [sub.path for _, sub in newest.values() if not _complete(sub.path)]
+        watch = getattr(self, "watch", None)
+        if watch is not None and copying:
+            watch.copying_now(copying)
+        return {student: sub for student, (_, sub) in newest.items()
+                if sub.path not in copying}
 
     def notebook_ids(self) -> list[str]:
-        with Gradebook(self.coursedir.db_url, self.coursedir.course_id) as gb:
-            return [nb.name for nb in gb.find_assignment(self.assignment).notebooks]
+        """The assignment's notebooks, read from the gradebook once (the engine, too, reads them
+        once per service: :meth:`BatchAutograde.grade`)."""
+        if self._notebooks is None:
+            with Gradebook(self.coursedir.db_url, self.coursedir.course_id) as gb:
+                self._notebooks = [nb.name for nb in
+                                   gb.find_assignment(self.assignment).notebooks]
+        return self._notebooks
 
     def released(self, submission: Submission, notebooks: list[str]) -> bool:
-        """Whether feedback on this very submission is in the exchange already."""
+        """Whether feedback on this very submission is in the exchange already (read from the
+        exchange; once it is, that is remembered for the folder)."""
+        if submission.path in self._released:
+            return True
+        done = self._read_released(submission, notebooks)
+        if done:
+            self._released.add(submission.path)
+        return done
+
+    def _read_released(self, submission: Submission, notebooks: list[str]) -> bool:
         try:
             secret = (submission.path / "submission_secret.txt").read_text()
         except OSError:
@@ -314,6 +436,7 @@ class Service:
     def pending(self) -> list[Submission]:
         notebooks = self.notebook_ids()
         now = time.monotonic()
+        self.next_due = float("inf")  # when a student held back by min_feedback_interval is due
         out = []
         for student, submission in sorted(self.newest().items()):
             if self.state.get("given_up", {}).get(student) == submission.timestamp:
@@ -322,6 +445,7 @@ class Service:
                 continue
             wait = self.settings.min_feedback_interval
             if wait and now - self.last_feedback.get(student, -1e9) < wait:
+                self.next_due = min(self.next_due, self.last_feedback[student] + wait)
                 continue
             out.append(submission)
         return out
@@ -379,6 +503,11 @@ class Service:
             self.pool = self.batch.make_pool(2)
             self.pool.idle_wait = self.settings.poll_interval
             self.pool.warm_up()
+            self.watch = _InboundWatch(self.inbound)
+            pool = self.pool
+            if self.watch.fd is not None and self.scheduler is None:
+                pool = _WakingPool(self.pool, self.watch.fd)  # woken by a new submission
+                self.pool.idle_wait = RESCAN
             missing = check_sandbox(self.batch, None, pool=self.pool)
             for item in missing:
                 self.log(f"WARNING: partial sandbox: {item}")
@@ -391,7 +520,7 @@ class Service:
             self.beat = time.monotonic()
             while not self.stopping:
                 try:
-                    self.batch.grade(self.feed(once), report=self.finish, pool=self.pool)
+                    self.batch.grade(self.feed(once), report=self.finish, pool=pool)
                     break  # the feed ended: --once, or stopping
                 except Exception as err:  # noqa: BLE001 - the service outlives one failure
                     self.log(f"grading stopped ({type(err).__name__}: {str(err)[:200]}); "
@@ -405,6 +534,8 @@ class Service:
             pool = getattr(self, "pool", None)
             if pool is not None:
                 pool.close()
+            if self.watch is not None:
+                self.watch.close()
         return 0
 
     def warm_up(self) -> float:
@@ -460,15 +591,20 @@ class Service:
         instead of waiting for the others in progress. Each student's newest submission is
         collected just before it is handed over; a student already in progress is not handed
         over again until that grading is reported (:meth:`finish`), so a newer submission
-        made meanwhile waits for it. ``None``: no one new yet (the pool waits
-        ``poll_interval`` and asks again)."""
-        looked = 0.0
+        made meanwhile waits for it. ``None``: no one new yet (the pool waits until the inbound
+        watch wakes it, or ``poll_interval`` without inotify, and asks again). The exchange is
+        looked at when the watch says it changed (a few stats each time the feed is asked), when
+        a student's ``min_feedback_interval`` is up, and every :data:`RESCAN` seconds anyway."""
+        looked = -1e9
+        watch = self.watch
         while not self.stopping:
             now = time.monotonic()
             if now - self.beat >= self.settings.heartbeat:
                 self.beat = now
                 self.heartbeat()
-            if now - looked >= self.settings.poll_interval:
+            every = self.settings.poll_interval if watch is None or watch.fd is None else RESCAN
+            changed = watch.changed() if watch is not None else False
+            if changed or now - looked >= every or now >= self.next_due:
                 looked = now
                 work = [s for s in self.pending() if s.student not in self.in_flight]
                 for submission in work:
