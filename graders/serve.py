@@ -44,9 +44,13 @@ import functools
 import glob
 import json
 import os
+import queue
 import re
+import selectors
 import signal
+import socket
 import sys
+import threading
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -57,12 +61,13 @@ from nbgrader.auth import Authenticator
 from nbgrader.converters import GenerateFeedback
 from nbgrader.exchange.default import ExchangeCollect, ExchangeReleaseFeedback
 from nbgrader.utils import notebook_hash, parse_utc
-from traitlets import Float
+from traitlets import Bool, Float
 from traitlets.config import LoggingConfigurable
 
 from .autograde import BatchAutograde, check_sandbox
 
 STATE_FILE = Path(".graders") / "serve.json"
+START_TIMEOUT = 120.0  # seconds for the feedback process to warm up
 #: Seconds between looks at the exchange when inotify reports its changes (a safety net: a
 #: change it cannot see, on a network file system say, is still found).
 RESCAN = 2.0
@@ -85,6 +90,10 @@ class GradingService(LoggingConfigurable):
                                      "Linux); with inotify, a change is seen at once and the "
                                      "folder is looked at anyway every 2 s."
                           ).tag(config=True)
+    feedback_process = Bool(True, help="Make and release the feedback pages in a process of "
+                                       "their own, alongside the grading (False: in the "
+                                       "service's process, one after the other).").tag(
+        config=True)
     heartbeat = Float(60.0, help="Seconds between 'still serving' lines in the log.").tag(
         config=True)
     min_feedback_interval = Float(0.0, help="Seconds a student waits between two feedbacks; "
@@ -340,6 +349,149 @@ class _WakingPool:
         return getattr(self._pool, name)
 
 
+class _Renderer:
+    """The feedback pages, made and released in a process of their own (forked from the service
+    before its pool starts): a page costs ~50 ms CPU, and made there it no longer holds up the
+    next submission's grading in the service's process (two cores: both busy). The service
+    sends a student's id (a line); the process makes the page with nbgrader's GenerateFeedback,
+    releases it with ExchangeReleaseFeedback and answers with a JSON line. It dies with the
+    service (``PR_SET_PDEATHSIG``) or when its socket closes; a page it did not release is
+    made again by the next service (the exchange says which are released)."""
+
+    def __init__(self, work) -> None:
+        self._work = work  # a request (dict) -> its answer (dict), in the feedback process
+        self.sock: socket.socket | None = None
+        self.pid: int | None = None
+
+    def start(self, warm_up) -> None:
+        parent, child = socket.socketpair()
+        pid = os.fork()
+        if pid == 0:  # the renderer
+            code = 0
+            try:
+                parent.close()
+                _die_with_parent()
+                signal.signal(signal.SIGINT, signal.SIG_IGN)  # the service stops it
+                signal.signal(signal.SIGTERM, signal.SIG_IGN)  # ends at its input's end
+                warm_up()
+                child.sendall(b'{"ready": true}\n')
+                self._serve(child)
+            except BaseException:  # noqa: BLE001 - never back into the service's code
+                code = 1
+            finally:
+                os._exit(code)
+        child.close()
+        self.sock, self.pid = parent, pid
+
+    def _serve(self, sock) -> None:
+        for line in sock.makefile("rb"):
+            sock.sendall(json.dumps(self._work(json.loads(line))).encode() + b"\n")
+
+    def wait_ready(self, timeout: float) -> bool:
+        """Whether the feedback process warmed up and said so within ``timeout`` seconds."""
+        self.sock.settimeout(timeout)
+        try:
+            line = self.sock.makefile("rb").readline()
+        except OSError:
+            line = b""
+        self.sock.settimeout(None)
+        return line.strip() == b'{"ready": true}'
+
+    def send(self, request: dict) -> None:
+        self.sock.sendall(json.dumps(request).encode() + b"\n")
+
+    def close(self, wait: float = 10.0) -> None:
+        """Stop the process: it ends the page it is making (released pages are never half
+        written) and exits at the end of its input; killed after ``wait`` seconds."""
+        if self.sock is not None:
+            try:
+                self.sock.shutdown(socket.SHUT_WR)
+            except OSError:
+                pass
+        if self.pid is not None:
+            deadline = time.monotonic() + wait
+            while time.monotonic() < deadline:
+                if os.waitpid(self.pid, os.WNOHANG) != (0, 0):
+                    break
+                time.sleep(0.05)
+            else:
+                os.kill(self.pid, signal.SIGKILL)
+                os.waitpid(self.pid, 0)
+            self.pid = None
+        if self.sock is not None:
+            self.sock.close()
+            self.sock = None
+
+
+def _die_with_parent() -> None:
+    import ctypes
+
+    try:
+        ctypes.CDLL(None, use_errno=True).prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG
+    except (OSError, AttributeError):
+        pass
+    if os.getppid() == 1:
+        os._exit(0)
+
+
+class _Wakeups:
+    """One descriptor for the pool to wait on (a pipe), written by a small thread when the
+    inbound watch (inotify) or the feedback process has news; the feedback process's answers
+    wait in :attr:`answers` (None: it has gone) for the service to take them."""
+
+    def __init__(self, inotify: int | None, renderer: socket.socket | None) -> None:
+        self.fd, self._w = os.pipe()
+        for fd in (self.fd, self._w):
+            os.set_blocking(fd, False)
+        self._stop_r, self._stop_w = os.pipe()
+        self.answers: queue.SimpleQueue = queue.SimpleQueue()
+        self._selector = selectors.DefaultSelector()
+        self._selector.register(self._stop_r, selectors.EVENT_READ, "stop")
+        if inotify is not None:
+            self._selector.register(inotify, selectors.EVENT_READ, "inotify")
+        if renderer is not None:
+            self._selector.register(renderer, selectors.EVENT_READ, "renderer")
+        self._thread = threading.Thread(target=self._loop, args=(renderer,),
+                                        name="graders-serve-wakeups", daemon=True)
+        self._thread.start()
+
+    def _loop(self, renderer) -> None:
+        pending = b""
+        while True:
+            for key, _ in self._selector.select():
+                if key.data == "stop":
+                    return
+                if key.data == "inotify":
+                    try:
+                        while os.read(key.fd, 65536):
+                            pass
+                    except OSError:
+                        pass
+                else:
+                    try:
+                        data = renderer.recv(65536)
+                    except OSError:
+                        data = b""
+                    if not data:
+                        self._selector.unregister(renderer)
+                        self.answers.put(None)
+                    pending += data
+                    *lines, pending = pending.split(b"\n")
+                    for line in lines:
+                        self.answers.put(json.loads(line))
+            try:
+                os.write(self._w, b"x")
+            except OSError:
+                pass  # the pipe is full: the pool is being woken already
+
+    def close(self) -> None:
+        os.write(self._stop_w, b"x")
+        self._thread.join(timeout=5)
+        for fd in (self.fd, self._w, self._stop_r, self._stop_w):
+            os.close(fd)
+        self._selector.close()
+
+
 class Service:
     def __init__(self, root: Path, assignment: str, scheduler: str | None = None,
                  out=None, config=None) -> None:
@@ -375,6 +527,10 @@ class Service:
         self.next_due = float("inf")
         self._released: set[Path] = set()
         self.watch: _InboundWatch | None = None
+        self.renderer: _Renderer | None = None
+        self.wakeups: _Wakeups | None = None
+        #: student -> the grading's outcome, while the feedback process makes the page
+        self.rendering: dict[str, object] = {}
 
     # ------------------------------------------------------------------ exchange
     def _auth(self):
@@ -500,21 +656,34 @@ class Service:
         for sig in (signal.SIGINT, signal.SIGTERM):
             signal.signal(sig, self._stop)
         try:
+            self.feedback = _Feedback(coursedir=self._coursedir_for("*"), config=self.config)
+            self.feedback.force = True
+            if self.settings.feedback_process and hasattr(os, "fork"):
+                # Forked first, before the pool's template: it warms up while torch imports.
+                self.out.flush()
+                self.renderer = _Renderer(self._render)
+                self.renderer.start(self.warm_feedback)
             self.pool = self.batch.make_pool(2)
             self.pool.idle_wait = self.settings.poll_interval
             self.pool.warm_up()
             self.watch = _InboundWatch(self.inbound)
-            pool = self.pool
-            if self.watch.fd is not None and self.scheduler is None:
-                pool = _WakingPool(self.pool, self.watch.fd)  # woken by a new submission
-                self.pool.idle_wait = RESCAN
             missing = check_sandbox(self.batch, None, pool=self.pool)
             for item in missing:
                 self.log(f"WARNING: partial sandbox: {item}")
-            self.feedback = _Feedback(coursedir=self._coursedir_for("*"), config=self.config)
-            self.feedback.force = True
-            self.feedback.warm_up()
+            if self.renderer is None:
+                self.warm_feedback()
             warm = self.warm_up()
+            if self.renderer is not None and not self.renderer.wait_ready(START_TIMEOUT):
+                self.log("WARNING: the feedback process did not start; feedback is made here")
+                self.renderer.close(wait=0)
+                self.renderer = None
+                self.warm_feedback()
+            pool = self.pool
+            if self.scheduler is None and (self.watch.fd is not None or self.renderer):
+                self.wakeups = _Wakeups(self.watch.fd, self.renderer and self.renderer.sock)
+                pool = _WakingPool(self.pool, self.wakeups.fd)  # woken by news, no polling
+                if self.watch.fd is not None:
+                    self.pool.idle_wait = RESCAN
             self.log(f"serving {self.assignment} from {self.inbound} "
                      f"(feedback to {self.outbound}; warmed up in {warm:.1f} s)")
             self.beat = time.monotonic()
@@ -526,11 +695,16 @@ class Service:
                     self.log(f"grading stopped ({type(err).__name__}: {str(err)[:200]}); "
                              f"the submissions in progress are graded again in 5 s")
                     self.in_flight.clear()
+                    self.rendering.clear()
                     time.sleep(5)
         except KeyboardInterrupt:
             self.log("stopping: every submission whose feedback was released is done; the "
                      "rest will be graded when the service starts again")
         finally:
+            if self.renderer is not None:
+                self.renderer.close()  # the page it is making is finished first
+            if self.wakeups is not None:
+                self.wakeups.close()
             pool = getattr(self, "pool", None)
             if pool is not None:
                 pool.close()
@@ -538,13 +712,27 @@ class Service:
                 self.watch.close()
         return 0
 
+    def warm_feedback(self) -> None:
+        """The feedback exporter built and one page rendered (see :meth:`_Feedback.render_once`),
+        and the gradebook's models loaded: in the feedback process, or here without one."""
+        import nbformat
+
+        self.feedback.warm_up()
+        with Gradebook(self.coursedir.db_url, self.coursedir.course_id) as gb:
+            gb.find_assignment(self.assignment).max_score  # noqa: B018 - loads the models
+        release = Path(self.coursedir.format_path(self.coursedir.release_directory, ".",
+                                                  self.assignment))
+        for path in sorted(release.glob("*.ipynb"))[:1]:
+            nb = nbformat.read(path, as_version=nbformat.NO_CONVERT)
+            self.feedback.render_once(nbformat.convert(nb, 4))
+
     def warm_up(self) -> float:
         """Before the first submission: load what it would otherwise load on first use, so
         that the first feedback comes as fast as the tenth (measured: the first took 2 to 3
         times as long). The pool's template has imported torch and the lesson's libraries
         already (``pool.warm_up``); here the gradebook (SQLAlchemy's SQLite dialect and its
-        mappers), nbformat's validator and the feedback page's rendering, on the release
-        notebook, without writing anything. Returns the seconds it took."""
+        mappers) and nbformat's validator, on the release notebook, without writing anything
+        (the feedback page's rendering: :meth:`warm_feedback`). Returns the seconds it took."""
         import nbformat
 
         started = time.monotonic()
@@ -555,7 +743,6 @@ class Service:
         for path in sorted(release.glob("*.ipynb"))[:1]:
             nb = nbformat.read(path, as_version=nbformat.NO_CONVERT)
             nbformat.validate(nbformat.convert(nb, 4), relax_add_props=True)
-            self.feedback.render_once(nbformat.convert(nb, 4))
         if self.scheduler is None:
             self.warm_pool()
         return time.monotonic() - started
@@ -598,6 +785,7 @@ class Service:
         looked = -1e9
         watch = self.watch
         while not self.stopping:
+            self.answers()
             now = time.monotonic()
             if now - self.beat >= self.settings.heartbeat:
                 self.beat = now
@@ -616,10 +804,33 @@ class Service:
             yield None
 
     def finish(self, outcome) -> None:
-        """Release one student's feedback, as soon as the engine has recorded the grade."""
+        """Release one student's feedback, as soon as the engine has recorded the grade: handed
+        to the feedback process (its answer is taken by :meth:`answers`), or made here."""
+        self.answers()
         student = outcome.student
-        submission, stamp, started = self.in_flight.pop(student)
-        seconds = time.monotonic() - started
+        if outcome.status != "failed" and self.renderer is not None:
+            submission, stamp, started = self.in_flight[student]
+            try:
+                self.renderer.send({"student": student, "stamp": stamp, "started": started,
+                                    "submission": [submission.timestamp, str(submission.path)],
+                                    "line": self._line(outcome, stamp, started)})
+                self.rendering[student] = outcome
+                return
+            except OSError:
+                self._renderer_gone()
+        self._released_or_failed(outcome, self._release_here(outcome))
+
+    def _line(self, outcome, stamp, started) -> list[str]:
+        """The log line of a released feedback, around its seconds."""
+        problem = "; ".join(outcome.notes) if outcome.notes else ""
+        score = (f"{outcome.score:g} / {outcome.max_score:g}"
+                 if outcome.score is not None else "-")
+        return [f"{outcome.student:<16} {score:>8}  ", f" s  submitted {stamp}  {problem}"]
+
+    def _release_here(self, outcome) -> str | None:
+        """Release the feedback in this process; the problem, if any."""
+        student = outcome.student
+        submission, stamp, started = self.in_flight[student]
         problem = "; ".join(outcome.notes) if outcome.notes else ""
         try:
             if outcome.status == "failed":
@@ -629,15 +840,67 @@ class Service:
                                                                    self.notebook_ids()):
                 raise RuntimeError(f"no feedback to release ({problem or 'no notebook'})")
         except Exception as err:  # noqa: BLE001 - one student's problem stays theirs
+            return str(err)
+        head, tail = self._line(outcome, stamp, started)
+        self.log(f"{head}{time.monotonic() - started:5.1f}{tail}".rstrip())
+        return None
+
+    def _render(self, request: dict) -> dict:
+        """In the feedback process: make and release one student's page, log it as released
+        (here, so that a page released is a page logged, even if the service is killed)."""
+        student, stamp = request["student"], request["stamp"]
+        submission = Submission(student, request["submission"][0],
+                                Path(request["submission"][1]))
+        try:
+            self.release(student)
+            if stamp == submission.timestamp and not self.released(submission,
+                                                                   self.notebook_ids()):
+                raise RuntimeError("no feedback to release (no notebook)")
+        except Exception as err:  # noqa: BLE001 - one student's problem stays theirs
+            return {"student": student, "error": str(err)[:300]}
+        head, tail = request["line"]
+        self.log(f"{head}{time.monotonic() - request['started']:5.1f}{tail}".rstrip())
+        return {"student": student, "error": None}
+
+    def answers(self) -> None:
+        """Take the feedback process's answers so far (never waits)."""
+        if self.wakeups is None:
+            return
+        while True:
+            try:
+                answer = self.wakeups.answers.get_nowait()
+            except queue.Empty:
+                return
+            if answer is None:
+                self._renderer_gone()
+                continue
+            outcome = self.rendering.pop(answer["student"], None)
+            if outcome is not None:
+                self._released_or_failed(outcome, answer["error"])
+
+    def _renderer_gone(self) -> None:
+        """The feedback process died: its pages are made here from now on."""
+        if self.renderer is None:
+            return
+        self.log("WARNING: the feedback process stopped; feedback is made here from now on")
+        self.renderer.close(wait=0)
+        self.renderer = None
+        self.warm_feedback()
+        for outcome in list(self.rendering.values()):
+            self.rendering.pop(outcome.student)
+            self._released_or_failed(outcome, self._release_here(outcome))
+
+    def _released_or_failed(self, outcome, problem: str | None) -> None:
+        """The bookkeeping of one feedback released (logged already), or a failure (logged
+        here, and not retried until the student submits again)."""
+        student = outcome.student
+        submission, stamp, started = self.in_flight.pop(student)
+        if problem is not None:
             self.counts["failed"] += 1
             self.state.setdefault("given_up", {})[student] = stamp
             self._save_state()
-            self.log(f"{student:<16} failed   {seconds:5.1f} s  submitted {stamp}  "
-                     f"{str(err)[:200]}")
+            self.log(f"{student:<16} failed   {time.monotonic() - started:5.1f} s  submitted "
+                     f"{stamp}  {problem[:200]}")
             return
         self.counts["graded"] += 1
         self.last_feedback[student] = time.monotonic()
-        score = (f"{outcome.score:g} / {outcome.max_score:g}"
-                 if outcome.score is not None else "-")
-        self.log(f"{student:<16} {score:>8}  {seconds:5.1f} s  submitted {stamp}  "
-                 f"{problem}".rstrip())
