@@ -114,3 +114,28 @@ def test_markdown_is_made_once_per_source_and_cells_with_attachments_each_time(m
     nb.cells[0].attachments = {"a.png": {"image/png": "iVBORw0KGgo="}}
     exporter.from_notebook_node(nb)
     assert made == [nb.cells[0].source]  # read again: its attachments could have changed
+
+
+def test_highlighted_code_is_kept_per_source_language_and_magics(monkeypatch):
+    import nbconvert.filters.highlight as highlight
+
+    call = highlight.Highlight2HTML.__call__
+    monkeypatch.setattr(highlight.Highlight2HTML, "__call__", getattr(call, "__wrapped__", call))
+    cases = [(SOURCE, None, None), (SOURCE, "python", None), ("x = 1", None, None),
+             ("echo $HOME > x", None, {"magics_language": "bash"}), ("echo $HOME > x", None, None),
+             ("", None, None)]
+    plain = [highlight.Highlight2HTML()(*case) for case in cases]
+    assert plain[3] != plain[4]  # the cell's magics language counts
+    made = []
+    pygments = highlight._pygments_highlight
+
+    def counting(source, *args, **kwargs):
+        made.append(source)
+        return pygments(source, *args, **kwargs)
+
+    monkeypatch.setattr(highlight, "_pygments_highlight", counting)
+    serve._cache_highlighting()
+    assert [highlight.Highlight2HTML()(*case) for case in cases * 2] == plain * 2
+    assert len(made) == len(cases)  # each made once, then kept
+    options = highlight.Highlight2HTML(extra_formatter_options={"linenos": "inline"})
+    assert options(SOURCE) != plain[0] and len(made) == len(cases) + 1
