@@ -711,11 +711,12 @@ class Service:
                 self.renderer = None
                 self.warm_feedback()
             pool = self.pool
-            if self.scheduler is None and (self.watch.fd is not None or self.renderer):
+            if self.watch.fd is not None or self.renderer:
                 self.wakeups = _Wakeups(self.watch.fd, self.renderer and self.renderer.sock)
-                pool = _WakingPool(self.pool, self.wakeups.fd)  # woken by news, no polling
-                if self.watch.fd is not None:
-                    self.pool.idle_wait = RESCAN
+                if self.scheduler is None:  # a Dask pool asks the feed after each result
+                    pool = _WakingPool(self.pool, self.wakeups.fd)  # woken by news, no polling
+                    if self.watch.fd is not None:
+                        self.pool.idle_wait = RESCAN
             self.log(f"serving {self.assignment} from {self.inbound} "
                      f"(feedback to {self.outbound}; warmed up in {warm:.1f} s)")
             self.beat = time.monotonic()
