@@ -227,33 +227,44 @@ def test_the_guides_try_it_on_one_machine_block_runs_as_written(tmp_path):
 
 
 #: Runs the service once (grade what is waiting, then stop) and prints what Python imported
-#: between "serving" and the first feedback: a cold start shows up as modules loaded then.
+#: after warming up: in the service's process between "serving" and its end, and in the feedback
+#: process (or the service's own, with c.GradingService.feedback_process off) between its warm-up
+#: and the first feedback released. A cold start shows up as modules loaded then.
 PROBE = """
 import sys
 from pathlib import Path
 from graders.serve import Service
 service = Service(Path("."), "tensors")
 log, seen = service.log, {}
+warm = Service.warm_feedback
+def warm_feedback(self):
+    warm(self)
+    seen["feedback"] = set(sys.modules)
+Service.warm_feedback = warm_feedback
 def watch(text):
     log(text)
     if text.startswith("serving tensors from"):
-        seen["before"] = set(sys.modules)
+        seen["service"] = set(sys.modules)
     elif " / 15 " in text:
-        print("IMPORTED AFTER SERVING:", sorted(set(sys.modules) - seen["before"]), flush=True)
+        print("FEEDBACK IMPORTED:", sorted(set(sys.modules) - seen["feedback"]), flush=True)
 service.log = watch
-sys.exit(service.run(once=True))
+code = service.run(once=True)
+print("SERVICE IMPORTED:", sorted(set(sys.modules) - seen["service"]), flush=True)
+sys.exit(code)
 """
 
 
 def test_the_service_is_warm_before_the_first_submission(exchange):
     """Everything the first submission needs (the gradebook's SQLite dialect, the feedback
-    page's lexer and Markdown plugins...) is loaded before the service says "serving": the
-    first grading imports nothing. (Speed itself: benchmarks/feedback_latency.py.)"""
+    page's lexer and Markdown plugins...) is loaded before the service says "serving" (in the
+    feedback process too): the first grading imports nothing. (Speed itself:
+    benchmarks/feedback_latency.py.)"""
     exchange.submit("ada", "01_reference")  # waiting in the exchange when the service starts
     proc = subprocess.run([sys.executable, "-c", PROBE], cwd=exchange.course, env=course_env(),
                           capture_output=True, text=True, timeout=300)
     assert proc.returncode == 0, proc.stdout + proc.stderr
-    assert "IMPORTED AFTER SERVING: []" in proc.stdout, proc.stdout
+    assert "SERVICE IMPORTED: []" in proc.stdout, proc.stdout
+    assert "FEEDBACK IMPORTED: []" in proc.stdout, proc.stdout
     assert re.search(r"  ada\s+15 / 15 ", proc.stdout) and "warmed up in" in proc.stdout
     assert exchange.fetch("ada") == ["15.0"]
 
