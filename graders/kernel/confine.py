@@ -115,6 +115,9 @@ def prepare(inet: bool = False) -> None:
     ``inet``, ``socket()`` is allowed for IPv4 and IPv6 only (a sealed Jupyter kernel binds its
     ZeroMQ ports; Landlock then allows binding those ports and nothing else over TCP)."""
     global _FILTER, _FILTER_ERROR
+    # The child's private tmpfs is filled with the engine's bounded copy (enter_caps): imported
+    # here, once, not from disk in every child.
+    from ..engine import scratch  # noqa: F401
     try:
         import pyseccomp as sc
     except Exception as err:  # noqa: BLE001 - libseccomp missing: reported, not fatal

@@ -40,7 +40,6 @@ import numpy.random  # noqa: E402 - the lesson's NumPy cells use it: imported on
 import torch  # noqa: E402, F401 - loaded for the children
 import torch._subclasses.schema_check_mode  # noqa: E402, F401 - a tensor's repr under a mode
 
-from ..engine import scratch  # noqa: E402, F401 - a child's private tmpfs (confine) copies with it
 from . import confine, instrument, runner  # noqa: E402
 
 CONTROL_FD = 3
