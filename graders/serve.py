@@ -313,6 +313,7 @@ class _InboundWatch:
         self.fd: int | None = None
         self.copying: dict[Path, int] = {}  # submission folder still being written -> its watch
         self.seen = None
+        self.watching = False  # the inbound folder itself is watched (it exists)
         try:
             import ctypes
 
@@ -320,18 +321,32 @@ class _InboundWatch:
             self._add, self._rm = libc.inotify_add_watch, libc.inotify_rm_watch
             self._add.argtypes = [ctypes.c_int, ctypes.c_char_p, ctypes.c_uint32]
             fd = libc.inotify_init1(self._IN_NONBLOCK | self._IN_CLOEXEC)
-            inbound.mkdir(parents=True, exist_ok=True)
-            if fd >= 0 and self._add(fd, os.fsencode(inbound),
-                                     self._IN_CREATE | self._IN_MOVED_TO) >= 0:
+            if fd >= 0:
                 self.fd = fd
-            elif fd >= 0:
-                os.close(fd)
+                self._watch_inbound()
         except (OSError, AttributeError):
             self.fd = None
+
+    def _watch_inbound(self) -> None:
+        """Watch the inbound folder once it exists. Never made here: ``nbgrader
+        release_assignment`` makes it writable by every student (and sticky), while a folder
+        the service made would have the service's own mode and refuse every submission.
+        Until then the nearest folder above it is watched, and :meth:`changed` tries again."""
+        if self.fd is None or self.watching:
+            return
+        if self.inbound.is_dir():
+            self.watching = self._add(self.fd, os.fsencode(self.inbound),
+                                      self._IN_CREATE | self._IN_MOVED_TO) >= 0
+            return
+        for parent in self.inbound.parents:
+            if parent.is_dir():
+                self._add(self.fd, os.fsencode(parent), self._IN_CREATE | self._IN_MOVED_TO)
+                return
 
     def changed(self) -> bool:
         """Whether the folder changed since the last call, or a submission still being copied
         has its secret now (a few stats, no listing)."""
+        self._watch_inbound()
         try:
             st = os.stat(self.inbound)
             now = (st.st_mtime_ns, st.st_nlink, st.st_size)

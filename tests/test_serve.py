@@ -293,3 +293,35 @@ def test_a_submission_still_being_copied_waits_for_its_secret(tmp_path):
     (copying / "submission_secret.txt").write_text("f" * 128)
     newest = Service.newest(service)
     assert set(newest) == {"ada", "ben"} and newest["ben"].path == copying
+
+
+def test_the_inbound_watch_never_makes_the_inbound_folder(tmp_path):
+    """nbgrader release_assignment makes the exchange's inbound folder writable by every student;
+    a service started before the release must not make it first with its own mode (every
+    submission was refused: "You don't have write permissions", seen on the JupyterHub). It
+    watches the folder above, and the inbound folder itself once it appears."""
+    import select
+
+    from graders.serve import _InboundWatch
+
+    inbound = tmp_path / "exchange" / "course" / "inbound"
+    (tmp_path / "exchange").mkdir()
+    watch = _InboundWatch(inbound)
+    try:
+        assert not inbound.exists()
+        if watch.fd is None:
+            pytest.skip("no inotify here")
+        (tmp_path / "exchange" / "course").mkdir()
+        assert select.select([watch.fd], [], [], 5)[0], "the folder above woke no one"
+        os.read(watch.fd, 65536)
+        watch.changed()  # now watches course/, where inbound will appear
+        inbound.mkdir(mode=0o733)
+        assert select.select([watch.fd], [], [], 5)[0]
+        os.read(watch.fd, 65536)
+        watch.changed()  # now watches inbound itself
+        assert watch.watching
+        (inbound / "ada+tensors+2026-12-06 10:00:00.000000 UTC+abc").mkdir()
+        assert select.select([watch.fd], [], [], 5)[0], "a new submission woke no one"
+        assert watch.changed()
+    finally:
+        watch.close()
