@@ -73,7 +73,9 @@ class Extract:
     """Read the answers ``names`` of exercise ``key`` back as plain data. With ``recheck``
     (``[[cell index, source], ...]``), run those cells once more from the snapshot, on the inputs
     ``inject``, and report whether each of ``outputs`` came out the same; ``keep_scaling``: the
-    fresh run's scaled products stay on for the next exercise on the same inputs."""
+    fresh run's scaled products stay on for the next exercise on the same inputs; ``unscaled``:
+    when those cells raised in this run, run them once more (twice, to compare) with matrix
+    products left alone and report those answers too (``"unscaled"``)."""
 
     kind: ClassVar[str] = "extract"
     key: str
@@ -82,6 +84,7 @@ class Extract:
     outputs: list | None = None
     inject: dict | None = None
     keep_scaling: bool = False
+    unscaled: bool = False
 
 
 Step = Union[Cell, Inject, Forget, Label, Snapshot, Extract]  # noqa: UP007 - a runtime alias

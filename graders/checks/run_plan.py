@@ -25,6 +25,16 @@ point rests on those values), and the exercise's cells then run once more on the
 an answer that changes by itself was not computed from them. Test cells run only in ``main``,
 each after its exercise's answers were read back, so they cannot change them.
 
+A student's own check of the product against the sum (the lesson says the two agree) fails on
+the scaled products, and when it stands before the answer, the fresh run never assigns it. So
+when an exercise's cells raised in the fresh run, the child runs them once more (and again, to
+compare), from the same saved namespace and on the same inputs as the re-check, with the
+matrix products unscaled (``unscaled``), and reports those answers as well. The judge
+(:mod:`graders.checks.verdicts`) then decides shape and value on them; the method point still
+rests on the scaled run's values alone, so a check that stopped that run before the answer
+costs exactly that point, never more, and code whose cells raise for real raises there too
+(nothing changes). Only notebooks whose scaled run raised pay for those runs.
+
 The fresh inputs come from a generator seeded with an HMAC of the notebook's code under a secret
 kept in the course folder (``.graders/secret``, created on first use, out of the sandbox's
 reach): the student cannot predict them, and regrading the same notebook uses the same ones, so
@@ -323,7 +333,9 @@ def plan(nb, key: bytes, lessons: dict | None = None) -> ProbePlan:
         result.main.append(step)
         # The fresh run runs the exercise's cells once more on the same inputs, output muted,
         # from the namespace they started with: an answer drawn at random changes, one
-        # computed from the inputs does not.
+        # computed from the inputs does not. Where the cells raised under the scaled products
+        # (a check of the product against a sum of products, say), they run again from there
+        # with the products left alone, so the judge can read the answers they give.
         region = result.regions.get(ex.grade_id, [])
         later = list(EXERCISES.values())[ex.number:]
         # the cells up to the next exercise on the same inputs keep the scaled products (a
@@ -332,7 +344,7 @@ def plan(nb, key: bytes, lessons: dict | None = None) -> ProbePlan:
         result.fresh.append(replace(step, recheck=[[i, nb.cells[i].source] for i in region],
                                     outputs=list(ex.outputs),
                                     inject=_inject_step(ex, result.fresh_inputs).values,
-                                    keep_scaling=keep))
+                                    keep_scaling=keep, unscaled=bool(ex.scaled)))
 
     for i, cell in cells:
         for ex in starts.get(i, []):
