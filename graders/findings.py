@@ -95,6 +95,12 @@ JUDGE: dict[str, tuple[str, str]] = {
                      "Your code does not assign the variable; store the result under its name."),
     "error": ("the exercise's code raised an error",
               "The error and its message; fix it and use only the given variables."),
+    "stopped_scaled_run": ("the exercise's code raised only on the grader's re-run whose "
+                           "matrix products are scaled, before the answer was assigned (a "
+                           "check of the product against a sum of products): shape and value "
+                           "judged on an unscaled re-run, the method point not earned",
+                           "Your check failed only on the grader's re-run, where matrix "
+                           "products are scaled; compare after the answer, or print."),
     "stopped_kernel": ("the exercise's code stopped the kernel when the grader ran it",
                        "Your code stopped the kernel; remove what ends the process."),
     "tampering": ("a library or comparison function was replaced (torch.allclose...): no check "

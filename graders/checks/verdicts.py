@@ -139,6 +139,11 @@ class Judge:
                                   f"stopping the kernel.")
             runs.append(data)
         seeded, fresh = runs
+        unscaled = self._unscaled(ex)
+        if unscaled is not None:  # the answers of the fresh run's unscaled re-run stand in
+            fresh = {**unscaled, "threads": fresh.get("threads"),
+                     "replaced": sorted(set(fresh.get("replaced") or [])
+                                        | set(unscaled.get("replaced") or []))}
         replaced = sorted(set(seeded.get("replaced") or []) | set(fresh.get("replaced") or []))
         if replaced:
             names = ", ".join(replaced)
@@ -162,8 +167,21 @@ class Judge:
     def _fail(self, ex: Exercise, what: str, message: str) -> Verdict:
         return Verdict(False, message, ex.code(what))
 
+    def _unscaled(self, ex: Exercise) -> dict | None:
+        """What the fresh run's unscaled re-run of the exercise's cells reported, when the
+        scaled run raised in them and the unscaled one did not (see :mod:`graders.checks.
+        run_plan`): the answers its shape and value are judged on. None otherwise."""
+        data = self.fresh.extracts.get(ex.grade_id)
+        found = data.get("unscaled") if isinstance(data, dict) else None
+        if not (ex.scaled and isinstance(found, dict) and isinstance(found.get("names"), dict)
+                and self._errors(ex, self.fresh)):
+            return None
+        return found
+
     def _inputs(self, ex: Exercise, run: str) -> dict:
         if run == "fresh":
+            if self._unscaled(ex) is not None:  # its products saw the plain inputs
+                return self.plan.fresh_inputs[ex.grade_id]
             return self._world(ex) or self.plan.fresh_inputs[ex.grade_id]
         return self.reference[ex.grade_id]["inputs"]
 
@@ -209,6 +227,33 @@ class Judge:
                     break
         self._worlds[ex.grade_id] = found
         return found
+
+    def _stopped_before_answer(self, ex: Exercise, part: Part) -> Verdict | None:
+        """Fails the method part of an exercise whose cells raised on the scaled products
+        before they assigned its answers (they were judged on the unscaled re-run): the
+        student's message says why the point is lost and how to place such a check. None when
+        that is not what happened."""
+        if self._unscaled(ex) is None:
+            return None
+        data = self.fresh.extracts.get(ex.grade_id) or {}
+        names = data.get("names") if isinstance(data.get("names"), dict) else {}
+        missing = [n for n in part.names if (names.get(n) or {}).get("kind", "missing")
+                   == "missing"]
+        if not missing:  # assigned before the error: the scaled values were judged as usual
+            return None
+        ename, evalue = (list(self._errors(ex, self.fresh)[0]) + ["", ""])[:2]
+        answers = " and ".join(missing)
+        return self._fail(ex, "stopped_scaled_run",
+                          f"Exercise {ex.number}: the grader could not see whether {answers} "
+                          f"came out of a matrix product. On its re-run with new inputs it "
+                          f"multiplies {ex.scaled} by a secret factor inside every matrix "
+                          f"product (that is how it sees a matrix product), and there your "
+                          f"check raised {ename} ({evalue[:200]!r}) before {answers} was "
+                          f"assigned. The check fails only on that re-run (a matrix product "
+                          f"and a sum of products differ there); {answers} was graded for its "
+                          f"shape and value on a re-run with plain products. Don't assert "
+                          f"inside the answer cell: compare in a separate cell after the "
+                          f"answer, or print the comparison instead.")
 
     def _expected(self, ex: Exercise, run: str) -> dict:
         if run == "fresh":
@@ -307,10 +352,13 @@ class Judge:
         if errors:
             ename, evalue = errors[-1][0], errors[-1][1]
             where = "" if run is self.seeded else " when it ran on new inputs"
-            if run is self.fresh and ex.scaled and not self._errors(ex, self.seeded):
-                # Only the run whose products see the grader's factor raised: most likely a
-                # check of the product against a sum of products (the lesson says they agree)
-                # placed before the answer was assigned.
+            data = self.fresh.extracts.get(ex.grade_id)
+            tried = isinstance(data, dict) and "unscaled" in data  # (None: it raised there too)
+            if (run is self.fresh and ex.scaled and not self._errors(ex, self.seeded)
+                    and not tried):
+                # Only the run whose products see the grader's factor raised (and its re-run
+                # with plain products did not run): most likely a check of the product against
+                # a sum of products (the lesson says they agree) placed before the answer.
                 return self._fail(ex, "error",
                                   f"Exercise {ex.number}: your code raised {ename}{where}: "
                                   f"{evalue}. On that run the grader multiplies {ex.scaled} "
@@ -513,7 +561,12 @@ def _check_method(judge: Judge, ex, part, seeded, fresh) -> Verdict:
                                    f"shape {_shape(info)}. {mistake.says}")
     # The answer must come out of a matrix product of the inputs: on new inputs every
     # product saw the scaled input times the grader's factor, and the answer's values show it.
+    # Only the scaled run's values say so: the unscaled re-run's answers (the cells raised on
+    # the scaled products) are what a sum of products gives too, whatever marks they carry.
     if not judge._through_product(ex):
+        stopped = judge._stopped_before_answer(ex, part)
+        if stopped is not None:
+            return stopped
         mistake = ex.role("not_product")
         marks = {name: (fresh["names"].get(name) or {}).get("marks") for name in part.names}
         outside = [name for name, found in marks.items()
