@@ -1,15 +1,19 @@
-"""Two rules of the sealed child's runner (graders/kernel/runner.py) on their own: when two runs
-of an exercise's cells count as giving the same answer, and which threads alive when an
-exercise begins cannot put an answer in place (an idle thread pool's workers)."""
+"""Rules of the sealed child's runner (graders/kernel/runner.py) on their own: when two runs
+of an exercise's cells count as giving the same answer, which threads alive when an exercise
+begins cannot put an answer in place (an idle thread pool's workers), and what the fresh run's
+unscaled re-run of cells that raised on the scaled products reports."""
 
 from __future__ import annotations
 
+import math
+import signal
 import sys
 import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
+from types import SimpleNamespace
 
-from graders.kernel import runner
+from graders.kernel import instrument, runner
 
 
 def test_answers_that_differ_by_rounding_are_the_same_answer():
@@ -49,3 +53,92 @@ def test_an_idle_pool_worker_is_harmless_and_a_busy_one_or_a_thread_is_not():
         assert not runner._idle_pool_worker(thread.ident, _frames([thread])[thread.ident])
     finally:
         thread.join()
+
+
+# --- the fresh run's unscaled re-run (runner._unscaled), with a stand-in for IPython's shell ---
+class _Shell:
+    """What the runner's cell runs use of the shell: a namespace, a cell run, its error."""
+
+    def __init__(self, user_ns: dict) -> None:
+        self.user_ns, self.errors_sent, self.reporting, self.last_error = user_ns, 0, True, None
+
+    def run_cell(self, source, store_history=True):
+        try:
+            exec(source, self.user_ns)
+        except Exception as err:  # noqa: BLE001 - as IPython reports a cell's error
+            self.errors_sent += 1
+            self.last_error = (type(err).__name__, str(err))
+            return SimpleNamespace(success=False, error_in_exec=err)
+        return SimpleNamespace(success=True)
+
+    def emit(self, output) -> None:
+        pass
+
+    def _showtraceback(self, etype, evalue, stb) -> None:  # the time limit, between statements
+        self.errors_sent += 1
+        self.last_error = (etype.__name__, "")
+
+
+CHECK_BEFORE_ANSWER = (  # corpus 99's exercise 2
+    "z = torch.mm(features, weights.view(5, 1))\n"
+    "assert torch.allclose(z, torch.sum(features * weights)), 'the product and the sum differ'\n"
+    "y = activation(z + bias)\n")
+
+
+def _exercise_2(cell: str, until=None):
+    """Exercise 2's cell run as the fresh run runs it (weights scaled in every matrix product),
+    then the runner's unscaled re-run: (the shell, the re-run's report, the trace)."""
+    import torch
+
+    gen = torch.Generator().manual_seed(11)
+    values = {"features": torch.randn(1, 5, generator=gen).tolist(),
+              "weights": torch.randn(1, 5, generator=gen).tolist(),
+              "bias": torch.randn(1, 1, generator=gen).tolist()}
+    inject = {n: {"kind": "tensor", "dtype": "float32", "values": v} for n, v in values.items()}
+    ns = {"torch": torch, "activation": lambda x: 1 / (1 + torch.exp(-x))}
+    instrument.inject(ns, inject)
+    shell, trace = _Shell(ns), instrument.Trace()
+    for name in inject:
+        trace.label(name, ns[name])
+    trace.scale, trace.watching = ("weights", -1.5), True
+    saved = dict(ns)
+    channel = SimpleNamespace(muted=False)
+    hooks = SimpleNamespace(restore=lambda: None)
+    with trace:
+        first = runner._run_cell(shell, cell, 0)
+        report = runner._unscaled(shell, trace, hooks, channel, saved, [[7, cell]],
+                                  ["y", "weights"], ["y"], inject, 0, {}, ["weights"],
+                                  until=until)
+    return shell, first, report, trace, values
+
+
+def test_a_check_that_stops_the_scaled_run_leaves_the_answers_of_the_unscaled_one():
+    shell, first, report, trace, values = _exercise_2(CHECK_BEFORE_ANSWER)
+    assert first == ("AssertionError", "the product and the sum differ")
+    total = sum(f * w for f, w in zip(values["features"][0], values["weights"][0], strict=True))
+    want = 1 / (1 + math.exp(-(total + values["bias"][0][0])))
+    y = report["names"]["y"]
+    assert y["shape"] == [1, 1] and abs(y["values"][0][0] - want) < 1e-6
+    assert report["repeat"] == {"y": True}
+    # the scaled run's namespace and factor are put back: y was never assigned there
+    assert "y" not in shell.user_ns and trace.scale == ("weights", -1.5)
+    assert shell.reporting is True
+
+
+def test_cells_that_raise_without_the_scaling_report_nothing():
+    for cell in ("y = torch.mm(features, weights)\n",  # the shape error, on any inputs
+                 "import time\ntime.sleep(0.5)\n" + CHECK_BEFORE_ANSWER):  # no time left
+        signal.signal(signal.SIGALRM, runner._on_timeout)
+        try:
+            shell, first, report, trace, _ = _exercise_2(cell, until=time.monotonic())
+        finally:
+            signal.signal(signal.SIGALRM, signal.SIG_DFL)
+        assert first is not None and report is None
+        assert "y" not in shell.user_ns and trace.scale == ("weights", -1.5)
+
+
+def test_a_cell_stops_by_the_time_given_to_the_extra_runs():
+    assert runner._left(30, None) == 30 and runner._left(0, None) == 0
+    assert 1.9 < runner._left(30, time.monotonic() + 2) <= 2
+    assert runner._left(30, time.monotonic() - 1) == 0.001
+    assert 4.9 < runner._left(0, time.monotonic() + 5) <= 5

@@ -519,12 +519,21 @@ def _refuse_audit_hooks(event, args) -> None:
         raise RuntimeError("audit hooks are not available while grading")
 
 
+def _left(timeout: float, until: float | None) -> float:
+    """A cell's time limit: ``timeout``, or less when it must stop by ``until`` (a cell with
+    no time left gets a millisecond: 0 would be no limit at all)."""
+    if until is None:
+        return timeout
+    left = max(until - time.monotonic(), 0.001)
+    return min(timeout, left) if timeout and timeout > 0 else left
+
+
 def _repeat(shell, trace, hooks, channel, saved, cells, names, inject, timeout,
-            values=instrument.values) -> dict | None:
+            values=instrument.values, until=None) -> dict | None:
     """Run an exercise's cells again from the namespace they started with, on the same inputs
     (``inject``: put back in case the first run changed them in place), output muted; then put
     the namespace back. Returns, per name, whether the answer came out the same; None if it
-    could not be told."""
+    could not be told. ``until``: every cell stops by then at the latest (see :func:`_left`)."""
     if saved is None:
         return None
     after = dict(shell.user_ns)
@@ -539,7 +548,7 @@ def _repeat(shell, trace, hooks, channel, saved, cells, names, inject, timeout,
     hooks.restore()
     channel.muted, shell.reporting = True, False
     try:
-        failed = any(_run_cell(shell, source, timeout) for _, source in cells)
+        failed = any(_run_cell(shell, source, _left(timeout, until)) for _, source in cells)
         again = {name: values(shell.user_ns.get(name)) for name in names}
     finally:
         channel.muted, shell.reporting = False, True
@@ -552,14 +561,14 @@ def _repeat(shell, trace, hooks, channel, saved, cells, names, inject, timeout,
 
 
 def _unscaled(shell, trace, hooks, channel, saved, cells, names, outputs, inject, timeout,
-              kept, given, extract=instrument.extract) -> dict | None:
+              kept, given, extract=instrument.extract, until=None) -> dict | None:
     """The answers of an exercise whose cells raised on the scaled matrix products: its cells
     run again as :func:`_repeat` runs them (from the namespace they started with, on the same
     inputs, output muted) but with the products left alone, read back as ``extract`` reads the
     answers (``names``), and once more to tell whether ``outputs`` came out the same
-    (``"repeat"``); then the scaled run's namespace and factor are put back. None when there is
-    no trace or snapshot, or when the cells raise here too (an error of their own: nothing
-    changes)."""
+    (``"repeat"``); then the scaled run's namespace and factor are put back. Every cell stops
+    by ``until`` (a time.monotonic() time) at the latest. None when there is no trace or
+    snapshot, or when the cells raise here too (an error of their own: nothing changes)."""
     if saved is None or trace is None:
         return None
     scale, trace.scale = trace.scale, None
@@ -575,14 +584,14 @@ def _unscaled(shell, trace, hooks, channel, saved, cells, names, outputs, inject
         started = {name: shell.user_ns[name] for name in given if name in shell.user_ns}
         channel.muted, shell.reporting = True, False
         try:
-            failed = any(_run_cell(shell, source, timeout) for _, source in cells)
+            failed = any(_run_cell(shell, source, _left(timeout, until)) for _, source in cells)
         finally:
             channel.muted, shell.reporting = False, True
         if failed:
             return None
         data = extract(shell.user_ns, names, trace, kept=kept, given=started)
         data["repeat"] = _repeat(shell, trace, hooks, channel, saved, cells, outputs, inject,
-                                 timeout)
+                                 timeout, until=until)
         return data
     finally:
         trace.scale = scale
@@ -696,23 +705,20 @@ def _run_steps(spec: dict, channel: Channel) -> None:
         elif kind == "snapshot":
             saved[step["key"]] = dict(shell.user_ns)
         elif kind == "extract":
+            started = time.monotonic()
             data = extract(shell.user_ns, step["names"], trace, kept=kept, given=given)
             data["threads"] = outside.foreign
             if step["recheck"] is not None:
-                started = time.monotonic()
                 data["repeat"] = _repeat(shell, trace, hooks, channel, saved.get(step["key"]),
                                          step["recheck"], step["outputs"] or [],
                                          step["inject"] or {}, timeout)
-                took = time.monotonic() - started
-                # Two more runs of the same cells, each about as long as the re-check: only
-                # while they fit in the cell's time limit the grading side allows this step
-                # (cells that ran into it are slow, and not what this is for).
-                if (step["unscaled"] and any(i in raised for i, _ in step["recheck"])
-                        and (not timeout or 3 * took < timeout)):
+                if step["unscaled"] and any(i in raised for i, _ in step["recheck"]):
+                    # The grading side gives this step one cell's time limit: the extra runs
+                    # stop within what is left of it (slow cells are not what they are for).
                     data["unscaled"] = _unscaled(
                         shell, trace, hooks, channel, saved.get(step["key"]), step["recheck"],
                         step["names"], step["outputs"] or [], step["inject"] or {}, timeout,
-                        kept, list(given), extract)
+                        kept, list(given), extract, until=started + timeout if timeout else None)
             kept, given = {}, {}
             held.clear()
             if trace is not None and not step["keep_scaling"]:
