@@ -506,6 +506,81 @@ def test_a_check_that_stops_only_the_scaled_run_is_told_why():
         assert "Run your cell, fix the error" in verdict.message, verdict.message
 
 
+def _stopped(unscaled, scaled=None, through_product=False, errors=True):
+    """Exercise 2 whose cells raised on the fresh run's scaled products: ``scaled`` (inputs ->
+    answers) is what that run read back (nothing: the error came before y), ``unscaled`` what
+    the re-run with plain products reported (answers on the plain new inputs), or None (it
+    raised there too)."""
+    plain = run_plan.plan(_notebook(), b"k").fresh_inputs["single_layer_mm"]
+    report = None if unscaled is None else {
+        "names": unscaled(plain), "replaced": [], "inplace": [], "repeat": {"y": True}}
+    error = [["AssertionError", "the product and the sum differ"]]
+
+    def answers(inputs):
+        return {"y": _tensor(_neuron(inputs)), "weights": _tensor(inputs["weights"], ())}
+
+    fresh = {"unscaled": report}
+    if scaled is None:
+        fresh["names"] = {}
+    return _judge(scaled or answers, "single_layer_mm", through_product=through_product,
+                  fresh=fresh, fresh_errors=error if errors else None)
+
+
+def _right(marks=("features", "weights", "matmul")):
+    return lambda i: {"y": _tensor(_neuron(i), marks), "weights": _tensor(i["weights"], ())}
+
+
+def test_a_check_that_stopped_the_scaled_run_before_the_answer_costs_the_method_point_only():
+    """Corpus 99: the product checked against the sum before y is assigned. Shape and value
+    are judged on the unscaled re-run's y; the method point rests on the scaled run's values,
+    which never came, whatever marks the unscaled y carries (corpus 103: a sum with a product
+    added times zero after a failing assert earns no more than an honest sum)."""
+    for marks in (("features", "weights", "matmul"), ("features", "weights")):
+        judge = _stopped(_right(marks))
+        assert judge.test("test_single_layer_mm_shape").passed
+        assert judge.test("test_single_layer_mm_value").passed
+        verdict = judge.test("test_single_layer_mm_method")
+        assert verdict.code == "single_layer_mm.stopped_scaled_run"
+        for words in ("whether y came out of a matrix product", "multiplies weights by a secret "
+                      "factor", "AssertionError ('the product and the sum differ') before y "
+                      "was assigned", "Don't assert inside the answer cell: compare in a "
+                      "separate cell after the answer, or print the comparison instead"):
+            assert words in verdict.message, verdict.message
+
+
+def test_a_check_after_the_answer_keeps_the_scaled_evidence():
+    """Corpus 83 and 102: y came out of the scaled product before the check raised. Shape and
+    value on the unscaled re-run's y (plain inputs), the method point on the scaled y."""
+    judge = _stopped(_right(), scaled=_right(), through_product=True)
+    for part in ("shape", "value", "method"):
+        verdict = judge.test(f"test_single_layer_mm_{part}")
+        assert verdict.passed, (part, verdict.message)
+    # y assigned as a sum before the check: the usual message about the method
+    summed = _stopped(_right(), scaled=_right(("features", "weights")))
+    assert summed.test("test_single_layer_mm_value").passed
+    assert summed.test("test_single_layer_mm_method").code == "single_layer_mm.no_matrix_product"
+
+
+def test_the_unscaled_answers_are_judged_as_any_answer():
+    """A mistake on the unscaled re-run is named (in the plain inputs' terms); a re-run that
+    raised too changes nothing (the general message: the error is the student's own); answers
+    reported without an error of the scaled run are not taken."""
+    def no_bias(i):
+        return {"y": _tensor(_neuron(i, bias=False)), "weights": _tensor(i["weights"], ())}
+
+    wrong = _stopped(no_bias, scaled=no_bias)  # (the lesson's run too)
+    assert wrong.test("test_single_layer_mm_shape").passed
+    assert wrong.test("test_single_layer_mm_value").code == "single_layer_mm.no_bias"
+    raised = _stopped(None).test("test_single_layer_mm_shape")
+    assert raised.code == "single_layer_mm.error"
+    assert "Run your cell, fix the error" in raised.message
+    unasked = _stopped(_right(), errors=False).test("test_single_layer_mm_shape")
+    assert unasked.code == "single_layer_mm.not_assigned"
+    typed = _stopped(lambda i: {"y": _tensor([[0.1595]]), "weights": _tensor(i["weights"], ())},
+                     scaled=lambda i: {"y": _tensor([[0.1595]])})
+    assert typed.test("test_single_layer_mm_value").code == "single_layer_mm.typed_in"
+
+
 def test_a_rerun_that_never_reached_the_test_fails_it_with_the_reason():
     plan = run_plan.plan(_notebook(), b"k")
     ok = Run({"single_layer_sum": {"names": {}, "replaced": []}}, {}, "seeded")
