@@ -1,12 +1,15 @@
 """The probe's trace, in this process: which computations count as a matrix product of the
 inputs, and which in-place changes reach an array (no nbgrader, no sandbox: fast)."""
 
+import json
+
 import numpy as np
 import pytest
 import torch
 import torch.nn.functional as F  # noqa: N812 - the name students use
 from torch import nn
 
+from graders.checks import verdicts
 from graders.kernel import instrument
 
 SETUP = "torch.manual_seed(7)\n"
@@ -96,13 +99,36 @@ def test_no_matrix_product_of_the_inputs_is_not_one(code):
     ("b = torch.as_tensor(a)\nb *= 2", True),
     ("b = torch.from_numpy(a)\nb[:] = b * 2", True),
     ("b = torch.from_numpy(a)\ntorch.mul(b, 2, out=b)", True),
+    ("b = torch.from_numpy(a)\nb.add_(b)", True),
+    ("b = torch.from_numpy(a)\nb.copy_(b * 2)", True),
+    ("b = torch.from_numpy(a)\nb.view(-1).mul_(2)", True),
+    ("b = torch.from_numpy(a)\nb[:].mul_(2)", True),
+    ("b = torch.from_numpy(a)\nb.T.mul_(2)", True),
+    ("torch.from_numpy(a).mul_(2)\nb = torch.from_numpy(a)", True),
     ("b = torch.as_tensor(a)\na *= 2", False),
     ("b = torch.from_numpy(a)\nb = b * 2", False),
+    # a clone carries b's marks, not a's memory: its in-place change leaves a alone
+    ("b = torch.from_numpy(a)\nc = b.clone()\nc.mul_(2)", False),
+    ("b = torch.from_numpy(a)\nb.numpy()[:] *= 2\nn = b.clone()\nn /= b.sum()", False),
 ])
 def test_in_place_changes_of_the_array_are_seen(code, in_place):
+    """What the trace records of in-place changes, read back as the grading side reads it: a
+    torch operation changed the given array's memory in place (b, a view of b), not a copy."""
     a = np.random.default_rng(1).random((4, 3))
     _, trace = _run(code, {"a": a})
-    assert any("a" in marks for _, marks in trace.inplace) is in_place
+    data = json.loads(json.dumps(instrument.extract({"a": a}, ["a"], trace, given={"a": a})))
+    assert verdicts._changed_in_place(data, "a") is in_place
+
+
+def test_an_in_place_entry_without_its_memory_counts_for_nothing():
+    """An entry the student's code appends to the trace by hand (attack 55's form) is sent as
+    it is; without where it landed, the grading side does not count it."""
+    a = np.random.default_rng(1).random((4, 3))
+    _, trace = _run("b = torch.from_numpy(a)", {"a": a})
+    trace.inplace.append(("mul_", frozenset({"a"})))
+    data = json.loads(json.dumps(instrument.extract({"a": a}, ["a"], trace, given={"a": a})))
+    assert data["inplace"] == [["mul_", ["a"]]]
+    assert not verdicts._changed_in_place(data, "a")
 
 
 def test_extract_reads_values_through_the_c_types_whatever_the_student_patched(monkeypatch):

@@ -450,7 +450,7 @@ def _bridge(i, doubled=True, same=True, shared=True, offset=0):
 def _given(i, same=True, doubled=True):
     a = [[2 * x for x in row] for row in i["a"]] if doubled else i["a"]
     return {"given": {"a": {"same": same, "memory": [1000, 1096], "values": a}},
-            "inplace": [["mul_", ["a"]]]}
+            "inplace": [["mul_", ["a"], [1000, 1096]]]}
 
 
 def test_exercise_4_counts_the_given_array_only():
@@ -471,6 +471,27 @@ def test_exercise_4_counts_the_given_array_only():
     # a *= 2 on new inputs, where the given array is read-only to NumPy
     read_only = judge(fresh_errors=[["ValueError", "output array is read-only"]])
     assert read_only.test("test_numpy_bridge_doubled").code == "numpy_bridge.doubled_a_directly"
+
+
+@pytest.mark.parametrize(("inplace", "passed"), [
+    ([["mul_", ["a"], [1000, 1096]]], True),  # b.mul_(2)
+    ([["mul_", ["a"], [1024, 1032]]], True),  # a view of part of b
+    ([["__itruediv__", ["a"], [5000, 5096]]], False),  # a clone of b: b's marks, not a's memory
+    ([["mul_", ["a"]]], False),  # where it landed not reported
+    ([["mul_", ["a"], None]], False),
+    ([["mul_", [], [1000, 1096]]], False),  # not made from a
+])
+def test_exercise_4_counts_in_place_changes_in_the_given_arrays_memory_only(inplace, passed):
+    """The values say a was doubled (through b.numpy(), say); the doubling point also needs an
+    in-place torch operation on a's memory, which a clone's (corpus 100) is not."""
+    ex = "numpy_bridge"
+    plan_inputs = run_plan.plan(_notebook(), b"k").fresh_inputs[ex]
+    j = _judge(lambda i: _bridge(i), ex)
+    for run, inputs in ((j.seeded, REFERENCE[ex]["inputs"]), (j.fresh, plan_inputs)):
+        run.extracts[ex].update({**_given(inputs), "inplace": inplace})
+    verdict = j.test("test_numpy_bridge_doubled")
+    assert verdict.passed is passed
+    assert passed or verdict.code == "numpy_bridge.doubled_a_directly"
 
 
 @pytest.mark.parametrize("error", [["RuntimeError", "a is read-only here"],

@@ -54,7 +54,7 @@ def autograde_on_dask(planner: BatchAutograde, todo: list[str], require_sandbox,
         missing = checked["missing"]
         refuse_partial_sandbox(missing, required)
         progress.start(len(todo))
-        run_shards(planner, [todo[i::shards] for i in range(shards)], report, stats.append)
+        run_shards(planner, todo, shards, report, stats.append)
     finally:
         remove_plugin(planner.scheduler, name)
     merged = merge_stats(stats)

@@ -103,6 +103,6 @@ def _grade(planner: BatchAutograde, todo: list[str], shards: int, require_sandbo
         if todo and shards == 1:
             planner.grade(todo, report)
         elif todo:
-            run_shards(planner, [todo[i::shards] for i in range(shards)], report)
+            run_shards(planner, todo, shards, report)
     return RunReport(outcomes, time.monotonic() - start, missing, planner.gradebook_repaired)
 

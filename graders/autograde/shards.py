@@ -1,11 +1,26 @@
 """Shards: the grading processes of a batch, forked from the process that planned it, each
-grading its share of the students with its own pool, and their outcomes relayed back."""
+with its own pool, taking the next student from one queue as it has room, and their outcomes
+relayed back.
+
+One queue, not fixed shares: the shards finish together (a share could leave one core idle at
+the end while the other still had several students), the students running at the same moment
+are always neighbours in the batch's order, whatever the class size (so the heavy ones, a
+student importing matplotlib, say, meet at 5,000 as rarely as at 100, and the tree's peak
+memory does not grow with the class), and a grading process that dies takes only the students
+it had started with it. The queue is a pipe of fixed-size tickets (an index into the batch's
+list of students, which every shard has from the fork): reads of a few bytes from a pipe are
+atomic, and a shard that dies holds no lock the others would wait on. Written by hand:
+``multiprocessing.Queue`` would need the coordinator's feeder thread and a lock a dying shard
+can leave taken.
+"""
 
 from __future__ import annotations
 
+import fcntl
 import multiprocessing
 import os
 import signal
+import struct
 from dataclasses import asdict
 from queue import Empty
 
@@ -52,17 +67,73 @@ def notebooks_per_shard(shards: int) -> int:
     return max(1, min(NOTEBOOKS_PER_SHARD, (os.cpu_count() or 1) // max(1, shards)))
 
 
-def _shard(index: int, batch: BatchAutograde, students, queue, notebooks: int) -> None:
-    """One grading process: the whole pipeline, with the batch's template, for its share.
-    ``batch`` is the planner it was forked from: config, converter and stages are ready."""
+TICKET = struct.Struct("<I")  # a student's index in the batch's list
+#: Room for the tickets in the pipe before the shards start (Linux's pipe-max-size default, 1
+#: MiB: 262,144 students); a larger batch's tickets are written as the shards read them.
+TICKET_PIPE_BYTES = 2**20
+
+
+class Tickets:
+    """The batch's queue of students: a pipe of :data:`TICKET` s, written by the coordinator,
+    read by the shards (a read of one ticket is atomic, so each student is taken once)."""
+
+    def __init__(self, students: list[str]) -> None:
+        self.students = students
+        self.read_fd, self.write_fd = os.pipe()
+        try:
+            fcntl.fcntl(self.write_fd, fcntl.F_SETPIPE_SZ, TICKET_PIPE_BYTES)
+        except OSError:
+            pass  # over the system's pipe-max-size: the default 64 KiB, topped up as read
+        os.set_blocking(self.write_fd, False)
+        self.written = 0
+        self.top_up()
+
+    def top_up(self) -> None:
+        """Write what fits of the tickets not written yet; close the pipe after the last one
+        (the shards then read its end)."""
+        while self.write_fd >= 0 and self.written < len(self.students):
+            end = min(len(self.students), self.written + 4096)
+            data = b"".join(TICKET.pack(i) for i in range(self.written, end))
+            try:
+                sent = os.write(self.write_fd, data)
+            except BlockingIOError:
+                return
+            self.written += sent // TICKET.size  # whole tickets: the pipe takes 4-byte writes whole
+            if sent % TICKET.size:  # never on Linux (writes of whole pages); refuse to guess
+                raise RuntimeError("a ticket was split in the batch's queue")
+        self.close_write()
+
+    def close_write(self) -> None:
+        if self.write_fd >= 0:
+            os.close(self.write_fd)
+            self.write_fd = -1
+
+    def take(self, shard: int, queue):
+        """A shard's students, one at a time as its pool has room (each announced to the
+        coordinator before it is graded, so a shard that dies fails only the students it had
+        taken)."""
+        while True:
+            data = os.read(self.read_fd, TICKET.size)
+            if len(data) < TICKET.size:  # the end: every ticket taken
+                return
+            student = self.students[TICKET.unpack(data)[0]]
+            queue.put(("took", shard, student))
+            yield student
+
+
+def _shard(index: int, batch: BatchAutograde, tickets: Tickets, queue, notebooks: int) -> None:
+    """One grading process: the whole pipeline, with the batch's template, for the students it
+    takes from ``tickets``. ``batch`` is the planner it was forked from: config, converter and
+    stages are ready."""
+    tickets.close_write()  # the coordinator's copy alone: the end of the pipe is read when it
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # the coordinator decides when to stop
     signal.signal(signal.SIGTERM, signal.SIG_DFL)
     try:
         for engine in nbgrader_caching.engines():  # never share a connection across a fork
             engine.dispose(close=False)
         pool = batch.make_pool(notebooks)  # its sandbox uids: this process's own range
-        batch.grade(students, lambda outcome: queue.put(("outcome", index, asdict(outcome))),
-                    pool=pool)
+        batch.grade(tickets.take(index, queue),
+                    lambda outcome: queue.put(("outcome", index, asdict(outcome))), pool=pool)
         stats = pool.stats()  # a DaskPool's, for the summary (a local pool has none)
         pool.close()
         queue.put(("exit", index, stats))
@@ -70,9 +141,11 @@ def _shard(index: int, batch: BatchAutograde, students, queue, notebooks: int) -
         queue.put(("crash", index, _short(err)))
 
 
-def run_shards(planner: BatchAutograde, shares, report, on_exit=None) -> None:
-    """Run one process per share of students, relaying each outcome to ``report`` (and what
-    a shard reports when it ends to ``on_exit``).
+def run_shards(planner: BatchAutograde, students: list[str], shards: int, report,
+               on_exit=None) -> None:
+    """Grade ``students`` in ``shards`` processes taking them from one queue in this order,
+    relaying each outcome to ``report`` (and what a shard reports when it ends to
+    ``on_exit``).
 
     The shards are forked from this process, which has imported nbgrader, read the config and
     built ``planner``'s stages already, so they start at once and share that work. Nothing here
@@ -83,14 +156,17 @@ def run_shards(planner: BatchAutograde, shares, report, on_exit=None) -> None:
     nothing here (and the sandbox keeps it from signalling anything else)."""
     ctx = multiprocessing.get_context("fork")
     queue = ctx.Queue()
-    notebooks = notebooks_per_shard(len(shares))
-    procs = [ctx.Process(target=_shard, args=(i, planner, share, queue, notebooks))
-             for i, share in enumerate(shares)]
-    for proc in procs:
-        proc.start()
+    tickets = Tickets(list(students))
+    notebooks = notebooks_per_shard(shards)
+    procs = [ctx.Process(target=_shard, args=(i, planner, tickets, queue, notebooks))
+             for i in range(shards)]
     try:
-        _relay(procs, shares, queue, report, on_exit)
+        for proc in procs:
+            proc.start()
+        _relay(procs, tickets, queue, report, on_exit)
     finally:  # Ctrl-C, SIGTERM or an error here: stop the shards; finished students stay recorded
+        tickets.close_write()
+        os.close(tickets.read_fd)
         for proc in procs:
             if proc.is_alive():
                 proc.terminate()
@@ -100,29 +176,45 @@ def run_shards(planner: BatchAutograde, shares, report, on_exit=None) -> None:
                 proc.kill()
 
 
-def _relay(procs, shares, queue, report, on_exit=None) -> None:
-    pending = {student: i for i, share in enumerate(shares) for student in share}
+def _relay(procs, tickets: Tickets, queue, report, on_exit=None) -> None:
+    """Relay the shards' outcomes; a student a shard took and never reported (the shard died:
+    the OOM killer, say) fails with the reason. A shard killed at once may not have said which
+    student it took (its messages go through a thread): whoever has no outcome when every
+    shard has ended fails with the reason the shards ended."""
+    taken: dict[str, int] = {}  # student -> the shard grading it
+    reported: set[str] = set()
+    ended: list[str] = []  # why shards ended early
     running = set(range(len(procs)))
     while running:
+        tickets.top_up()
         try:
             kind, index, payload = queue.get(timeout=1.0)
         except Empty:
             for i in [i for i in running if procs[i].exitcode is not None]:
                 running.discard(i)  # died without a word (the OOM killer, say)
-                _give_up(pending, i, f"grading process exited ({procs[i].exitcode})", report)
+                ended.append(f"grading process exited ({procs[i].exitcode})")
+                _give_up(taken, i, ended[-1], report, reported)
             continue
-        if kind == "outcome":
-            pending.pop(payload["student"], None)
+        if kind == "took":
+            taken[payload] = index
+        elif kind == "outcome":
+            taken.pop(payload["student"], None)
+            reported.add(payload["student"])
             report(Outcome(**payload))
         else:
             running.discard(index)
             if kind == "exit" and payload is not None and on_exit is not None:
                 on_exit(payload)
-            _give_up(pending, index, f"grading process failed: {payload}", report)
-
-
-def _give_up(pending: dict[str, int], shard: int, reason: str, report) -> None:
-    for student in [s for s, i in pending.items() if i == shard]:
-        del pending[student]
+            if kind == "crash":
+                ended.append(f"grading process failed: {payload}")
+            _give_up(taken, index, f"grading process failed: {payload}", report, reported)
+    reason = "; ".join(dict.fromkeys(ended)) or "no grading process took it"
+    for student in [s for s in tickets.students if s not in reported]:
         report(Outcome(student, "failed", notes=[reason]))
 
+
+def _give_up(taken: dict[str, int], shard: int, reason: str, report, reported: set) -> None:
+    for student in [s for s, i in taken.items() if i == shard]:
+        del taken[student]
+        reported.add(student)
+        report(Outcome(student, "failed", notes=[reason]))

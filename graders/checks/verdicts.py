@@ -676,8 +676,15 @@ def _copy_doubled(data: dict, name: str, given: str) -> bool:
 
 
 def _changed_in_place(data: dict, given: str) -> bool:
-    """Whether a tensor made from the given array was changed in place by a torch operation."""
-    return any(given in marks for _, marks in data.get("inplace") or [])
+    """Whether a tensor made from the given array was changed in place by a torch operation
+    in the array's memory (b, a view of b). Marks alone are not enough: a clone of b carries
+    them too, and its in-place change leaves the array alone (corpus 100). The change's memory,
+    as the child reported it, must overlap the given array object's, as ``bridge_memory``
+    compares b's; an entry without it counts for nothing."""
+    memory = ((data.get("given") or {}).get(given) or {}).get("memory")
+    return any(isinstance(entry, list) and len(entry) == 3 and isinstance(entry[1], list)
+               and given in entry[1] and _overlap(entry[2], memory)
+               for entry in data.get("inplace") or [])
 
 
 def _overlap(x, y) -> bool:

@@ -13,9 +13,10 @@ grading side planned (:mod:`graders.checks.run_plan`):
   results through every torch operation, so the grading side can tell whether ``y`` came out of
   a matrix product of ``features`` and ``weights`` (whatever the syntax: ``torch.mm``, ``@``,
   ``@=``, ``matmul``, ``einsum``, ``F.linear``, ``nn.Linear``...), and whether ``b`` was
-  changed in place by a torch operation. In the fresh run the trace also gives every matrix
-  product of the inputs ``weights`` times a factor the grading side chose (``scale``): the
-  answer's values then say whether it came out of a product;
+  changed in place by a torch operation, and where (the memory each in-place change wrote). In
+  the fresh run the trace also gives every matrix product of the inputs ``weights`` times a
+  factor the grading side chose (``scale``): the answer's values then say whether it came out
+  of a product;
 * ``extract``: read the answers back as plain data (kind, type, shape, dtype, values, marks) and
   send them to the grading side, which judges them (:mod:`graders.checks.verdicts`).
 
@@ -106,7 +107,8 @@ class Trace(TorchFunctionMode):
         self.arrays: dict[int, tuple[object, frozenset]] = {}  # id -> (array, marks)
         self.storages: dict[int, frozenset] = {}  # data pointer of an input -> its marks
         self.ranges: list[tuple[int, int, frozenset]] = []  # arrays' memory -> their marks
-        self.inplace: list[tuple[str, frozenset]] = []  # (op, marks of the changed tensor)
+        # (op, marks of the changed tensor, [start, end) of its memory or None)
+        self.inplace: list[tuple[str, frozenset, list[int] | None]] = []
         self.changed = WeakIdKeyDictionary()  # tensors changed in place by a torch operation
         self.scale: tuple[str, float] | None = None  # (input, factor) for matrix products
         self.pointers: dict[int, frozenset] = {}  # storage of marked results -> their marks
@@ -234,7 +236,15 @@ class Trace(TorchFunctionMode):
                     with _no_torch_function():  # (b.add_(0)) is no change at all
                         if _TensorBase.equal(before, _detach(target)):
                             return
-                self.inplace.append((sorted(names - {""})[0] if names - {""} else "?", had))
+                # Where the change landed, not only what it came from: a clone of b carries b's
+                # marks but not its memory, so its in-place change leaves the array as it was.
+                # The grading side compares this with the given array's memory.
+                try:
+                    where = _extent(target)
+                except Exception:  # noqa: BLE001 - tensors without storage
+                    where = None
+                self.inplace.append(
+                    (sorted(names - {""})[0] if names - {""} else "?", had, where))
 
 
 #: torch's name of each function the trace has seen (``resolve_name``, which also resets the
@@ -252,6 +262,13 @@ def _short_name(func) -> str:
     if _len(_NAMES) < _MAX_NAMES:
         _NAMES[_id(func)] = (func, name)
     return name
+
+
+def _extent(value) -> list[int]:
+    """The addresses a tensor's elements start at and end before (its data as laid out from
+    its first element: what ``describe`` reports as ``memory``)."""
+    start = _data_ptr(value)
+    return [start, start + _numel(value) * _element_size(value)]
 
 
 def _mixes_inputs(marks: list[frozenset]) -> bool:
@@ -329,8 +346,7 @@ def describe(value, trace: Trace | None = None) -> dict:
             info["marks"] = sorted(trace.of(value))
             info["changed_in_place"] = trace.changed.get(value, False)
         try:
-            start = _data_ptr(value)
-            info["memory"] = [start, start + _numel(value) * _element_size(value)]
+            info["memory"] = _extent(value)
         except Exception:  # noqa: BLE001
             pass
         return info
@@ -384,5 +400,7 @@ def extract(namespace: dict, names: list[str], trace: Trace | None, _describe=de
                            "values": info.get("values")}
     out = {"names": data, "replaced": _replaced(), "given": start}
     if trace is not None:
-        out["inplace"] = [[op, sorted(marks)] for op, marks in trace.inplace]
+        # (an entry the student's code appended without its memory is sent as it is: the
+        # grading side counts it for nothing)
+        out["inplace"] = [[op, sorted(marks), *where] for op, marks, *where in trace.inplace]
     return out
