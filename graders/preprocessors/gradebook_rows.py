@@ -155,21 +155,23 @@ class SubmissionRows:
         return row
 
 
-#: A submitted notebook's rows of ``grade`` or ``comment`` ({t}) with their cells. nbgrader's
-#: schema has no index on ``{t}.notebook_id``, only the unique (cell_id, notebook_id): found
-#: through the release's cells (a few dozen rows), each row is one index lookup, where joining
-#: on ``notebook_id`` scanned the whole table (23,100 grades at 2,100 submissions: 16 ms a
-#: lookup there against 0.6 ms, and a batch slowed down as its gradebook grew). ``CROSS JOIN``
-#: is SQLite's way to fix the order of the loops. Parameters: assignment, student, notebook.
-_SUBMITTED = (
+#: A submission's rows of ``grade`` or ``comment`` ({t}) with their cells. nbgrader's schema
+#: has no index on ``{t}.notebook_id``, only the unique (cell_id, notebook_id): found through
+#: the release's cells (a few dozen rows), each row is one index lookup, where joining on
+#: ``notebook_id`` scanned the whole table (23,100 grades at 2,100 submissions: 16 ms a lookup
+#: there against 0.6 ms, and a batch slowed down as its gradebook grew). ``CROSS JOIN`` is
+#: SQLite's way to fix the order of the loops. Parameters: assignment, student.
+_SUBMISSION = (
     "FROM assignment CROSS JOIN submitted_assignment CROSS JOIN notebook "
     "CROSS JOIN submitted_notebook CROSS JOIN base_cell CROSS JOIN {t} "
     "WHERE assignment.name = ? AND submitted_assignment.assignment_id = assignment.id "
     "AND submitted_assignment.student_id = ? AND notebook.assignment_id = assignment.id "
-    "AND notebook.name = ? AND submitted_notebook.notebook_id = notebook.id "
+    "AND submitted_notebook.notebook_id = notebook.id "
     "AND submitted_notebook.assignment_id = submitted_assignment.id "
     "AND base_cell.notebook_id = notebook.id AND {t}.cell_id = base_cell.id "
     "AND {t}.notebook_id = submitted_notebook.id")
+#: The same rows of one submitted notebook. Parameters: assignment, student, notebook.
+_SUBMITTED = _SUBMISSION + " AND notebook.name = ?"
 
 
 def submission_rows(gb, notebook: str, assignment: str, student: str) -> SubmissionRows:
@@ -286,7 +288,7 @@ def submission_score(gb, assignment: str, student: str) -> tuple[float, float]:
     ``score`` and ``max_score``. The max score is nbgrader's own column expression; the score
     is its ``SubmittedAssignment.score`` (the sum of each grade's ``Grade.score``: the manual
     score if set, else the automatic one, plus any extra credit) written out in SQL, so that
-    the grades are found through the release's cells (see ``_SUBMITTED``) instead of a scan
+    the grades are found through the release's cells (see ``_SUBMISSION``) instead of a scan
     of every grade in the gradebook."""
     sub = api.SubmittedAssignment
     try:
@@ -303,14 +305,7 @@ def submission_score(gb, assignment: str, student: str) -> tuple[float, float]:
         "THEN grade.manual_score + COALESCE(grade.extra_credit, 0.0) "
         "WHEN grade.auto_score IS NOT NULL "
         "THEN grade.auto_score + COALESCE(grade.extra_credit, 0.0) ELSE 0.0 END), 0.0) "
-        "FROM assignment CROSS JOIN submitted_assignment CROSS JOIN notebook "
-        "CROSS JOIN submitted_notebook CROSS JOIN base_cell CROSS JOIN grade "
-        "WHERE assignment.name = ? AND submitted_assignment.assignment_id = assignment.id "
-        "AND submitted_assignment.student_id = ? AND notebook.assignment_id = assignment.id "
-        "AND submitted_notebook.notebook_id = notebook.id "
-        "AND submitted_notebook.assignment_id = submitted_assignment.id "
-        "AND base_cell.notebook_id = notebook.id AND grade.cell_id = base_cell.id "
-        "AND grade.notebook_id = submitted_notebook.id", (assignment, student)).scalar()
+        + _SUBMISSION.format(t="grade"), (assignment, student)).scalar()
     return score, max_score
 
 
