@@ -32,6 +32,7 @@ from __future__ import annotations
 
 import builtins
 import codecs
+import contextlib
 import fcntl
 import gc
 import io
@@ -534,32 +535,50 @@ def _left(timeout: float, until: float | None) -> float:
     return min(timeout, left) if timeout and timeout > 0 else left
 
 
-def _repeat(shell, trace, hooks, channel, saved, cells, names, inject, timeout,
-            values=instrument.values, until=None) -> dict | None:
-    """Run an exercise's cells again from the namespace they started with, on the same inputs
-    (``inject``: put back in case the first run changed them in place), output muted; then put
-    the namespace back. Returns, per name, whether the answer came out the same; None if it
-    could not be told. ``until``: every cell stops by then at the latest (see :func:`_left`)."""
-    if saved is None:
-        return None
+@contextlib.contextmanager
+def _replayed(shell, trace, hooks, channel, saved: dict, inject: dict, put=instrument.inject):
+    """An exercise's cells about to run once more: the namespace they started with (``saved``),
+    the same inputs put back (``inject``: the first run may have changed them in place) and,
+    when bound anew, marked for the trace again, the hooks earlier cells planted removed,
+    output muted. On leaving, whatever happened, output flows again and the namespace is the
+    one found on entering. Yields that namespace. (``put``: the probe's function as it was
+    before any student code ran.)"""
     after = dict(shell.user_ns)
-    before = {name: values(after.get(name)) for name in names}
     shell.user_ns.clear()
     shell.user_ns.update(saved)
-    instrument.inject(shell.user_ns, inject)
-    if trace is not None:  # inputs bound anew (the first run changed them in place) are marked
-        for name in inject:
-            if shell.user_ns.get(name) is not saved.get(name):
-                trace.label(name, shell.user_ns.get(name))
-    hooks.restore()
-    channel.muted, shell.reporting = True, False
     try:
-        failed = any(_run_cell(shell, source, _left(timeout, until)) for _, source in cells)
-        again = {name: values(shell.user_ns.get(name)) for name in names}
+        put(shell.user_ns, inject)
+        if trace is not None:
+            for name in inject:
+                if shell.user_ns.get(name) is not saved.get(name):
+                    trace.label(name, shell.user_ns.get(name))
+        hooks.restore()
+        channel.muted, shell.reporting = True, False
+        yield after
     finally:
         channel.muted, shell.reporting = False, True
         shell.user_ns.clear()
         shell.user_ns.update(after)
+
+
+def _run_all(shell, cells, timeout: float, until: float | None):
+    """Run ``cells`` ([index, source] pairs) in order until one raises; that one's error, or
+    None. Each stops by ``until`` at the latest (see :func:`_left`)."""
+    return next(filter(None, (_run_cell(shell, source, _left(timeout, until))
+                              for _, source in cells)), None)
+
+
+def _repeat(shell, trace, hooks, channel, saved, cells, names, inject, timeout,
+            values=instrument.values, until=None) -> dict | None:
+    """Run an exercise's cells again (:func:`_replayed`) and tell, per name, whether the answer
+    came out the same; None if it could not be told (no snapshot, or a cell raised or ran out
+    of time: nothing is held against the student then)."""
+    if saved is None:
+        return None
+    before = {name: values(shell.user_ns.get(name)) for name in names}
+    with _replayed(shell, trace, hooks, channel, saved, inject):
+        failed = _run_all(shell, cells, timeout, until)
+        again = {name: values(shell.user_ns.get(name)) for name in names}
     if failed:
         return None
     return {name: _same(again[name], before[name]) for name in names
@@ -569,40 +588,26 @@ def _repeat(shell, trace, hooks, channel, saved, cells, names, inject, timeout,
 def _unscaled(shell, trace, hooks, channel, saved, cells, names, outputs, inject, timeout,
               kept, given, extract=instrument.extract, until=None) -> dict | None:
     """The answers of an exercise whose cells raised on the scaled matrix products: its cells
-    run again as :func:`_repeat` runs them (from the namespace they started with, on the same
-    inputs, output muted) but with the products left alone, read back as ``extract`` reads the
-    answers (``names``), and once more to tell whether ``outputs`` came out the same
-    (``"repeat"``); then the scaled run's namespace and factor are put back. Every cell stops
-    by ``until`` (a time.monotonic() time) at the latest. None when there is no trace or
-    snapshot, or when the cells raise here too (an error of their own: nothing changes)."""
+    run again as :func:`_repeat` runs them but with the products left alone, read back as
+    ``extract`` reads the answers (``names``), and once more to tell whether ``outputs`` came
+    out the same (``"repeat"``); then the scaled run's namespace and factor are put back. Every
+    cell stops by ``until`` (a time.monotonic() time) at the latest. None when there is no
+    trace or snapshot, or when the cells raise here too (an error of their own: nothing
+    changes)."""
     if saved is None or trace is None:
         return None
     scale, trace.scale = trace.scale, None
-    after = dict(shell.user_ns)
-    shell.user_ns.clear()
-    shell.user_ns.update(saved)
     try:
-        instrument.inject(shell.user_ns, inject)
-        for name in inject:  # inputs bound anew (the first run changed them in place)
-            if shell.user_ns.get(name) is not saved.get(name):
-                trace.label(name, shell.user_ns.get(name))
-        hooks.restore()
-        started = {name: shell.user_ns[name] for name in given if name in shell.user_ns}
-        channel.muted, shell.reporting = True, False
-        try:
-            failed = any(_run_cell(shell, source, _left(timeout, until)) for _, source in cells)
-        finally:
-            channel.muted, shell.reporting = False, True
-        if failed:
-            return None
-        data = extract(shell.user_ns, names, trace, kept=kept, given=started)
-        data["repeat"] = _repeat(shell, trace, hooks, channel, saved, cells, outputs, inject,
-                                 timeout, until=until)
+        with _replayed(shell, trace, hooks, channel, saved, inject):
+            started = {name: shell.user_ns[name] for name in given if name in shell.user_ns}
+            if _run_all(shell, cells, timeout, until):
+                return None
+            data = extract(shell.user_ns, names, trace, kept=kept, given=started)
+            data["repeat"] = _repeat(shell, trace, hooks, channel, saved, cells, outputs,
+                                     inject, timeout, until=until)
         return data
     finally:
         trace.scale = scale
-        shell.user_ns.clear()
-        shell.user_ns.update(after)
 
 
 #: Two runs of the same cells on the same inputs agree when their answers differ by no more than
@@ -715,16 +720,18 @@ def _run_steps(spec: dict, channel: Channel) -> None:
             data = extract(shell.user_ns, step["names"], trace, kept=kept, given=given)
             data["threads"] = outside.foreign
             if step["recheck"] is not None:
+                # The grading side gives this step one cell's time limit: the extra runs stop
+                # within it, all of them together (slow cells are not what they are for, and
+                # a re-check that runs out of time holds nothing against the student).
+                until = started + timeout if timeout else None
                 data["repeat"] = _repeat(shell, trace, hooks, channel, saved.get(step["key"]),
                                          step["recheck"], step["outputs"] or [],
-                                         step["inject"] or {}, timeout)
+                                         step["inject"] or {}, timeout, until=until)
                 if step["unscaled"] and any(i in raised for i, _ in step["recheck"]):
-                    # The grading side gives this step one cell's time limit: the extra runs
-                    # stop within what is left of it (slow cells are not what they are for).
                     data["unscaled"] = _unscaled(
                         shell, trace, hooks, channel, saved.get(step["key"]), step["recheck"],
                         step["names"], step["outputs"] or [], step["inject"] or {}, timeout,
-                        kept, list(given), extract, until=started + timeout if timeout else None)
+                        kept, list(given), extract, until=until)
             kept, given = {}, {}
             held.clear()
             if trace is not None and not step["keep_scaling"]:
