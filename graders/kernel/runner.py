@@ -723,15 +723,19 @@ def _run_steps(spec: dict, channel: Channel) -> None:
                 # The grading side gives this step one cell's time limit: the extra runs stop
                 # within it, all of them together (slow cells are not what they are for, and
                 # a re-check that runs out of time holds nothing against the student).
+                # When the cells raised on the scaled products, only the unscaled re-run (and
+                # its own re-check) can tell anything: run on the same inputs, they raise again.
                 until = started + timeout if timeout else None
-                data["repeat"] = _repeat(shell, trace, hooks, channel, saved.get(step["key"]),
-                                         step["recheck"], step["outputs"] or [],
-                                         step["inject"] or {}, timeout, until=until)
                 if step["unscaled"] and any(i in raised for i, _ in step["recheck"]):
+                    data["repeat"] = None
                     data["unscaled"] = _unscaled(
                         shell, trace, hooks, channel, saved.get(step["key"]), step["recheck"],
                         step["names"], step["outputs"] or [], step["inject"] or {}, timeout,
                         kept, list(given), extract, until=until)
+                else:
+                    data["repeat"] = _repeat(shell, trace, hooks, channel, saved.get(step["key"]),
+                                             step["recheck"], step["outputs"] or [],
+                                             step["inject"] or {}, timeout, until=until)
             kept, given = {}, {}
             held.clear()
             if trace is not None and not step["keep_scaling"]:
