@@ -700,7 +700,10 @@ def _run_steps(spec: dict, channel: Channel) -> None:
         elif kind == "label":
             given = {name: shell.user_ns[name] for name in step["names"] if name in shell.user_ns}
             if trace is not None:
-                trace.reset()
+                # Still watching: the last exercise kept the scaled products for this one, on
+                # the same inputs (see graders.checks.run_plan): what it made from them is kept.
+                # (Its mode was taken off torch's stack by `forget`, and is pushed again below.)
+                trace.reset(carry=trace.watching)
                 scale = step["scale"]
                 trace.scale = (scale["input"], float(scale["by"])) if scale else None
                 for name in step["names"]:
