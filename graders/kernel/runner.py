@@ -534,18 +534,50 @@ def _left(timeout: float, until: float | None) -> float:
     return min(timeout, left) if timeout and timeout > 0 else left
 
 
+#: IPython's record of the last results shown (``_``, ``__``, ``___``): its display hook
+#: updates them in the namespace only while the namespace's still are the ones it set, so a
+#: namespace put back from a snapshot needs the record of that moment too (``y = _`` after a
+#: cell that shows the answer: corpus 108).
+UNDERS = ("_", "__", "___")
+
+
+_NO_VALUE = object()
+
+
+def _unders(shell) -> tuple:
+    """The display hook's ``_``, ``__``, ``___`` and the values it last put in the namespace
+    (``user_ns_hidden``), which it compares the namespace's with."""
+    hook, hidden = getattr(shell, "displayhook", None), getattr(shell, "user_ns_hidden", {})
+    return (tuple(getattr(hook, name, "") for name in UNDERS),
+            tuple(hidden.get(name, _NO_VALUE) for name in UNDERS))
+
+
+def _set_unders(shell, record: tuple | None) -> None:
+    hook, hidden = getattr(shell, "displayhook", None), getattr(shell, "user_ns_hidden", None)
+    if record is None or hook is None or hidden is None:
+        return
+    for name, value, pushed in zip(UNDERS, *record, strict=True):
+        setattr(hook, name, value)
+        if pushed is _NO_VALUE:
+            hidden.pop(name, None)
+        else:
+            hidden[name] = pushed
+
+
 def _repeat(shell, trace, hooks, channel, saved, cells, names, inject, timeout,
-            values=instrument.values, until=None) -> dict | None:
+            values=instrument.values, until=None, unders=None) -> dict | None:
     """Run an exercise's cells again from the namespace they started with, on the same inputs
     (``inject``: put back in case the first run changed them in place), output muted; then put
     the namespace back. Returns, per name, whether the answer came out the same; None if it
-    could not be told. ``until``: every cell stops by then at the latest (see :func:`_left`)."""
+    could not be told. ``until``: every cell stops by then at the latest (see :func:`_left`);
+    ``unders``: IPython's record of ``_`` when the namespace was saved (see :data:`UNDERS`)."""
     if saved is None:
         return None
-    after = dict(shell.user_ns)
+    after, shown = dict(shell.user_ns), _unders(shell)
     before = {name: values(after.get(name)) for name in names}
     shell.user_ns.clear()
     shell.user_ns.update(saved)
+    _set_unders(shell, unders)
     instrument.inject(shell.user_ns, inject)
     if trace is not None:  # inputs bound anew (the first run changed them in place) are marked
         for name in inject:
@@ -560,6 +592,7 @@ def _repeat(shell, trace, hooks, channel, saved, cells, names, inject, timeout,
         channel.muted, shell.reporting = False, True
         shell.user_ns.clear()
         shell.user_ns.update(after)
+        _set_unders(shell, shown)
     if failed:
         return None
     return {name: _same(again[name], before[name]) for name in names
@@ -567,7 +600,8 @@ def _repeat(shell, trace, hooks, channel, saved, cells, names, inject, timeout,
 
 
 def _unscaled(shell, trace, hooks, channel, saved, cells, names, outputs, inject, timeout,
-              kept, given, extract=instrument.extract, until=None) -> dict | None:
+              kept, given, extract=instrument.extract, until=None,
+              unders=None) -> dict | None:
     """The answers of an exercise whose cells raised on the scaled matrix products: its cells
     run again as :func:`_repeat` runs them (from the namespace they started with, on the same
     inputs, output muted) but with the products left alone, read back as ``extract`` reads the
@@ -578,9 +612,10 @@ def _unscaled(shell, trace, hooks, channel, saved, cells, names, outputs, inject
     if saved is None or trace is None:
         return None
     scale, trace.scale = trace.scale, None
-    after = dict(shell.user_ns)
+    after, shown = dict(shell.user_ns), _unders(shell)
     shell.user_ns.clear()
     shell.user_ns.update(saved)
+    _set_unders(shell, unders)
     try:
         instrument.inject(shell.user_ns, inject)
         for name in inject:  # inputs bound anew (the first run changed them in place)
@@ -597,12 +632,13 @@ def _unscaled(shell, trace, hooks, channel, saved, cells, names, outputs, inject
             return None
         data = extract(shell.user_ns, names, trace, kept=kept, given=started)
         data["repeat"] = _repeat(shell, trace, hooks, channel, saved, cells, outputs, inject,
-                                 timeout, until=until)
+                                 timeout, until=until, unders=unders)
         return data
     finally:
         trace.scale = scale
         shell.user_ns.clear()
         shell.user_ns.update(after)
+        _set_unders(shell, shown)
 
 
 #: Two runs of the same cells on the same inputs agree when their answers differ by no more than
@@ -661,6 +697,7 @@ def _run_steps(spec: dict, channel: Channel) -> None:
     torch.jit._state.disable()
     outside = _Outside()
     saved: dict[str, dict] = {}  # namespaces at the start of exercises to repeat
+    shown: dict[str, tuple] = {}  # and IPython's record of `_` then (see UNDERS)
     kept: dict = {}  # the objects the exercise's answer names held before its cells ran
     given: dict = {}  # the input objects the exercise started with
     held: dict = {}  # every object of the namespace when the exercise began (see forget)
@@ -713,6 +750,7 @@ def _run_steps(spec: dict, channel: Channel) -> None:
                     trace.__enter__()  # torch calls go through the trace for this exercise
         elif kind == "snapshot":
             saved[step["key"]] = dict(shell.user_ns)
+            shown[step["key"]] = _unders(shell)
         elif kind == "extract":
             started = time.monotonic()
             data = extract(shell.user_ns, step["names"], trace, kept=kept, given=given)
@@ -720,14 +758,16 @@ def _run_steps(spec: dict, channel: Channel) -> None:
             if step["recheck"] is not None:
                 data["repeat"] = _repeat(shell, trace, hooks, channel, saved.get(step["key"]),
                                          step["recheck"], step["outputs"] or [],
-                                         step["inject"] or {}, timeout)
+                                         step["inject"] or {}, timeout,
+                                         unders=shown.get(step["key"]))
                 if step["unscaled"] and any(i in raised for i, _ in step["recheck"]):
                     # The grading side gives this step one cell's time limit: the extra runs
                     # stop within what is left of it (slow cells are not what they are for).
                     data["unscaled"] = _unscaled(
                         shell, trace, hooks, channel, saved.get(step["key"]), step["recheck"],
                         step["names"], step["outputs"] or [], step["inject"] or {}, timeout,
-                        kept, list(given), extract, until=started + timeout if timeout else None)
+                        kept, list(given), extract, until=started + timeout if timeout else None,
+                        unders=shown.get(step["key"]))
             kept, given = {}, {}
             held.clear()
             if trace is not None and not step["keep_scaling"]:
