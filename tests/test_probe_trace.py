@@ -200,13 +200,58 @@ def test_a_jit_script_helper_runs_as_python_and_its_product_is_scaled():
     assert torch.allclose(y, scaled, atol=1e-5)
 
 
+SUM = "t = torch.sum(features * weights).view(1, 1)\n"
+
+
 @pytest.mark.parametrize("code", [*NOT_PRODUCTS.values()][:2] + [
     "y = activation(torch.sum(features * weights) + bias + 0 * torch.mm(features, weights.T))",
     "p = torch.mm(features, weights.T)\ny = activation((features * weights).sum(1, True) + bias)",
-], ids=["a sum", "a sum next to an unrelated mm", "a product times zero", "a rowwise sum"])
+    # attack 63: a product with one factor of the inputs' (the sum) and none of its own
+    SUM + "y = activation(torch.mm(t, torch.eye(1)) + bias)",
+    "y = activation((features * weights) @ torch.ones(5, 1) + bias)",
+    SUM + "y = activation(torch.addmm(bias, t, torch.eye(1)))",
+    SUM + "y = activation(F.linear(t, torch.eye(1), bias[0]))",
+], ids=["a sum", "a sum next to an unrelated mm", "a product times zero", "a rowwise sum",
+        "a sum times eye(1)", "the products times ones", "addmm of bias, the sum and eye(1)",
+        "linear of the sum, eye(1) and bias"])
 def test_a_sum_of_products_keeps_the_plain_values(code):
     y, plain, _ = _scaled_run(code)
     assert torch.allclose(y, plain, atol=1e-5)
+
+
+def test_an_eye_made_in_a_freed_sums_memory_does_not_inherit_its_marks():
+    """A result's marks are found by its memory (nn.Parameter(weights.clone())); the trace holds
+    the result, so its memory is not given to a tensor made later (torch.eye(1))."""
+    code = ("for _ in range(50):\n    torch.sum(features * weights).view(1, 1)\n"
+            "    e = torch.eye(1)\n    assert not trace.of(e), trace.of(e)\n")
+    inputs = _neuron_inputs()
+    trace = instrument.Trace()
+    for name, value in inputs.items():
+        trace.label(name, value)
+    trace.watching = True
+    with trace:
+        exec(code, {"torch": torch, "trace": trace, **inputs})
+
+
+def test_exercise_two_keeps_what_exercise_one_made_from_the_same_inputs():
+    """Corpus 106: float64 copies made in exercise 1 and multiplied in exercise 2 (the trace
+    went on watching between them, as the runner's "label" step finds it) are still products of
+    features and weights; without the carry they are not."""
+    for carry in (True, False):
+        inputs = _neuron_inputs()
+        trace = instrument.Trace()
+        for name, value in inputs.items():
+            trace.label(name, value)
+        trace.watching, trace.scale = True, ("weights", FACTOR)
+        with trace:
+            f64, w64 = inputs["features"].double(), inputs["weights"].double()
+        trace.reset(carry=carry)
+        for name, value in inputs.items():
+            trace.label(name, value)
+        with trace:
+            y = torch.mm(f64, w64.view(5, 1))
+        plain = f64 @ w64.T
+        assert torch.allclose(y, FACTOR * plain) is carry
 
 
 def test_a_read_only_array_refuses_numpy_writes_but_not_a_tensor_sharing_it():

@@ -50,6 +50,9 @@ _no_torch_function = torch._C.DisableTorchFunction  # no mode, no subclass __tor
 #: Largest answer read back, in elements; the lesson's are at most 12.
 MAX_ELEMENTS = 4096
 
+#: Results held alive by the trace per exercise, at most (see ``Trace.alive``).
+MAX_ALIVE = 20_000
+
 #: Operations that multiply matrices (torch names, without the module).
 MATMUL_OPS = frozenset({
     "mm", "matmul", "__matmul__", "__rmatmul__", "__imatmul__", "bmm", "baddbmm", "addmm",
@@ -112,24 +115,39 @@ class Trace(TorchFunctionMode):
         self.changed = WeakIdKeyDictionary()  # tensors changed in place by a torch operation
         self.scale: tuple[str, float] | None = None  # (input, factor) for matrix products
         self.pointers: dict[int, frozenset] = {}  # storage of marked results -> their marks
+        # The tensors whose memory ``storages`` and ``pointers`` name, held so that memory is
+        # not freed and given to another tensor, which would inherit their marks by address
+        # (a torch.eye(1) made where a freed sum of products was: attack 63). Bounded: past
+        # it, results are no longer found by their memory (only nn.Parameter(...clone()) is).
+        self.alive: list = []
         # Only an exercise's own cells are followed (from its "label" step to its "extract"):
         # elsewhere, given and test cells and printing tensors, torch runs as it would.
         self.watching = False
 
-    def reset(self) -> None:
-        self.marks = WeakIdKeyDictionary()
+    def reset(self, carry: bool = False) -> None:
+        """Forget what the last exercise's inputs led to before the next exercise's are
+        marked; ``carry``: the next exercise works on the same inputs (the trace went on
+        watching between the two: exercise 1's tensors made from features and weights, such
+        as float64 copies or a column of weights, are still theirs in exercise 2, as the
+        products exercise 1 scaled are; corpus 106), so only the evidence of in-place changes
+        is forgotten."""
         self.changed = WeakIdKeyDictionary()
+        self.inplace.clear()
+        if carry:
+            return
+        self.marks = WeakIdKeyDictionary()
         self.arrays.clear()
         self.storages.clear()
         self.ranges.clear()
-        self.inplace.clear()
         self.pointers.clear()
+        self.alive = []
 
     def label(self, name: str, value) -> None:
         mark = frozenset({name})
         if _isinstance(value, _TensorBase):
             self.marks[value] = mark
             self.storages[_data_ptr(value)] = mark
+            self.alive.append(value)
         elif _isinstance(value, _ndarray):
             self.arrays[_id(value)] = (value, mark)
             start = value.__array_interface__["data"][0]
@@ -173,10 +191,10 @@ class Trace(TorchFunctionMode):
             names = {getattr(func, "__name__", ""), _short_name(func)}
             if not names & MATMUL_OPS:
                 return args
-            operands: list = []
-            _collect(args, operands)
-            if not _mixes_inputs([self.of(x) for x in operands]):
+            factors = _factors(names, args)
+            if not _mixes_inputs([frozenset().union(*map(self.of, f)) for f in factors]):
                 return args
+            operands = [x for found in factors for x in found]
             name, factor = self.scale
             carriers = [x for x in operands if _isinstance(x, _TensorBase) and name in self.of(x)]
             if not carriers:
@@ -212,16 +230,18 @@ class Trace(TorchFunctionMode):
         _collect(kwargs, inputs)
         marks = frozenset().union(*(self.of(x) for x in inputs)) if inputs else frozenset()
         names = {getattr(func, "__name__", ""), _short_name(func)}
-        if names & MATMUL_OPS and _mixes_inputs([self.of(x) for x in inputs]):
+        if names & MATMUL_OPS and _mixes_inputs(
+                [frozenset().union(*map(self.of, f)) for f in _factors(names, args)]):
             marks |= {MATMUL}
         outputs: list = []
         _collect(result, outputs)
         for out in outputs:
             if _isinstance(out, _TensorBase):
                 self.marks[out] = self.of(out) | marks
-                if marks:  # nn.Parameter(weights.clone()) shares the clone's storage
-                    try:
+                if marks and _len(self.alive) < MAX_ALIVE:  # nn.Parameter(weights.clone())
+                    try:  # shares the clone's storage
                         self.pointers[_data_ptr(out)] = self.marks[out]
+                        self.alive.append(out)
                     except Exception:  # noqa: BLE001 - tensors without storage
                         pass
         in_place = "out" in kwargs or any(
@@ -271,11 +291,40 @@ def _extent(value) -> list[int]:
     return [start, start + _numel(value) * _element_size(value)]
 
 
+#: Matrix products that also add one of their arguments (by position) to the product: that
+#: argument is no factor of it (``torch.addmm(bias, total, torch.eye(1))`` multiplies nothing of
+#: the inputs' by the other).
+ADDED_ARG = {"addmm": 0, "addmv": 0, "addbmm": 0, "baddbmm": 0, "_addmm_activation": 0,
+             "linear": 2, "bilinear": 3}
+
+
+def _factors(names: set, args) -> list[list]:
+    """The tensors of each factor of a matrix product: each argument, or each item of a list
+    argument (``multi_dot([features, weights.T])``), the added argument left out."""
+    skip = next((ADDED_ARG[n] for n in names if n in ADDED_ARG), None)
+    out = []
+    for i, arg in enumerate(args if _isinstance(args, (tuple, list)) else (args,)):
+        if i == skip:
+            continue
+        for item in (arg if _isinstance(arg, (list, tuple)) else (arg,)):
+            found: list = []
+            _collect(item, found)
+            out.append(found)
+    return out
+
+
 def _mixes_inputs(marks: list[frozenset]) -> bool:
-    """A matrix product counts when its operands carry two different inputs' marks (features
-    on one side, weights on the other), e.g. not ``torch.mm(torch.eye(1), torch.eye(1))``."""
-    seen = frozenset().union(*marks) if marks else frozenset()
-    return _len(seen - {MATMUL}) >= 2
+    """A matrix product counts when two of its factors carry different inputs' marks (features
+    on one side, weights on the other), e.g. not ``torch.mm(torch.eye(1), torch.eye(1))``, and
+    not a product whose one factor carries both while the other carries none (the sum of
+    products through ``torch.mm(total, torch.eye(1))`` or ``(features * weights) @ ones``:
+    attack 63). ``marks``: one set per factor."""
+    sides = [m - {MATMUL} for m in marks]
+    for i, first in enumerate(sides):
+        for second in sides[i + 1:]:
+            if first and second and (_len(first | second) >= 2):
+                return True
+    return False
 
 
 def _replace(value, old, new, depth: int = 0):

@@ -535,17 +535,50 @@ def _left(timeout: float, until: float | None) -> float:
     return min(timeout, left) if timeout and timeout > 0 else left
 
 
+#: IPython's record of the last results shown (``_``, ``__``, ``___``): its display hook
+#: updates them in the namespace only while the namespace's still are the ones it set, so a
+#: namespace put back from a snapshot needs the record of that moment too (``y = _`` after a
+#: cell that shows the answer: corpus 108).
+UNDERS = ("_", "__", "___")
+
+
+_NO_VALUE = object()
+
+
+def _unders(shell) -> tuple:
+    """The display hook's ``_``, ``__``, ``___`` and the values it last put in the namespace
+    (``user_ns_hidden``), which it compares the namespace's with."""
+    hook, hidden = getattr(shell, "displayhook", None), getattr(shell, "user_ns_hidden", {})
+    return (tuple(getattr(hook, name, "") for name in UNDERS),
+            tuple(hidden.get(name, _NO_VALUE) for name in UNDERS))
+
+
+def _set_unders(shell, record: tuple | None) -> None:
+    hook, hidden = getattr(shell, "displayhook", None), getattr(shell, "user_ns_hidden", None)
+    if record is None or hook is None or hidden is None:
+        return
+    for name, value, pushed in zip(UNDERS, *record, strict=True):
+        setattr(hook, name, value)
+        if pushed is _NO_VALUE:
+            hidden.pop(name, None)
+        else:
+            hidden[name] = pushed
+
+
 @contextlib.contextmanager
-def _replayed(shell, trace, hooks, channel, saved: dict, inject: dict, put=instrument.inject):
-    """An exercise's cells about to run once more: the namespace they started with (``saved``),
-    the same inputs put back (``inject``: the first run may have changed them in place) and,
-    when bound anew, marked for the trace again, the hooks earlier cells planted removed,
-    output muted. On leaving, whatever happened, output flows again and the namespace is the
-    one found on entering. Yields that namespace. (``put``: the probe's function as it was
+def _replayed(shell, trace, hooks, channel, saved: dict, inject: dict, unders=None,
+              put=instrument.inject):
+    """An exercise's cells about to run once more: the namespace they started with (``saved``)
+    and IPython's record of ``_`` then (``unders``, see :data:`UNDERS`), the same inputs put
+    back (``inject``: the first run may have changed them in place) and, when bound anew,
+    marked for the trace again, the hooks earlier cells planted removed, output muted. On
+    leaving, whatever happened, output flows again and the namespace and the record are the
+    ones found on entering. Yields that namespace. (``put``: the probe's function as it was
     before any student code ran.)"""
-    after = dict(shell.user_ns)
+    after, shown = dict(shell.user_ns), _unders(shell)
     shell.user_ns.clear()
     shell.user_ns.update(saved)
+    _set_unders(shell, unders)
     try:
         put(shell.user_ns, inject)
         if trace is not None:
@@ -559,6 +592,7 @@ def _replayed(shell, trace, hooks, channel, saved: dict, inject: dict, put=instr
         channel.muted, shell.reporting = False, True
         shell.user_ns.clear()
         shell.user_ns.update(after)
+        _set_unders(shell, shown)
 
 
 def _run_all(shell, cells, timeout: float, until: float | None):
@@ -569,14 +603,14 @@ def _run_all(shell, cells, timeout: float, until: float | None):
 
 
 def _repeat(shell, trace, hooks, channel, saved, cells, names, inject, timeout,
-            values=instrument.values, until=None) -> dict | None:
-    """Run an exercise's cells again (:func:`_replayed`) and tell, per name, whether the answer
-    came out the same; None if it could not be told (no snapshot, or a cell raised or ran out
-    of time: nothing is held against the student then)."""
+            values=instrument.values, until=None, unders=None) -> dict | None:
+    """Run an exercise's cells again (:func:`_replayed`, ``unders`` its record of ``_``) and
+    tell, per name, whether the answer came out the same; None if it could not be told (no
+    snapshot, or a cell raised or ran out of time: nothing is held against the student)."""
     if saved is None:
         return None
     before = {name: values(shell.user_ns.get(name)) for name in names}
-    with _replayed(shell, trace, hooks, channel, saved, inject):
+    with _replayed(shell, trace, hooks, channel, saved, inject, unders):
         failed = _run_all(shell, cells, timeout, until)
         again = {name: values(shell.user_ns.get(name)) for name in names}
     if failed:
@@ -586,7 +620,8 @@ def _repeat(shell, trace, hooks, channel, saved, cells, names, inject, timeout,
 
 
 def _unscaled(shell, trace, hooks, channel, saved, cells, names, outputs, inject, timeout,
-              kept, given, extract=instrument.extract, until=None) -> dict | None:
+              kept, given, extract=instrument.extract, until=None,
+              unders=None) -> dict | None:
     """The answers of an exercise whose cells raised on the scaled matrix products: its cells
     run again as :func:`_repeat` runs them but with the products left alone, read back as
     ``extract`` reads the answers (``names``), and once more to tell whether ``outputs`` came
@@ -598,13 +633,13 @@ def _unscaled(shell, trace, hooks, channel, saved, cells, names, outputs, inject
         return None
     scale, trace.scale = trace.scale, None
     try:
-        with _replayed(shell, trace, hooks, channel, saved, inject):
+        with _replayed(shell, trace, hooks, channel, saved, inject, unders):
             started = {name: shell.user_ns[name] for name in given if name in shell.user_ns}
             if _run_all(shell, cells, timeout, until):
                 return None
             data = extract(shell.user_ns, names, trace, kept=kept, given=started)
             data["repeat"] = _repeat(shell, trace, hooks, channel, saved, cells, outputs,
-                                     inject, timeout, until=until)
+                                     inject, timeout, until=until, unders=unders)
         return data
     finally:
         trace.scale = scale
@@ -666,6 +701,7 @@ def _run_steps(spec: dict, channel: Channel) -> None:
     torch.jit._state.disable()
     outside = _Outside()
     saved: dict[str, dict] = {}  # namespaces at the start of exercises to repeat
+    shown: dict[str, tuple] = {}  # and IPython's record of `_` then (see UNDERS)
     kept: dict = {}  # the objects the exercise's answer names held before its cells ran
     given: dict = {}  # the input objects the exercise started with
     held: dict = {}  # every object of the namespace when the exercise began (see forget)
@@ -705,7 +741,10 @@ def _run_steps(spec: dict, channel: Channel) -> None:
         elif kind == "label":
             given = {name: shell.user_ns[name] for name in step["names"] if name in shell.user_ns}
             if trace is not None:
-                trace.reset()
+                # Still watching: the last exercise kept the scaled products for this one, on
+                # the same inputs (see graders.checks.run_plan): what it made from them is kept.
+                # (Its mode was taken off torch's stack by `forget`, and is pushed again below.)
+                trace.reset(carry=trace.watching)
                 scale = step["scale"]
                 trace.scale = (scale["input"], float(scale["by"])) if scale else None
                 for name in step["names"]:
@@ -715,6 +754,7 @@ def _run_steps(spec: dict, channel: Channel) -> None:
                     trace.__enter__()  # torch calls go through the trace for this exercise
         elif kind == "snapshot":
             saved[step["key"]] = dict(shell.user_ns)
+            shown[step["key"]] = _unders(shell)
         elif kind == "extract":
             started = time.monotonic()
             data = extract(shell.user_ns, step["names"], trace, kept=kept, given=given)
@@ -731,11 +771,12 @@ def _run_steps(spec: dict, channel: Channel) -> None:
                     data["unscaled"] = _unscaled(
                         shell, trace, hooks, channel, saved.get(step["key"]), step["recheck"],
                         step["names"], step["outputs"] or [], step["inject"] or {}, timeout,
-                        kept, list(given), extract, until=until)
+                        kept, list(given), extract, until=until, unders=shown.get(step["key"]))
                 else:
                     data["repeat"] = _repeat(shell, trace, hooks, channel, saved.get(step["key"]),
                                              step["recheck"], step["outputs"] or [],
-                                             step["inject"] or {}, timeout, until=until)
+                                             step["inject"] or {}, timeout, until=until,
+                                             unders=shown.get(step["key"]))
             kept, given = {}, {}
             held.clear()
             if trace is not None and not step["keep_scaling"]:
