@@ -158,16 +158,24 @@ class Trace(TorchFunctionMode):
             found = self.marks.get(value)
             if found is None:  # nn.Parameter(weights), torch.from_numpy(a): same memory
                 try:
-                    ptr = _data_ptr(value)
-                    found = self.storages.get(ptr) or self.pointers.get(ptr) or next(
-                        (m for lo, hi, m in self.ranges if lo <= ptr < hi), None)
+                    found = self._at(_data_ptr(value))
                 except Exception:  # noqa: BLE001 - tensors without storage
                     found = None
             return found or frozenset()
         if _isinstance(value, _ndarray):
             entry = self.arrays.get(_id(value))
-            return entry[1] if entry is not None and entry[0] is value else frozenset()
+            if entry is not None and entry[0] is value:
+                return entry[1]
+            try:  # features.numpy(): the array is the tensor's memory (corpus 109)
+                return self._at(value.__array_interface__["data"][0]) or frozenset()
+            except Exception:  # noqa: BLE001 - an array without an address
+                return frozenset()
         return frozenset()
+
+    def _at(self, ptr: int) -> frozenset | None:
+        """The marks of whatever marked tensor or array holds the memory at ``ptr``."""
+        return self.storages.get(ptr) or self.pointers.get(ptr) or next(
+            (m for lo, hi, m in self.ranges if lo <= ptr < hi), None)
 
     def __torch_function__(self, func, types, args=(), kwargs=None):
         kwargs = kwargs or {}
