@@ -196,7 +196,7 @@ class Trace(TorchFunctionMode):
         factor (``features @ weights.T`` becomes ``features @ (factor * weights.T)``; with a
         bias, ``F.linear`` gives ``features @ (factor * weights).T + bias``)."""
         try:
-            names = {getattr(func, "__name__", ""), _short_name(func)}
+            names = _op_names(func)
             if not names & MATMUL_OPS:
                 return args
             factors = _factors(names, args)
@@ -237,7 +237,7 @@ class Trace(TorchFunctionMode):
         _collect(args, inputs)
         _collect(kwargs, inputs)
         marks = frozenset().union(*(self.of(x) for x in inputs)) if inputs else frozenset()
-        names = {getattr(func, "__name__", ""), _short_name(func)}
+        names = _op_names(func)
         if names & MATMUL_OPS and _mixes_inputs(
                 [frozenset().union(*map(self.of, f)) for f in _factors(names, args)]):
             marks |= {MATMUL}
@@ -280,6 +280,14 @@ class Trace(TorchFunctionMode):
 #: function is kept, so its id is not reused. Bounded: past it, names are looked up each time.
 _NAMES: dict[int, tuple[object, str]] = {}
 _MAX_NAMES = 4096
+
+
+def _op_names(func) -> set:
+    """The names a torch call is known by: ``mm`` for ``torch.mm``, ``Tensor.mm`` and aten's
+    ``torch.ops.aten.mm`` and ``torch.ops.aten.mm.default`` (an overload: ``mm.default``)."""
+    name = getattr(func, "__name__", "")
+    name = name if _isinstance(name, str) else ""
+    return {name, name.partition(".")[0], _short_name(func)}
 
 
 def _short_name(func) -> str:
