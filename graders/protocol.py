@@ -87,6 +87,15 @@ class Extract:
     unscaled: bool = False
 
 
+def recheck_limits(recheck: list | None, unscaled: bool) -> int:
+    """How many cell time limits an extraction's extra runs may take together: each cell of
+    the re-check gets one, as in the run it repeats (three cells of 1.6 s under a 3 s limit
+    re-run in 4.8 s), twice when the cells may run again with plain products (that run and its
+    own re-check). The child stops its extra runs within it; the grading side waits that long
+    (and one more limit) before it stops the child. 0: no extra runs."""
+    return len(recheck or []) * (2 if unscaled else 1)
+
+
 Step = Union[Cell, Inject, Forget, Label, Snapshot, Extract]  # noqa: UP007 - a runtime alias
 STEPS: dict[str, type] = {cls.kind: cls for cls in (Cell, Inject, Forget, Label, Snapshot, Extract)}
 

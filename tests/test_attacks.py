@@ -38,6 +38,7 @@ STOCK = ["01", "02", "04", "05", "06", "12", "13", "14", "15", "16", "17", "19",
          "23", "29", "30", "31", "32", "34", "36", "37", "39"]
 STOCK += ["50", "51", "52", "53", "54", "55", "56", "57", "58", "59", "60", "61"]  # issue 16
 STOCK += ["63"]  # a sum through a product with no operand of its own
+STOCK += ["65", "66", "67"]  # the re-check stopped, fooled, outlasted
 
 
 def _engine(course: Path, env: dict, *args: str) -> subprocess.CompletedProcess:

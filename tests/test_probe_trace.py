@@ -160,6 +160,11 @@ MORE_PRODUCTS = {
         "    y = activation(features @ w.T + bias)"),
     "product in an earlier scratch cell": ("p = torch.mm(features, weights.T)\n"
                                            "y = activation(p + bias)"),
+    # corpus 111: the factors named by keyword, as the documentation spells them
+    "mm by keywords": "y = activation(torch.mm(input=features, mat2=weights.view(5, 1)) + bias)",
+    "matmul with other=": "y = activation(torch.matmul(features, other=weights.T) + bias)",
+    "addmm by keywords": "y = activation(torch.addmm(input=bias, mat1=features, mat2=weights.T))",
+    "F.linear with weight=": "y = activation(F.linear(features, weight=weights, bias=bias[0]))",
 }
 
 
@@ -211,9 +216,12 @@ SUM = "t = torch.sum(features * weights).view(1, 1)\n"
     "y = activation((features * weights) @ torch.ones(5, 1) + bias)",
     SUM + "y = activation(torch.addmm(bias, t, torch.eye(1)))",
     SUM + "y = activation(F.linear(t, torch.eye(1), bias[0]))",
+    SUM + "y = activation(torch.addmm(input=bias, mat1=t, mat2=torch.eye(1)))",
+    SUM + "y = activation(F.linear(t, weight=torch.eye(1), bias=bias[0]))",
 ], ids=["a sum", "a sum next to an unrelated mm", "a product times zero", "a rowwise sum",
         "a sum times eye(1)", "the products times ones", "addmm of bias, the sum and eye(1)",
-        "linear of the sum, eye(1) and bias"])
+        "linear of the sum, eye(1) and bias", "addmm by keywords of bias, the sum and eye(1)",
+        "linear by keywords of the sum, eye(1) and bias"])
 def test_a_sum_of_products_keeps_the_plain_values(code):
     y, plain, _ = _scaled_run(code)
     assert torch.allclose(y, plain, atol=1e-5)

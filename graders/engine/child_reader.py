@@ -157,6 +157,18 @@ class ChildReader:
                 return self._protocol_error(f"{type(err).__name__}: {err}"[:200])
         return True
 
+    def _rechecks_after(self, pos: int) -> int:
+        """The cell limits the extractions right after the cell at ``pos`` (before the next
+        cell) may spend on their extra runs (:func:`graders.protocol.recheck_limits`)."""
+        total = 0
+        for later in sorted(p for p in self.steps_by_pos if p > pos):
+            step = self.steps_by_pos[later]
+            if isinstance(step, Cell):
+                break
+            if isinstance(step, Extract):
+                total += protocol.recheck_limits(step.recheck, step.unscaled)
+        return total
+
     def _protocol_error(self, what: str) -> bool:
         self.problem = f"unexpected data on the grader's channel ({what})"
         self.buffer.clear()
@@ -223,7 +235,8 @@ class ChildReader:
                 if message.error is not None:
                     self.result.cell_errors[index] = message.error
             self.current, self.last_done = None, pos
-            self.deadline = now + (self.timeout or 1e9) + self.grace
+            self.deadline = now + (self.timeout or 1e9) * (1 + self._rechecks_after(pos)) + (
+                self.grace)
         elif isinstance(message, Extracted):
             pos = self.extract_pos[message.exercise]
             if message.exercise in self.result.extracts:

@@ -183,7 +183,7 @@ class Trace(TorchFunctionMode):
             return func(*args, **kwargs)
         before = self._before_in_place(func, args, kwargs)
         if self.scale is not None:
-            args = self._scaled(func, args)
+            args, kwargs = self._scaled(func, args, kwargs)
         result = func(*args, **kwargs)
         try:
             self._follow(func, args, kwargs, result, before)
@@ -191,29 +191,31 @@ class Trace(TorchFunctionMode):
             pass
         return result
 
-    def _scaled(self, func, args):
-        """``args`` with the scaled input's operand of a matrix product of the inputs times the
-        factor (``features @ weights.T`` becomes ``features @ (factor * weights.T)``; with a
-        bias, ``F.linear`` gives ``features @ (factor * weights).T + bias``)."""
+    def _scaled(self, func, args, kwargs):
+        """``args`` and ``kwargs`` with the scaled input's operand of a matrix product of the
+        inputs times the factor (``features @ weights.T`` becomes ``features @ (factor *
+        weights.T)``; with a bias, ``F.linear`` gives ``features @ (factor * weights).T + bias``;
+        ``torch.mm(features, mat2=weights.T)`` alike: corpus 111)."""
         try:
             names = _op_names(func)
             if not names & MATMUL_OPS:
-                return args
-            factors = _factors(names, args)
+                return args, kwargs
+            factors = _factors(names, args, kwargs)
             if not _mixes_inputs([frozenset().union(*map(self.of, f)) for f in factors]):
-                return args
+                return args, kwargs
             operands = [x for found in factors for x in found]
             name, factor = self.scale
             carriers = [x for x in operands if _isinstance(x, _TensorBase) and name in self.of(x)]
             if not carriers:
-                return args
+                return args, kwargs
             target = min(carriers, key=lambda x: _len(self.of(x)))
             with _no_torch_function():
                 scaled = _TensorBase.mul(target, factor)
             self.marks[scaled] = self.of(target)
-            return _replace(args, target, scaled)
+            return (_replace(args, target, scaled),
+                    {key: _replace(value, target, scaled) for key, value in kwargs.items()})
         except Exception:  # noqa: BLE001 - tracing never breaks the student's code
-            return args
+            return args, kwargs
 
     def _before_in_place(self, func, args, kwargs):
         """The values of the tensor an in-place operation is about to change, when it carries
@@ -239,7 +241,7 @@ class Trace(TorchFunctionMode):
         marks = frozenset().union(*(self.of(x) for x in inputs)) if inputs else frozenset()
         names = _op_names(func)
         if names & MATMUL_OPS and _mixes_inputs(
-                [frozenset().union(*map(self.of, f)) for f in _factors(names, args)]):
+                [frozenset().union(*map(self.of, f)) for f in _factors(names, args, kwargs)]):
             marks |= {MATMUL}
         outputs: list = []
         _collect(result, outputs)
@@ -312,16 +314,22 @@ def _extent(value) -> list[int]:
 #: the inputs' by the other).
 ADDED_ARG = {"addmm": 0, "addmv": 0, "addbmm": 0, "baddbmm": 0, "_addmm_activation": 0,
              "linear": 2, "bilinear": 3}
+#: The same argument when passed by keyword (``torch.addmm(input=bias, mat1=..., mat2=...)``).
+ADDED_KEYWORD = {"addmm": "input", "addmv": "input", "addbmm": "input", "baddbmm": "input",
+                 "_addmm_activation": "input", "linear": "bias", "bilinear": "bias"}
 
 
-def _factors(names: set, args) -> list[list]:
-    """The tensors of each factor of a matrix product: each argument, or each item of a list
-    argument (``multi_dot([features, weights.T])``), the added argument left out."""
+def _factors(names: set, args, kwargs=None) -> list[list]:
+    """The tensors of each factor of a matrix product: each argument, positional or by keyword
+    (``torch.mm(features, mat2=weights.T)``: corpus 111), or each item of a list argument
+    (``multi_dot([features, weights.T])``), the added argument and ``out=`` left out."""
     skip = next((ADDED_ARG[n] for n in names if n in ADDED_ARG), None)
+    skip_key = next((ADDED_KEYWORD[n] for n in names if n in ADDED_KEYWORD), None)
+    given = list(args if _isinstance(args, (tuple, list)) else (args,))
+    given = [arg for i, arg in enumerate(given) if i != skip]
+    given += [arg for key, arg in (kwargs or {}).items() if key not in (skip_key, "out")]
     out = []
-    for i, arg in enumerate(args if _isinstance(args, (tuple, list)) else (args,)):
-        if i == skip:
-            continue
+    for arg in given:
         for item in (arg if _isinstance(arg, (list, tuple)) else (arg,)):
             found: list = []
             _collect(item, found)

@@ -63,6 +63,7 @@ from . import confine, instrument
 # that replaces json.dumps or os.write does not change what the runner sends.
 _dumps, _os_write, _pack = json.dumps, os.write, struct.pack
 _encode, _step_fields = protocol.encode, protocol.step_fields
+_recheck_limits = protocol.recheck_limits
 _filterwarnings = warnings.filterwarnings
 
 CHANNEL_FD = 3
@@ -760,12 +761,16 @@ def _run_steps(spec: dict, channel: Channel) -> None:
             data = extract(shell.user_ns, step["names"], trace, kept=kept, given=given)
             data["threads"] = outside.foreign
             if step["recheck"] is not None:
-                # The grading side gives this step one cell's time limit: the extra runs stop
-                # within it, all of them together (slow cells are not what they are for, and
-                # a re-check that runs out of time holds nothing against the student).
+                # The grading side gives this step one cell's time limit for each cell the extra
+                # runs may run (protocol.recheck_limits): they stop within it, all of them
+                # together, so each cell has about the time it had in the run it repeats (with
+                # one limit for all, cells that together took longer than a cell may ran out of
+                # time: a slow check before the answer lost shape and value, fault 47, and slow
+                # cells outlasted the re-check of random answers, attack 67).
                 # When the cells raised on the scaled products, only the unscaled re-run (and
                 # its own re-check) can tell anything: run on the same inputs, they raise again.
-                until = started + timeout if timeout else None
+                limits = max(1, _recheck_limits(step["recheck"], step["unscaled"]))
+                until = started + timeout * limits if timeout else None
                 if step["unscaled"] and any(i in raised for i, _ in step["recheck"]):
                     data["repeat"] = None
                     data["unscaled"] = _unscaled(
