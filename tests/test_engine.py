@@ -1,10 +1,11 @@
 """`graders autograde`: nbgrader's grades where nbgrader keeps them, and faults that stay local.
 
 The engine grades a scratch course holding the whole corpus, the mistake catalogue
-(``tests/mistakes/``), the fault corpus (``tests/faults/``: a kernel that exits, a segfault, an
-8 GB allocation, an endless loop, a loop that blocks the timeout signal) and four broken hand-ins
-(a renamed notebook, invalid JSON, no notebook, extra files). Its grades and diagnosis codes are
-held, cell by cell, to each file's expectations: the same ones ``test_corpus`` holds stock
+(``tests/mistakes/``) and four broken hand-ins (a renamed notebook, invalid JSON, no notebook,
+extra files), and a second one, with short time limits, holding the fault corpus
+(``tests/faults/``: a kernel that exits, a segfault, an 8 GB allocation, an endless loop, a loop
+that blocks the timeout signal, slow cells). Grades and diagnosis codes are held, cell by cell,
+to each file's expectations: for the corpus, the same ones ``test_corpus`` holds stock
 ``nbgrader autograde`` to, so the two graders agree.
 """
 
@@ -37,14 +38,17 @@ from nbgrader.api import Gradebook
 pytestmark = pytest.mark.xdist_group("engine")
 
 FAULTS = ROOT / "tests" / "faults"
-# Short limits so the fault cases are quick: 3 s a cell, killed 1 s later, 1 GiB of memory.
-# (Not less: corpus 98's first FlopCounterMode imports torch._dynamo, about 1 s of CPU, which
-# took over 2 s on a loaded 2-core machine.)
+# The corpus, the mistakes and the broken hand-ins: 1 GiB of memory, and time enough on a loaded
+# machine (corpus 98's first FlopCounterMode imports torch._dynamo, about 1 s of CPU: over 3 s
+# when the tests share the 2 cores with other graders).
 ENGINE_CONFIG = """
-c.Execute.timeout = 3
+c.Execute.timeout = 20
 c.GradingEngine.kill_grace = 1
 c.GradingEngine.memory_cap_gib = 1
 """
+# The faults, on their own course: short limits so they are quick, 3 s a cell, killed 1 s
+# later (faults 45-47 are sized for these).
+FAULT_CONFIG = ENGINE_CONFIG.replace("c.Execute.timeout = 20", "c.Execute.timeout = 3")
 BROKEN = ["50_renamed_notebook", "51_invalid_json", "52_no_notebook", "53_extra_files"]
 
 
@@ -68,20 +72,32 @@ def add_broken_hand_ins(course: Path) -> None:
     (folders["53_extra_files"] / "data.csv").write_text("x,y\n1,2\n")
 
 
-@pytest.fixture(scope="session")
-def engine_course(tmp_path_factory):
-    course = make_course(tmp_path_factory.mktemp("engine"))
+def _graded_course(folder: Path, config: str, cases: list[Path], broken: bool = False):
+    course = make_course(folder)
     with open(course / "nbgrader_config.py", "a") as fh:
-        fh.write(ENGINE_CONFIG)
+        fh.write(config)
     run_nbgrader(course, "generate_assignment", ASSIGNMENT)
-    add_submissions(course, sorted(CORPUS.glob("*.py")) + sorted(FAULTS.glob("*.py"))
-                    + sorted(MISTAKES.glob("*.py")))
-    add_broken_hand_ins(course)
+    add_submissions(course, cases)
+    if broken:
+        add_broken_hand_ins(course)
     proc = run_engine(course)
     assert proc.returncode == 0, proc.stdout + proc.stderr
     graded = GradedCourse(course)
     graded.summary = proc.stdout
     return graded
+
+
+@pytest.fixture(scope="session")
+def engine_course(tmp_path_factory):
+    return _graded_course(tmp_path_factory.mktemp("engine"), ENGINE_CONFIG,
+                          sorted(CORPUS.glob("*.py")) + sorted(MISTAKES.glob("*.py")),
+                          broken=True)
+
+
+@pytest.fixture(scope="session")
+def fault_course(tmp_path_factory):
+    return _graded_course(tmp_path_factory.mktemp("faults"), FAULT_CONFIG,
+                          sorted(FAULTS.glob("*.py")))
 
 
 def _notebook_record(course: GradedCourse, student: str):
@@ -119,8 +135,8 @@ def test_errors_read_as_in_jupyter_without_the_graders_frames(engine_course):
 
 
 @pytest.mark.parametrize("case", sorted(FAULTS.glob("*.py")), ids=lambda p: p.stem)
-def test_a_fault_costs_only_its_own_exercise(engine_course, case):
-    assert engine_course.cell_scores(case.stem) == expected_scores(case)
+def test_a_fault_costs_only_its_own_exercise(fault_course, case):
+    assert fault_course.cell_scores(case.stem) == expected_scores(case)
 
 
 @pytest.mark.parametrize("case", sorted(MISTAKES.glob("*.py")), ids=lambda p: p.stem)
@@ -131,13 +147,13 @@ def test_each_catalogued_mistake_is_scored_and_named(engine_course, case):
         assert codes.get(test) == code, f"{test}: got {codes.get(test)}, expected {code}"
 
 
-def test_kernel_deaths_are_flagged_and_explained(engine_course):
+def test_kernel_deaths_are_flagged_and_explained(fault_course):
     for student, words in [("40_kernel_exit_ex2", "exited with code 1"),
                            ("41_segfault_ex3", "SIGSEGV"),
                            ("44_ignores_interrupt_ex3", "did not stop")]:
-        flagged, comments = _notebook_record(engine_course, student)
+        flagged, comments = _notebook_record(fault_course, student)
         assert flagged and any(words in c for c in comments), (student, comments)
-        line = next(row for row in engine_course.summary.splitlines() if row.startswith(student))
+        line = next(row for row in fault_course.summary.splitlines() if row.startswith(student))
         assert "kernel died" in line and words in line
 
 
@@ -161,19 +177,19 @@ def test_broken_hand_ins_are_recorded_with_a_reason(engine_course):
     assert extra.exists()  # copied along, as nbgrader does
 
 
-def test_feedback_after_the_engine_explains_a_dead_kernel(engine_course):
-    engine_course.nbgrader("generate_feedback", ASSIGNMENT, "--student", "40_kernel_exit_ex2")
-    html = (engine_course.path / "feedback" / "40_kernel_exit_ex2" / ASSIGNMENT /
+def test_feedback_after_the_engine_explains_a_dead_kernel(fault_course):
+    fault_course.nbgrader("generate_feedback", ASSIGNMENT, "--student", "40_kernel_exit_ex2")
+    html = (fault_course.path / "feedback" / "40_kernel_exit_ex2" / ASSIGNMENT /
             f"{ASSIGNMENT}.html").read_text()
     assert "KernelDied" in html and "stopped the kernel" in html
     assert "BEGIN HIDDEN TESTS" not in html and "hidden_test" not in html
 
 
-def test_memory_and_time_limits_fail_fast_with_a_clear_error(engine_course):
+def test_memory_and_time_limits_fail_fast_with_a_clear_error(fault_course):
     import nbformat
 
     def errors(student):
-        path = engine_course.path / "autograded" / student / ASSIGNMENT / f"{ASSIGNMENT}.ipynb"
+        path = fault_course.path / "autograded" / student / ASSIGNMENT / f"{ASSIGNMENT}.ipynb"
         nb = nbformat.read(path, as_version=4)
         return [o for c in nb.cells if c.cell_type == "code" for o in c.outputs
                 if o.output_type == "error"]

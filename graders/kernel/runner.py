@@ -603,18 +603,33 @@ def _run_all(shell, cells, timeout: float, until: float | None):
                               for _, source in cells)), None)
 
 
+def _run_through(shell, cells, timeout: float, until: float | None) -> bool:
+    """Run ``cells`` in order past their errors, as the notebook's run ran them; False when one
+    ran out of time (then the run tells nothing: it stopped where the first did not). A time
+    out is told by the time the cell took, not by the error's name (a student's own class may
+    be called CellTimeoutError)."""
+    for _, source in cells:
+        limit = _left(timeout, until)
+        began = time.monotonic()
+        if _run_cell(shell, source, limit) and limit and time.monotonic() - began >= limit * 0.9:
+            return False
+    return True
+
+
 def _repeat(shell, trace, hooks, channel, saved, cells, names, inject, timeout,
             values=instrument.values, until=None, unders=None) -> dict | None:
-    """Run an exercise's cells again (:func:`_replayed`, ``unders`` its record of ``_``) and
-    tell, per name, whether the answer came out the same; None if it could not be told (no
-    snapshot, or a cell raised or ran out of time: nothing is held against the student)."""
+    """Run an exercise's cells again (:func:`_replayed`, ``unders`` its record of ``_``), past
+    their errors as the notebook's run ran them (stopping at one let random answers behind an
+    error go unchecked: attack 65), and tell, per name, whether the answer came out the same;
+    None if it could not be told (no snapshot, or a cell ran out of time: nothing is held
+    against the student then)."""
     if saved is None:
         return None
     before = {name: values(shell.user_ns.get(name)) for name in names}
     with _replayed(shell, trace, hooks, channel, saved, inject, unders):
-        failed = _run_all(shell, cells, timeout, until)
+        told = _run_through(shell, cells, timeout, until)
         again = {name: values(shell.user_ns.get(name)) for name in names}
-    if failed:
+    if not told:
         return None
     return {name: _same(again[name], before[name]) for name in names
             if before[name] is not None}
@@ -767,17 +782,20 @@ def _run_steps(spec: dict, channel: Channel) -> None:
                 # one limit for all, cells that together took longer than a cell may ran out of
                 # time: a slow check before the answer lost shape and value, fault 47, and slow
                 # cells outlasted the re-check of random answers, attack 67).
-                # When the cells raised on the scaled products, only the unscaled re-run (and
-                # its own re-check) can tell anything: run on the same inputs, they raise again.
+                # When the cells raised on the scaled products, the unscaled re-run (and its own
+                # re-check) goes first: if the error was the scaling's, its answers stand in. If
+                # the cells raise on plain products too (an error of their own), the re-check
+                # runs as for any exercise, past the errors (attack 65: random answers behind a
+                # NameError).
                 limits = max(1, _recheck_limits(step["recheck"], step["unscaled"]))
                 until = started + timeout * limits if timeout else None
+                data["repeat"] = None
                 if step["unscaled"] and any(i in raised for i, _ in step["recheck"]):
-                    data["repeat"] = None
                     data["unscaled"] = _unscaled(
                         shell, trace, hooks, channel, saved.get(step["key"]), step["recheck"],
                         step["names"], step["outputs"] or [], step["inject"] or {}, timeout,
                         kept, list(given), extract, until=until, unders=shown.get(step["key"]))
-                else:
+                if data.get("unscaled") is None:
                     data["repeat"] = _repeat(shell, trace, hooks, channel, saved.get(step["key"]),
                                              step["recheck"], step["outputs"] or [],
                                              step["inject"] or {}, timeout, until=until,

@@ -2,11 +2,15 @@
 # shapes, drawn on the first run of its cell and kept in an attribute of a module, which the
 # re-check (the same cells once more, in the same process, from the namespace the exercise
 # started with) does not put back: the second run hands back the same numbers, so they do not
-# "change by themselves". Exercise 3's shape point for random numbers. A secure grader gives the
-# exercise no point, shape included.
+# "change by themselves", and exercise 3 keeps its shape point. Left so, on purpose, and pinned
+# here: the shape point is what any wrong answer of the right shape earns (a sum where a product
+# belongs, say), so the cheat gets no more than an honest wrong try would; the values, which
+# carry the exercise's points, still have to match the grader's on fresh inputs. Closing it would
+# take a third sealed run per notebook (a re-check in a process of its own: a fork of the run
+# still shares its files). docs/security.md lists it under what remains possible.
 # expect single_layer_sum: full
 # expect single_layer_mm: full
-# expect multilayer: zero
+# expect multilayer: shape=1 hidden=0 output=0
 # expect numpy_bridge: full
 # %% single_layer_sum
 y = activation(torch.sum(features * weights) + bias)

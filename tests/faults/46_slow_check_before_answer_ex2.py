@@ -1,9 +1,9 @@
 # Corpus 99's exercise 2 (its product checked against the sum before y is assigned, which fails
 # on the grader's scaled products only), in a cell that takes 1.6 s (the engine's tests give a
-# cell 3 s). The cell then runs again with plain products, within one cell's limit: that run
-# must get the limit, not what a useless re-run of the scaled cell left of it (that one raises
-# again on the same inputs). Before, the two took 3.2 s, the plain run was cut short and y lost
-# its shape and value points too.
+# cell 3 s). The cell then runs again with plain products: that run must get its time, not what
+# a useless re-run of the scaled cell left of it (that one raises again on the same inputs).
+# Before, with one limit for all the extra runs, the two took 3.2 s, the plain run was cut
+# short and y lost its shape and value points too.
 # expect single_layer_sum: full
 # expect single_layer_mm: shape=1 value=2 method=0
 # expect multilayer: full
