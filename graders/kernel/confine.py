@@ -29,8 +29,9 @@ made by the trusted side (:mod:`graders.engine.sandbox`). Nothing here needs roo
    rest or reach around it: ``setsid``/``setpgid`` (leaving the process group the pool kills),
    ``unshare``/``setns``/``mount``/``chroot``, ``ptrace``, ``process_vm_*``, ``io_uring`` (it can
    open sockets without ``socket()``), ``open_by_handle_at`` (it bypasses path checks), ``bpf``,
-   ``perf_event_open``, ``keyctl``, ``userfaultfd``; ``clone3`` answers ENOSYS so that libc falls
-   back to ``clone``, whose namespace flags are refused.
+   ``perf_event_open``, ``keyctl``, ``userfaultfd``, System V ``shmget``/``msgget`` (their memory
+   outlives the run); ``clone3`` answers ENOSYS so that libc falls back to ``clone``, whose
+   namespace flags are refused.
 
 Each step that the kernel lacks is skipped and reported (``report["missing"]``); the pool turns
 that into a line at the top of the run's summary, or refuses to grade when the instructor
@@ -154,7 +155,11 @@ def prepare(inet: bool = False) -> None:
                  "name_to_handle_at", "bpf", "perf_event_open", "keyctl", "add_key",
                  "request_key", "userfaultfd", "kexec_load", "init_module", "finit_module",
                  "delete_module", "setuid", "setgid", "setreuid", "setregid", "setresuid",
-                 "setresgid", "setgroups", "capset", "personality"):
+                 "setresgid", "setgroups", "capset", "personality",
+                 # System V shared memory and message queues are no files (Landlock cannot see
+                 # them) and live in the machine's IPC namespace: a segment filled and detached
+                 # escapes RLIMIT_AS and outlived the run and its memory cgroup, root or not.
+                 "shmget", "msgget"):
         try:
             flt.add_rule(sc.ERRNO(errno.EPERM), name)
         except Exception:  # noqa: BLE001 - a call this architecture does not have
