@@ -37,7 +37,7 @@ FILES = sorted(ATTACKS.glob("[0-9][0-9]_*.py"))
 STOCK = ["01", "02", "04", "05", "06", "12", "13", "14", "15", "16", "17", "19", "20", "22",
          "23", "29", "30", "31", "32", "34", "36", "37", "39"]
 STOCK += ["50", "51", "52", "53", "54", "55", "56", "57", "58", "59", "60", "61"]  # issue 16
-STOCK += ["63"]
+STOCK += ["64"]  # System V shared memory left behind
 
 
 def _engine(course: Path, env: dict, *args: str) -> subprocess.CompletedProcess:
@@ -262,7 +262,7 @@ def _sysv_segments(keys: range) -> list[str]:
 
 @pytest.mark.parametrize("grader", BOTH)
 def test_system_v_shared_memory_is_refused(grader, request):
-    """63: a System V segment is no file (Landlock cannot see it), escapes RLIMIT_AS once
+    """64: a System V segment is no file (Landlock cannot see it), escapes RLIMIT_AS once
     detached and outlived the run, its memory cgroup and the batch, root or not; shmget fails
     in the cell now, and no segment of the attack's keys is left on the machine."""
     attacked = request.getfixturevalue(grader)
@@ -270,7 +270,7 @@ def test_system_v_shared_memory_is_refused(grader, request):
     left = _sysv_segments(keys)
     for row in left:  # a regression must not keep the machine's memory until it reboots
         subprocess.run(["ipcrm", "-m", row.split()[1]], capture_output=True)
-    text = _attack_outputs(attacked, "63_sysv_shm_outlives_run", "_segment(_n)")
+    text = _attack_outputs(attacked, "64_sysv_shm_outlives_run", "_segment(_n)")
     assert "shmget: Operation not permitted" in text and "held segment" not in text, text[:800]
     assert left == []
 
