@@ -38,6 +38,7 @@ STOCK = ["01", "02", "04", "05", "06", "12", "13", "14", "15", "16", "17", "19",
          "23", "29", "30", "31", "32", "34", "36", "37", "39"]
 STOCK += ["50", "51", "52", "53", "54", "55", "56", "57", "58", "59", "60", "61"]  # issue 16
 STOCK += ["63"]  # a sum through a product with no operand of its own
+STOCK += ["64"]  # System V shared memory left behind
 STOCK += ["65", "66", "67"]  # the re-check stopped, fooled, outlasted
 
 
@@ -241,13 +242,40 @@ def _attack_outputs(attacked, student: str, marker: str) -> str:
 
 def test_memory_files_count_against_the_memory_cap(attacked):
     """40: memory files escape RLIMIT_AS; the run's memory cgroup stops the cell that holds
-    more than the cap, in that cell (where this machine lets the grader make one)."""
+    more than the cap, in that cell (where this machine lets the grader make one). Where it
+    cannot (a grader that is not root), memfd_create is refused in the cell instead: before,
+    the run held 6,120 MiB under the 4 GiB cap."""
     from graders.engine.cgroups import RunGroups
 
-    if not RunGroups().kind:
-        pytest.skip("no memory cgroup the grader may create here: RLIMIT_AS only")
     text = _attack_outputs(attacked, "40_memfd_over_cap", "_hold()")
-    assert "memory a submission may" in text and "held 6120 MiB" not in text, text[:800]
+    assert "held 6120 MiB" not in text, text[:800]
+    if RunGroups().kind:
+        assert "memory a submission may" in text, text[:800]
+    else:
+        assert "PermissionError" in text and "held 255 MiB" not in text, text[:800]
+
+
+def _sysv_segments(keys: range) -> list[str]:
+    """Lines of /proc/sysvipc/shm whose key is one of ``keys`` (any user's: the file lists all)."""
+    with open("/proc/sysvipc/shm") as fh:
+        rows = [line.split() for line in fh.readlines()[1:]]
+    return [" ".join(row) for row in rows if row and int(row[0]) in keys]
+
+
+@pytest.mark.parametrize("grader", BOTH)
+def test_system_v_shared_memory_is_refused(grader, request):
+    """64: a System V segment is no file (Landlock cannot see it), escapes RLIMIT_AS once
+    detached and outlived the run, its memory cgroup and the batch, root or not; shmget fails
+    in the cell now, and no segment of the attack's keys is left on the machine."""
+    attacked = request.getfixturevalue(grader)
+    keys = range(0x7E570630, 0x7E570634)
+    left = _sysv_segments(keys)
+    for row in left:  # a regression must not keep the machine's memory until it reboots
+        subprocess.run(["ipcrm", "-m", row.split()[1]], capture_output=True)
+    text = _attack_outputs(attacked, "64_sysv_shm_outlives_run", "_segment(_n)")
+    # ("held segment 0" is what the cell prints; stock's traceback quotes the source line)
+    assert "shmget: Operation not permitted" in text and "held segment 0" not in text, text[:800]
+    assert left == []
 
 
 def test_entries_are_capped_in_the_cell(attacked):

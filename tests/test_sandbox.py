@@ -26,6 +26,7 @@ from conftest import (
     CORPUS,
     GradedCourse,
     add_submissions,
+    beyond_the_memory_cgroup,
     course_env,
     expected_scores,
     make_course,
@@ -199,7 +200,12 @@ def test_the_other_students_grades_are_their_own(sandboxed, student):
 
 def test_the_summary_reports_a_complete_sandbox_and_the_review_list(sandboxed):
     out = sandboxed.proc.stdout
-    assert "partial sandbox" not in out and "sandbox set-up:" in out
+    assert "sandbox set-up:" in out
+    if "partial sandbox" in out:  # as an ordinary user: the memory cgroup only, said so
+        warning = out.split("partial sandbox on this machine:")[1].split("(c.GradingEngine")[0]
+        missing = [line.strip()[2:] for line in warning.strip().splitlines()]
+        assert beyond_the_memory_cgroup(missing) == [], warning
+        assert "memfd_create" in warning and "refused" in warning, warning
     review = out.split("Review list:")[1]
     assert "90_attacker:" in review and "more (see the gradebook)" in review
     with Gradebook(sandboxed.db_url) as gb:

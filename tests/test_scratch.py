@@ -107,6 +107,40 @@ def test_a_folder_without_rights_is_removed_too(tmp_path):
     assert not (tmp_path / "t").exists()
 
 
+def test_a_grader_that_is_not_root_removes_a_folder_without_rights_too(tmp_path):
+    """Moving a folder up rewrites its "..", which needs its own write right: as root nothing
+    notices, as an ordinary user (a real course server's grader, or the stock kernel's private
+    folder a submission filled) the removal spun until its time bound and left the tree.
+    Run as root, the removal happens in a child that became an ordinary uid first."""
+    tree = tmp_path / "t"
+    (tree / "a" / "b" / "c").mkdir(parents=True)
+    (tree / "a" / "b" / "c" / "f").write_text("x")
+    ordinary = 65534
+    if os.geteuid() == 0:
+        os.chmod(tmp_path, 0o755)
+        for path in [tmp_path.parent, *tmp_path.parents]:
+            if path.stat().st_mode & 0o001 == 0:
+                pytest.skip(f"{path} is closed to other users")
+        for path in [tree, *tree.rglob("*")]:
+            os.lchown(path, ordinary, ordinary)
+        os.chown(tmp_path, ordinary, ordinary)
+    for folder in (tree / "a" / "b" / "c", tree / "a" / "b", tree / "a"):
+        os.chmod(folder, 0)
+    pid = os.fork()
+    if pid == 0:
+        code = 1
+        try:
+            if os.geteuid() == 0:
+                os.setgroups([])
+                os.setresgid(ordinary, ordinary, ordinary)
+                os.setresuid(ordinary, ordinary, ordinary)
+            code = 0 if scratch.remove_tree(str(tree), max_seconds=10) else 2
+        finally:
+            os._exit(code)
+    assert os.waitstatus_to_exitcode(os.waitpid(pid, 0)[1]) == 0
+    assert not tree.exists()
+
+
 def test_copy_tree_keeps_files_within_the_bounds(tmp_path):
     src, dst = tmp_path / "src", tmp_path / "dst"
     (src / "sub").mkdir(parents=True)

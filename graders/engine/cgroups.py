@@ -14,7 +14,10 @@ the group it was started in: the run's child joins its new group itself, right a
   ``memory.limit_in_bytes``, ``memory.memsw.limit_in_bytes`` and ``pids.max``.
 
 Neither (no write access, e.g. a grader that is not root and has no delegated group): the runs
-keep ``RLIMIT_AS`` alone, and the summary says so. A run that goes over its group's cap is
+keep ``RLIMIT_AS`` alone, with ``memfd_create`` refused by the child's seccomp filter (memory
+files are the one way to hold pages outside it that Landlock and seccomp do not already close:
+``/dev/shm`` is out of Landlock's reach, System V shared memory is refused, and the run's tmpfs
+has its own ``size=``), and the summary says so. A run that goes over its group's cap is
 stopped by the kernel (the cgroup's OOM killer); the pool reads the group's ``oom_kill`` count
 to say so in the cell that was running.
 """
@@ -89,7 +92,8 @@ class RunGroups:
         if self.kind == "v1":
             return (f"memory cgroup v1 per run (memory.limit_in_bytes {memory / 2**30:g} GiB, "
                     f"counts every page: anonymous, memfd, tmpfs, shared memory)")
-        return f"RLIMIT_AS only ({self.why}): memfd, tmpfs and shared-memory pages escape it"
+        return (f"RLIMIT_AS only ({self.why}); memory files (memfd_create), whose pages escape "
+                f"it, are refused, and tmpfs is the run's private one (its size= caps it)")
 
     def _folders(self, name: str) -> list[tuple[str, str]]:
         out = [("memory", os.path.join(self.memory, name))] if self.memory else []

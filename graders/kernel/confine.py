@@ -29,8 +29,10 @@ made by the trusted side (:mod:`graders.engine.sandbox`). Nothing here needs roo
    rest or reach around it: ``setsid``/``setpgid`` (leaving the process group the pool kills),
    ``unshare``/``setns``/``mount``/``chroot``, ``ptrace``, ``process_vm_*``, ``io_uring`` (it can
    open sockets without ``socket()``), ``open_by_handle_at`` (it bypasses path checks), ``bpf``,
-   ``perf_event_open``, ``keyctl``, ``userfaultfd``; ``clone3`` answers ENOSYS so that libc falls
-   back to ``clone``, whose namespace flags are refused.
+   ``perf_event_open``, ``keyctl``, ``userfaultfd``, System V ``shmget``/``msgget`` (their memory
+   outlives the run); ``clone3`` answers ENOSYS so that libc falls back to ``clone``, whose
+   namespace flags are refused. Where no memory cgroup counts the run's pages (a grader that is
+   not root), ``memfd_create`` is refused as well: its pages escape ``RLIMIT_AS``.
 
 Each step that the kernel lacks is skipped and reported (``report["missing"]``); the pool turns
 that into a line at the top of the run's summary, or refuses to grade when the instructor
@@ -154,7 +156,11 @@ def prepare(inet: bool = False) -> None:
                  "name_to_handle_at", "bpf", "perf_event_open", "keyctl", "add_key",
                  "request_key", "userfaultfd", "kexec_load", "init_module", "finit_module",
                  "delete_module", "setuid", "setgid", "setreuid", "setregid", "setresuid",
-                 "setresgid", "setgroups", "capset", "personality"):
+                 "setresgid", "setgroups", "capset", "personality",
+                 # System V shared memory and message queues are no files (Landlock cannot see
+                 # them) and live in the machine's IPC namespace: a segment filled and detached
+                 # escapes RLIMIT_AS and outlived the run and its memory cgroup, root or not.
+                 "shmget", "msgget"):
         try:
             flt.add_rule(sc.ERRNO(errno.EPERM), name)
         except Exception:  # noqa: BLE001 - a call this architecture does not have
@@ -191,6 +197,7 @@ def enter_caps(spec: dict) -> tuple[list[int], dict]:
             report["missing"].append(f"joining {path}: {err.strerror}")
     if joined and caps.get("cgroup_text"):
         report["applied"].append(caps["cgroup_text"])
+        report["memory_cgroup"] = True  # apply() leaves memory files allowed: they count
     size, entries = int(caps.get("disk_bytes") or 0), int(caps.get("entries") or 0)
     if not caps.get("tmpfs") or size <= 0 or entries <= 0:
         return [], report
@@ -260,10 +267,12 @@ def apply(policy: dict) -> dict:
     caps = policy.get("caps_report") or {}
     report: dict = {"applied": list(caps.get("applied", [])),
                     "missing": list(caps.get("missing", []))}
+    memory_counted = bool(caps.get("memory_cgroup"))
     for path in policy.get("cgroups", ()):  # stock nbgrader's sealed kernel: its own groups
         try:
             with open(path, "w") as fh:
                 fh.write(str(os.getpid()))
+            memory_counted = True
         except OSError as err:
             report["missing"].append(f"memory cgroup ({err.strerror}): RLIMIT_AS only")
     if policy.get("session", True):
@@ -287,7 +296,7 @@ def apply(policy: dict) -> dict:
     if _libc.prctl(_PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) != 0:
         report["missing"].append("no_new_privs")
     _landlock(policy, report)
-    _seccomp(report)
+    _seccomp(report, memory_files=memory_counted)
     report["seconds"] = time.perf_counter() - start
     report["cpu_seconds"] = time.process_time() - cpu
     return report
@@ -430,11 +439,20 @@ def _add_rule(ruleset: int, path: str, rights: int, file_rights: int) -> None:
         os.close(fd)
 
 
-def _seccomp(report: dict) -> None:
+def _seccomp(report: dict, memory_files: bool = True) -> None:
+    """Load the prepared filter. Without ``memory_files`` (no memory cgroup counts this run's
+    pages: a grader that is not root, say) ``memfd_create`` is refused too: a memory file's pages
+    escape ``RLIMIT_AS`` once unmapped (a run held 6 GiB under a 4 GiB cap, and 256 descriptors
+    of 256 MiB each per process allow 64 GiB). The rule is added in this process only: the
+    template's filter, which the next child is forked with, is unchanged."""
     if _FILTER is None:
         report["missing"].append(f"seccomp: {_FILTER_ERROR or 'filter not prepared'}")
         return
     try:
+        if not memory_files:
+            import pyseccomp as sc
+
+            _FILTER.add_rule(sc.ERRNO(errno.EPERM), "memfd_create")
         _FILTER.load()
     except Exception as err:  # noqa: BLE001
         report["missing"].append(f"seccomp ({err})")
