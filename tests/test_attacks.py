@@ -39,7 +39,9 @@ STOCK = ["01", "02", "04", "05", "06", "12", "13", "14", "15", "16", "17", "19",
 STOCK += ["50", "51", "52", "53", "54", "55", "56", "57", "58", "59", "60", "61"]  # issue 16
 STOCK += ["63"]  # a sum through a product with no operand of its own
 STOCK += ["64"]  # System V shared memory left behind
-STOCK += ["65", "66", "67"]  # the re-check stopped, fooled, outlasted
+STOCK += ["65", "66"]  # the re-check stopped, fooled
+# (67, slow cells that outlast the re-check, is the engine's alone: the runner's time rule is
+# the same code under both graders, and stock's 60 s limit here would spend 25 s sleeping.)
 
 
 def _engine(course: Path, env: dict, *args: str) -> subprocess.CompletedProcess:
