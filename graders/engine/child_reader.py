@@ -98,14 +98,21 @@ class ChildReader:
         self.replayed: set = set()  # positions this child replays, silently
         self.cell_pos: dict = {}  # notebook cell index -> position
         self.extract_pos: dict = {}  # extraction key -> position
-        for pos, step, replay in steps:
+        # cell position -> the cell limits the extractions right after it (before the next
+        # cell) may spend on their extra runs (graders.protocol.recheck_limits)
+        self.rechecks: dict[int, int] = {}
+        cell = None
+        for pos, step, replay in sorted(steps, key=lambda item: item[0]):
             self.steps_by_pos[pos] = step
             if replay:
                 self.replayed.add(pos)
             if isinstance(step, Cell):
-                self.cell_pos[step.index] = pos
+                self.cell_pos[step.index] = cell = pos
             elif isinstance(step, Extract):
                 self.extract_pos[step.key] = pos
+                if cell is not None:
+                    self.rechecks[cell] = self.rechecks.get(cell, 0) + protocol.recheck_limits(
+                        step.recheck, step.unscaled)
 
     def feed(self, data: bytes) -> bool:
         """Handle ``data`` read from the channel; False when the child broke the protocol (it
@@ -156,18 +163,6 @@ class ChildReader:
             except Exception as err:  # noqa: BLE001 - whatever a child sends stays its problem
                 return self._protocol_error(f"{type(err).__name__}: {err}"[:200])
         return True
-
-    def _rechecks_after(self, pos: int) -> int:
-        """The cell limits the extractions right after the cell at ``pos`` (before the next
-        cell) may spend on their extra runs (:func:`graders.protocol.recheck_limits`)."""
-        total = 0
-        for later in sorted(p for p in self.steps_by_pos if p > pos):
-            step = self.steps_by_pos[later]
-            if isinstance(step, Cell):
-                break
-            if isinstance(step, Extract):
-                total += protocol.recheck_limits(step.recheck, step.unscaled)
-        return total
 
     def _protocol_error(self, what: str) -> bool:
         self.problem = f"unexpected data on the grader's channel ({what})"
@@ -235,7 +230,7 @@ class ChildReader:
                 if message.error is not None:
                     self.result.cell_errors[index] = message.error
             self.current, self.last_done = None, pos
-            self.deadline = now + (self.timeout or 1e9) * (1 + self._rechecks_after(pos)) + (
+            self.deadline = now + (self.timeout or 1e9) * (1 + self.rechecks.get(pos, 0)) + (
                 self.grace)
         elif isinstance(message, Extracted):
             pos = self.extract_pos[message.exercise]
