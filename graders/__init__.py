@@ -21,4 +21,11 @@ The rest, at the top, are the course's tools: :mod:`graders.apps` (the ``graders
 Pipeline: ``source/`` → ``nbgrader generate_assignment`` → ``release/`` → students submit into
 ``submitted/`` → ``graders autograde`` → ``autograded/`` → ``nbgrader generate_feedback``
 (``RedactHiddenTests``) → ``feedback/`` → ``nbgrader export`` → ``grades.csv``.
+
+What it leans on: nbgrader for the stages' interface, the gradebook, the converter the engine
+mirrors and the exchange; nbformat and nbclient to read, write and run notebooks; jupyter_client to
+start stock nbgrader's (sealed) kernel; traitlets for every setting and command. Written by hand,
+because none of them does it: running each submission sealed, in parallel, in a process forked from
+a warm one (graders.engine, graders.kernel), and deciding each test outside the student's process
+from the grader's own re-runs (graders.checks).
 """

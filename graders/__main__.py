@@ -1,3 +1,5 @@
+"""``python -m graders``: the same command as ``graders`` (:func:`graders.apps.main`)."""
+
 import sys
 
 from .apps import main

@@ -17,7 +17,9 @@ message. Internal codes (``single_layer_sum.no_bias``, ``[diagnosis]``) never ap
 already gave (an exercise not done yet, a replaced library function) is said in full once, and
 after that in one short line.
 
-Plain Python only: no nbgrader, no torch (Gradescope's runner imports it before the engine).
+Written by hand: nbgrader's feedback shows tracebacks, not messages. Plain Python when imported,
+no torch (nbgrader only inside :func:`gradebook_lines`, for the LMS plugins), so Gradescope's
+runner can import it before the engine.
 """
 
 from __future__ import annotations

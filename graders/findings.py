@@ -21,6 +21,9 @@ stages' codes (:data:`STAGE`, :data:`REVIEW`). ``python -m graders.findings`` pr
 ``docs/codes.md`` holds (a test keeps the two equal).
 
 Standard library only (and the exercise table, plain Python too).
+
+Written by hand: nbgrader keeps a free-text comment per cell and nothing structured; the codes, the
+registry and the ``[kind] code: text`` line are this project's.
 """
 
 from __future__ import annotations

@@ -12,6 +12,9 @@ length, then UTF-8 JSON). The steps come from the grader (trusted); every messag
 process the student's code shares, so :func:`decode` checks its shape and raises
 :class:`ValueError` on anything else, and nothing decoded is trusted beyond being well formed:
 the grades come from :mod:`graders.checks` judging the plain data.
+
+Written by hand: Jupyter's messaging runs over ZeroMQ sockets, and the engine's children may
+not open a socket (seccomp); a pipe of checked JSON frames needs none.
 """
 
 from __future__ import annotations

@@ -34,7 +34,7 @@ Written by hand: the loop, the order and the bookkeeping.
   heartbeat, a clean stop on Ctrl-C or SIGTERM; ``c.GradingService.min_feedback_interval`` limits
   how often one student gets feedback (default: no limit).
 
-Stock nbgrader commands keep working alongside: ``nbgrader formgrader`` reads the same gradebook,
+Stock nbgrader commands keep working alongside: the Formgrader reads the same gradebook,
 ``nbgrader collect``/``generate_feedback``/``release_feedback`` can still be run by hand.
 """
 

@@ -6,6 +6,9 @@ subcommand, whose flags are configuration read from the course's ``nbgrader_conf
 * :mod:`.gradersapp`: ``graders`` itself, its subcommands and :func:`main`;
 * ``referenceapp``, ``demoapp``, ``autogradeapp``, ``serveapp``, ``tableapp``, ``reportapp``,
   ``gradescopeapp``: one subcommand each.
+
+traitlets does the parsing, the configuration files and the help, as for nbgrader's commands;
+written here is only what each subcommand runs.
 """
 
 from .gradersapp import GradersApp, main

@@ -2,7 +2,11 @@
 :mod:`graders.autograde`.
 
 (Named ``EngineAutogradeApp``, not ``AutogradeApp``: nbgrader reads ``c.AutogradeApp`` in
-nbgrader_config.py as an old spelling of its own ``c.Autograde``.)"""
+nbgrader_config.py as an old spelling of its own ``c.Autograde``.)
+
+Leans on traitlets (:mod:`.baseapp`) for its flags; the work is
+:func:`graders.autograde.autograde`.
+"""
 
 from __future__ import annotations
 

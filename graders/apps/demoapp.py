@@ -1,5 +1,9 @@
 """``graders demo``: copy the bundled demo submissions into ``submitted/`` (a fresh clone's
-set)."""
+set).
+
+Leans on traitlets (:mod:`.baseapp`) for its flags and on :mod:`graders.submission_builder`
+(nbformat) for the notebooks.
+"""
 
 from __future__ import annotations
 

@@ -1,5 +1,8 @@
 """The ``graders`` command (also ``python -m graders``): the course's own steps around
-nbgrader, one subcommand each."""
+nbgrader, one subcommand each.
+
+traitlets launches the subcommands and prints the help; nothing else is written here.
+"""
 
 from __future__ import annotations
 

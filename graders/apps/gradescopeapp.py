@@ -1,5 +1,8 @@
 """``graders gradescope``: write the autograder zip for a Gradescope programming assignment
-(:mod:`graders.gradescope`)."""
+(:mod:`graders.gradescope`).
+
+Leans on traitlets (:mod:`.baseapp`) for its flags; the work is :mod:`graders.gradescope.build`.
+"""
 
 from __future__ import annotations
 

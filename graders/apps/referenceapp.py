@@ -1,5 +1,9 @@
 """``graders reference``: run the source solution and store the seeded answers the hidden tests
-use (:mod:`graders.reference`)."""
+use (:mod:`graders.reference`).
+
+Leans on traitlets (:mod:`.baseapp`) for its flags; the work is :mod:`graders.reference`
+(nbclient).
+"""
 
 from __future__ import annotations
 

@@ -1,5 +1,8 @@
 """``graders report``: the instructor's report (:mod:`graders.report`),
-``reports/<assignment>/``, the last step of ``make grade``."""
+``reports/<assignment>/``, the last step of ``make grade``.
+
+Leans on traitlets (:mod:`.baseapp`) for its flags; the work is :mod:`graders.report`.
+"""
 
 from __future__ import annotations
 

@@ -1,5 +1,8 @@
 """``graders serve``: grade each submission as it arrives in the nbgrader exchange and release
-its feedback (:mod:`graders.serve`)."""
+its feedback (:mod:`graders.serve`).
+
+Leans on traitlets (:mod:`.baseapp`) for its flags; the work is :mod:`graders.serve`.
+"""
 
 from __future__ import annotations
 

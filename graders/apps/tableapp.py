@@ -1,5 +1,9 @@
 """``graders table``: print each student's score from the gradebook (after grading, in
-``make grade``)."""
+``make grade``).
+
+Leans on traitlets (:mod:`.baseapp`) for its flags; the work is :mod:`graders.grade_table`
+(nbgrader's gradebook API).
+"""
 
 from __future__ import annotations
 

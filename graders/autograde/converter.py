@@ -12,6 +12,11 @@ not preparable is recorded in the gradebook (flagged, the reason in a comment), 
 silently; each submission is written to a temporary folder and moved into place only after its
 grades are saved. Where this code re-does what an nbgrader 0.9.6 method does, a comment names the
 method, so that an nbgrader upgrade is a checklist.
+
+Leans on nbgrader (the ``Autograde`` converter's stages and rules, the gradebook API), nbformat and
+traitlets. Written by hand, because nbgrader grades one student after another in one process and
+drops a submission whose kernel dies: the per-submission pipeline, its faults recorded, and the
+resumable writes.
 """
 
 from __future__ import annotations

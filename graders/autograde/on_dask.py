@@ -1,6 +1,10 @@
 """On Dask: a batch whose sealed runs go to a Dask cluster (``--scheduler``), while the grading
 processes here prepare, decide and record every notebook as on one machine. Dask is imported
-only here, and only then (it is an extra)."""
+only here, and only then (it is an extra).
+
+Written by hand: the batch's side of it (the same planning, recording and summary as on one
+machine); Dask's own work, placement and retries, is in :mod:`graders.engine.dask_pool`.
+"""
 
 from __future__ import annotations
 

@@ -1,4 +1,7 @@
-"""Outcome: what happened to each submission of a batch, and to the batch as a whole."""
+"""Outcome: what happened to each submission of a batch, and to the batch as a whole.
+
+Plain dataclasses, standard library only: the shards pass them between processes.
+"""
 
 from __future__ import annotations
 

@@ -1,5 +1,10 @@
 """Run: the whole batch, ``graders autograde`` (:func:`autograde`): plan, check the sandbox, grade
-in grading processes (or on a Dask cluster), and stop cleanly on Ctrl-C or SIGTERM."""
+in grading processes (or on a Dask cluster), and stop cleanly on Ctrl-C or SIGTERM.
+
+Leans on traitlets (the course's configuration) and, through :mod:`.converter`, on nbgrader.
+Written by hand: the plan, the signal handling and the clean stop, which nbgrader's one-process
+loop does not need.
+"""
 
 from __future__ import annotations
 

@@ -1,5 +1,8 @@
 """Sandbox gate: what the sandbox lacks on this machine (or on each Dask worker), found before any
-submission runs, and the refusal to grade when the course requires all of it."""
+submission runs, and the refusal to grade when the course requires all of it.
+
+Standard library only.
+"""
 
 from __future__ import annotations
 

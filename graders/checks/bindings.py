@@ -11,6 +11,9 @@ an import, a ``def``/``class``, a ``global`` declaration in a function, an item 
 with the names written out (keywords or a dict with string keys), or code run by ``exec`` from a
 string written out in the cell (read like a magic's body). Code run from a string made at run
 time binds nothing here: the grader cannot know what it binds.
+
+Leans on IPython's own transformer (``TransformerManager``) for magics and on ``ast``. Written by
+hand: which names a cell binds; no library answers that for a grader.
 """
 
 from __future__ import annotations

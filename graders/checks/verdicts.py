@@ -12,6 +12,10 @@ and what to change) and a stable code (``single_layer_sum.no_bias``): when the w
 matches one of the exercise's known mistakes (:mod:`graders.checks.exercises`) on both runs, the
 message names that mistake; otherwise it gives the exercise's general hint. A right answer never
 gets a diagnosis.
+
+Plain Python in double precision, standard library only (never torch: a student's tensor cannot
+reach it). Written by hand, all of it: nbgrader decides a test from the errors a kernel reports,
+and no grading library compares an answer with a second run on inputs the student never saw.
 """
 
 from __future__ import annotations

@@ -20,6 +20,9 @@ files are the one way to hold pages outside it that Landlock and seccomp do not 
 has its own ``size=``), and the summary says so. A run that goes over its group's cap is
 stopped by the kernel (the cgroup's OOM killer); the pool reads the group's ``oom_kill`` count
 to say so in the cell that was running.
+
+Standard library only: cgroups are files. Written by hand, since no library in this stack makes or
+reads control groups.
 """
 
 from __future__ import annotations

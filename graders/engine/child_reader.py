@@ -8,6 +8,9 @@ stream and cell, rich outputs up to :data:`MAX_RICH_BYTES` per cell and a run's 
 :data:`MAX_RUN_BYTES` (then a note, and the cells still run and are graded). A child that sends
 anything else is a protocol error: the pool stops it and the job is marked. Nothing read here is
 trusted: outputs only fill the autograded notebook.
+
+Standard library only. Written by hand, as the frames are this project's (:mod:`graders.protocol`),
+not Jupyter's messages.
 """
 
 from __future__ import annotations

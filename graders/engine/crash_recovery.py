@@ -6,6 +6,9 @@ saying why, and the rest runs in a new child that first replays, silently, the c
 the cell that died replayed as a stand-in that fails at once. After ``max_restarts`` deaths the
 remaining cells are marked as not run. A child whose template died is not the submission's
 doing: its job starts again from the beginning, at no cost to it.
+
+Standard library only. Written by hand: nbclient raises ``DeadKernelError`` and nbgrader then drops
+the whole submission; keeping the finished cells and replaying the rest is this module's.
 """
 
 from __future__ import annotations

@@ -1,5 +1,8 @@
 """Dask files: how a job's folder and a run's results cross between a Dask client and a worker
-(plain data: relative paths and bytes, never links; checked relative paths only)."""
+(plain data: relative paths and bytes, never links; checked relative paths only).
+
+Standard library only; written by hand, as Dask moves values, not folders.
+"""
 
 from __future__ import annotations
 

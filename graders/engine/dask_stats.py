@@ -1,5 +1,8 @@
 """Dask statistics: where a batch's runs went and what Dask had to redo, merged over the grading
-processes and said in the run's summary."""
+processes and said in the run's summary.
+
+Standard library only.
+"""
 
 from __future__ import annotations
 

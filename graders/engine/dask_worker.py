@@ -2,7 +2,11 @@
 client): a :class:`KernelPoolPlugin` that keeps one warm :class:`~graders.engine.pool.KernelPool`
 per worker, driven by one thread, and the tasks that hand it a few notebooks' jobs
 (:func:`run_jobs`) or check the worker's sandbox (:func:`check_sandbox`). Jobs and results travel
-as plain data (:mod:`graders.engine.dask_files`)."""
+as plain data (:mod:`graders.engine.dask_files`).
+
+Leans on Dask's ``distributed`` (``WorkerPlugin``, ``get_worker``); written by hand: the pool kept
+per worker and the thread that drives it.
+"""
 
 from __future__ import annotations
 

@@ -1,5 +1,8 @@
 """Jobs: one sealed run as the grading side asks for it (:class:`Job`), and what came of it
-(:class:`JobResult`), the same for the local pool and a Dask cluster's."""
+(:class:`JobResult`), the same for the local pool and a Dask cluster's.
+
+Plain dataclasses, standard library only.
+"""
 
 from __future__ import annotations
 

@@ -23,6 +23,8 @@ scheduling, the others one job each:
 
 Nothing the child sends is trusted: outputs only fill the autograded notebook; the grade comes
 from :mod:`graders.checks` judging the plain data of the grader's re-runs.
+
+Standard library only (``os.fork`` happens in the template; pipes, sockets and ``selectors`` here).
 """
 
 from __future__ import annotations

@@ -5,6 +5,8 @@ the tmpfs itself caps a run's bytes and entries; what the run left in its folder
 into the notebook's folder (so into ``autograded/``, as under nbgrader) and the tmpfs is dropped
 whole. Without one, the pool counts what a running child wrote (:func:`over_disk`) and prunes its
 folder in place afterwards.
+
+Standard library only, written by hand (see :mod:`.scratch` for why).
 """
 
 from __future__ import annotations

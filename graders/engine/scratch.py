@@ -14,6 +14,9 @@ running on; each function says what it did not finish.
 * :func:`prune`: removes special files (links, FIFOs, sockets, devices) and folders nested deeper
   than ``max_depth``, so that what stays can be walked by anyone (nbgrader's ``os.walk`` too);
 * :func:`chown_tree`, :func:`copy_tree`: the same walk, applied.
+
+Standard library only. Written by hand because ``os.walk``, ``shutil.copytree`` and
+``shutil.rmtree`` recurse and have no bounds.
 """
 
 from __future__ import annotations

@@ -6,7 +6,11 @@ A batch runs **one** template for all its grading processes (:func:`start_shared
 so that it imports torch on one core while the command imports nbgrader on the other): a
 :class:`Template` made in that process, or in a process forked from it, attaches to it over a
 socket pair of its own instead of starting a process. One whose shared template dies starts its
-own, as a pool does after any template death."""
+own, as a pool does after any template death.
+
+Standard library only. Written by hand for the same reason as the template
+(:mod:`graders.kernel.template`): the fork is where the sandbox starts.
+"""
 
 from __future__ import annotations
 

@@ -19,5 +19,5 @@ Two modules, one job each:
 
 By hand, because nothing here can reach Gradescope's servers (and Gradescope has no public API
 for it): creating the programming assignment, uploading the zip, choosing the base image and the
-machine size, and checking with a sample submission. The README, "Using Gradescope", says how.
+machine size, and checking with a sample submission. docs/gradescope.md says how.
 """

@@ -10,6 +10,9 @@
 
 Nothing here decides a grade: :mod:`graders.checks` does, in the grading process, from the plain
 data these modules send. This module itself holds what a hidden test cell runs in a notebook.
+
+Standard library only, so a hidden test cell's import is cheap in any kernel. Written by hand:
+nbgrader has no notion of a test decided outside the kernel; the pending marker is this project's.
 """
 
 from __future__ import annotations

@@ -25,6 +25,9 @@ values with its own computation on inputs the student's code never saw before th
 read through ``torch._C.TensorBase`` and ``numpy.ndarray`` (immutable C types, captured when the
 template started), so a patched ``Tensor.tolist`` changes nothing. What the probe reports beyond
 values (marks, memory sharing, replaced helpers) is evidence, and says so in the security model.
+
+Leans on torch (``TorchFunctionMode``, ``torch.overrides``) and NumPy. Written by hand: no library
+tells where a tensor's values came from; the trace is this project's.
 """
 
 from __future__ import annotations

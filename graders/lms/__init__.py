@@ -10,6 +10,9 @@ one module per LMS:
   exported from Moodle (``nbgrader export --exporter graders.lms.MoodleExportPlugin``);
 * :mod:`graders.lms.common`: what both share: choosing the assignment, reading nbgrader's scores,
   reading and writing LMS CSV files, and turning bad input into one readable error.
+
+Leans on nbgrader's export command and its ``ExportPlugin`` interface; the LMS formats are written
+by hand (no LMS client is used: nothing here talks to an LMS server).
 """
 
 from .canvas import CanvasExportPlugin

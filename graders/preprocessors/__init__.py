@@ -23,6 +23,10 @@
   into the gradebook;
 * :class:`RedactHiddenTests` (feedback): no hidden test code in what students see;
 * :class:`ReadableFeedback` (feedback): formulas as MathML, readable offline.
+
+Each is an nbgrader preprocessor (``NbGraderPreprocessor``, its settings traitlets), added in
+``nbgrader_config.py``, never patched into nbgrader. Each module says which nbgrader stage it
+extends or replaces and what it adds by hand.
 """
 
 from .clean_text import CleanText

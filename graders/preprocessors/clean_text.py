@@ -14,6 +14,9 @@ costs nothing.
 It also drops a ``graders`` entry of the notebook's metadata that a submission brought along:
 that entry is the grader's (findings of the sanitising stages travel in it to
 :class:`SaveFindings`, and the engine records how the grading went in it).
+
+Leans on nbgrader's preprocessor interface. Written by hand: neither nbformat nor nbgrader repairs
+text UTF-8 cannot encode.
 """
 
 from __future__ import annotations

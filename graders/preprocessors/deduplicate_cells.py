@@ -13,6 +13,9 @@ keeps it, and every other copy, and every cell with an id the gradebook does not
 an ordinary cell of the student's (its nbgrader metadata is removed; an unknown id is noted in
 the gradebook through :class:`SaveFindings`). Configured in
 ``nbgrader_config.py`` in place of ``DeduplicateIds`` in ``c.Autograde.sanitize_preprocessors``.
+
+Leans on nbgrader (the preprocessor interface, the gradebook's cell ids); written by hand: the rule
+above, as ``DeduplicateIds`` has no setting for it.
 """
 
 from __future__ import annotations

@@ -16,6 +16,9 @@ there is one, and a plain ``nbgrader autograde`` works the same):
 Each query mirrors the nbgrader 0.9.6 ``Gradebook`` method named next to it (check them on an
 nbgrader upgrade): the same rows, in the order the ORM's relationship loads them (a scan of the
 table, in the order the rows were written), and the same ``MissingEntry`` messages.
+
+Leans on nbgrader's ``Gradebook`` (its session and models) and SQLAlchemy. Written by hand because
+nbgrader's API has no bulk lookups.
 """
 
 from __future__ import annotations

@@ -19,6 +19,10 @@ MathJax loader from nbgrader's feedback template). It also adds a few lines of C
 (after ``CSSHTMLHeaderPreprocessor``'s) so that error output wraps instead of running off the
 right edge: the most important line a student reads is the failed test's message. Code spans
 and blocks are left alone; a formula that ``latex2mathml`` cannot convert stays as it was.
+
+Leans on nbgrader's preprocessor interface, nbformat, and ``latex2mathml`` for the formulas.
+Written by hand: the summary, the messages and the closing words (:mod:`graders.feedback_text`),
+which nbgrader's feedback does not have.
 """
 
 from __future__ import annotations

@@ -16,6 +16,9 @@ been restored, so students see them (jupyter/nbgrader#917, #1363). This preproce
 
 The message each failed test gives (the variable, expected and actual values, what to change) is
 what the student keeps. Scores are untouched: ``GetGrades`` has read them already.
+
+Leans on nbgrader (``ClearHiddenTests``, the preprocessor interface) and nbformat. Written by hand:
+redacting tracebacks and printed lines, which nbgrader leaves in its feedback.
 """
 
 from __future__ import annotations

@@ -5,6 +5,9 @@ Runs :func:`graders.review.scan` on the student's cells (every code cell that is
 test cell of the release) and adds each hit to the findings that :class:`SaveFindings` stores in
 the gradebook, under the exercise whose cells it is in (or the notebook's first answer cell). A
 hit costs no points. The hits are also kept in the cell's metadata (``metadata.graders.review``).
+
+Leans on nbgrader's preprocessor interface; the scan itself is written by hand
+(:mod:`graders.review`).
 """
 
 from __future__ import annotations

@@ -14,6 +14,9 @@ nbgrader gives its sanitising pass other ``resources``) go to two places:
   metadata put back: :attr:`graders.findings.Finding.flags`) flags the notebook.
 
 The kinds and codes are listed in :mod:`graders.findings` (and ``docs/codes.md``).
+
+Leans on nbgrader's gradebook API (its comments and flags). Written by hand: the findings, which
+nbgrader has no place for but a free-text comment.
 """
 
 from __future__ import annotations

@@ -6,6 +6,9 @@ write into ``submitted/`` (a file holding code read from ``source/``, say) befor
 before ``Execute`` in ``c.Autograde.autograde_preprocessors``, this stage reads those files (not
 the notebooks) into memory first; ``VerifyAnswers`` then uses that copy. Under ``graders
 autograde`` the notebook run is sealed and cannot write there; the stage is harmless.
+
+Leans on nbgrader's preprocessor interface. Written by hand: nbgrader keeps no copy of the files
+handed in.
 """
 
 from __future__ import annotations

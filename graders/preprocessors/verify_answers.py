@@ -20,6 +20,10 @@ have run in it, and each hidden part has raised ``PendingVerification``. This st
 
 Whatever the student's code did to its own kernel (silenced errors, forged outputs, patched
 modules), a test passes only if the trusted side verified it.
+
+Leans on nbgrader (the stage interface, and ``SaveAutoGrades`` scoring the rewritten outputs),
+nbformat and traitlets. Written by hand, all of the deciding: nbgrader believes what the student's
+kernel reports.
 """
 
 from __future__ import annotations

@@ -15,6 +15,10 @@ What it can change: only a test cell without an error output, i.e. one whose vis
 passed and whose hidden part ``VerifyAnswers`` (which runs after it) has not failed; a failed
 verdict adds an error output, which costs the points whatever stderr says. So a student who
 writes warning-like text to stderr gains nothing a right answer would not have earned.
+
+Leans on nbgrader's preprocessor interface and its scoring rule. Written by hand: nbgrader's
+``IgnorePattern`` drops lines that match one pattern, but cannot tell a whole warning (its message
+and source line) from other text on stderr.
 """
 
 from __future__ import annotations

@@ -1,4 +1,7 @@
-"""The report's charts: PNGs drawn by matplotlib (Agg backend, no display)."""
+"""The report's charts: PNGs drawn by matplotlib (Agg backend, no display).
+
+Leans on matplotlib; the choice and layout of the charts are written here.
+"""
 
 from __future__ import annotations
 

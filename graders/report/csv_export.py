@@ -1,4 +1,7 @@
-"""The report's CSV files: the full lists the page cuts short."""
+"""The report's CSV files: the full lists the page cuts short.
+
+Standard library only (``csv``).
+"""
 
 from __future__ import annotations
 

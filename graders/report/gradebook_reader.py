@@ -13,6 +13,10 @@
   time (notebook ``metadata.graders.seconds``; stock ``nbgrader autograde`` records none);
 * the names of the notebooks in ``submitted/`` (a renamed or extra notebook is reported by the
   engine's summary only, not in the gradebook).
+
+Leans on nbgrader's gradebook API (``nbgrader.api``, its models and session) and
+:mod:`graders.findings`. Written by hand: the bulk queries, since nbgrader's API reads one student
+at a time.
 """
 
 from __future__ import annotations

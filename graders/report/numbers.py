@@ -1,4 +1,7 @@
-"""Every number the report shows, as plain data (``report.json``), from what was read."""
+"""Every number the report shows, as plain data (``report.json``), from what was read.
+
+Standard library only, written by hand: nbgrader has no report.
+"""
 
 from __future__ import annotations
 

@@ -1,5 +1,8 @@
 """The report's page: ``graders/templates/report/index.html.j2``, rendered by jinja2 with
-autoescape (every value from the gradebook is text on the page)."""
+autoescape (every value from the gradebook is text on the page).
+
+Leans on jinja2; the template is this project's.
+"""
 
 from __future__ import annotations
 
