@@ -6,6 +6,10 @@ the rule that grades a renamed notebook (``tensors (1).ipynb``), the :class:`Lim
 submission's process runs under and the seeded answers' file (``c.VerifyAnswers.reference_file``).
 The engine, the stages and the report read these here, so they cannot drift apart. It sits below
 the engine: it imports nothing of it.
+
+Leans on traitlets (the settings, read as nbgrader reads its configuration) and nbgrader's
+``CourseDirectory``; written by hand: the renamed-notebook rule, the limits and the engine's
+settings.
 """
 
 from __future__ import annotations

@@ -23,6 +23,8 @@ skip-or-regrade rule and its file permissions. What is replaced:
   grades are saved, so an interrupted batch (Ctrl-C, SIGTERM, kill -9) resumes where it stopped
   and a re-run regrades nothing unless ``--force``.
 
+All three are written by hand, as nbgrader has no setting for any of them.
+
 Where this code re-does what an nbgrader 0.9.6 method does, a comment names the method, so that
 an nbgrader upgrade is a checklist.
 

@@ -21,6 +21,9 @@ A check that decides from the trace rather than from values finds the mistake it
 
 Every mistake is plain data: ``(exercise grade_id, code, sentence)``, its full code
 ``<grade_id>.<code>`` (:meth:`Exercise.code`); :func:`mistake_codes` lists them all.
+
+Written by hand: the table is this course's. :func:`load_course` reads a course's
+``nbgrader_config.py`` with traitlets' own loader, as nbgrader does.
 """
 
 from __future__ import annotations

@@ -39,6 +39,9 @@ The fresh inputs come from a generator seeded with an HMAC of the notebook's cod
 kept in the course folder (``.graders/secret``, created on first use, out of the sandbox's
 reach): the student cannot predict them, and regrading the same notebook uses the same ones, so
 grades are reproducible.
+
+Standard library only (``hmac``, ``random``). Written by hand: no grading library re-runs a
+student's code on inputs of its own choosing.
 """
 
 from __future__ import annotations

@@ -24,6 +24,8 @@ batch, their set-up costs dominate (measured here, per notebook):
 never a process that runs student code). The validation rules, what is written to the database
 and every query the stages make are unchanged; only the repeated course check, and the repeated
 check of metadata already found valid, are skipped.
+
+Written by hand because nbgrader has no setting for any of it.
 """
 
 from __future__ import annotations

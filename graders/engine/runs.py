@@ -6,6 +6,9 @@ submission's other files and the assignment's own files (as nbgrader's autograde
 and makes a :class:`~graders.engine.pool.KernelPool` from the course's settings. The engine
 (:mod:`graders.autograde`) runs these jobs alongside each other; the ``VerifyAnswers`` stage,
 when stock ``nbgrader autograde`` runs it, uses :class:`ProbeRunner` to run the re-runs itself.
+
+Leans on nbgrader's ``utils`` for the files its autograde copies; written by hand: the jobs and
+their folders.
 """
 
 from __future__ import annotations

@@ -17,6 +17,8 @@ Everything else, the course root with ``source/``, ``gradebook.db``, ``submitted
 ``autograded/`` and ``feedback/`` included, and the instructor's home, is neither readable nor
 writable. :func:`check_layout` refuses a layout where that cannot hold (a course folder inside
 a folder the interpreter needs, say) with a message saying what to move.
+
+Written by hand: no library turns an interpreter's needs into a Landlock policy.
 """
 
 from __future__ import annotations

@@ -24,6 +24,9 @@ tests already show the student, while the value, method and memory tests are the
 nbgrader course keeps hidden. ``split`` (the default) shows the first kind at once and the
 second ``after_published``; ``after_published``, ``after_due_date`` and ``visible`` apply one
 setting to all. ``hidden`` is refused: Gradescope shows the total while tests are hidden.
+
+Leans on nbgrader (the real ``generate_assignment``, run as a command) and nbformat. Written by
+hand: the zip's layout and scripts, which are Gradescope's conventions; no library writes them.
 """
 
 from __future__ import annotations

@@ -30,6 +30,9 @@ results.json then says so, with score 0, and the log has the traceback.
 
 Only the standard library is imported at the top, so that a broken grading environment still
 gets its results.json written.
+
+Written by hand, after otter-grader's Gradescope runner: nbgrader has no Gradescope output, and
+Gradescope offers no Python library for ``results.json``.
 """
 
 from __future__ import annotations

@@ -23,6 +23,8 @@ One module per job, in the order the report is made:
   autoescape);
 * :mod:`.csv_export`: the CSV files;
 * here: :func:`build` (all of it) and :func:`main` (the command line's entry point).
+
+Written by hand: nbgrader has no report beyond the Formgrader's pages.
 """
 
 from __future__ import annotations
