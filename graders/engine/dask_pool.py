@@ -1,4 +1,5 @@
-"""Dask pool: the sealed runs of a batch on a Dask cluster, behind :class:`KernelPool`'s interface.
+"""Dask pool: the sealed runs of a batch on a Dask cluster, behind the pools' one interface
+(:class:`~graders.engine.pools.Pool`).
 
 ``graders autograde --scheduler tcp://host:8786`` (or ``c.GradingEngine.scheduler``) grades with a
 :class:`DaskPool` in place of the local :class:`~graders.engine.pool.KernelPool`. Only the work
@@ -30,13 +31,13 @@ What Dask does (nothing of it is re-done here):
 
 What is by hand, and why:
 
-* **the worker's pool** (:class:`KernelPoolPlugin`): one :class:`KernelPool` per worker,
-  made on the worker by :func:`graders.engine.pool.local_pool` from the course's settings sent
-  as a plain dict, so its sandbox policy comes from the worker's own Python (the client's
-  paths mean nothing there). The pool is driven by one thread of the worker; the task threads
-  hand it jobs through a queue and wait for their result. That thread has nothing else to do,
-  so the pool's :data:`~graders.engine.pool.BATCH_WAIT` matters most here: without it the
-  thread woke for each of the few hundred frames a child writes a run;
+* **the worker's pool** (:class:`KernelPoolPlugin`): one :class:`~graders.engine.pool.KernelPool`
+  per worker, made on the worker by :func:`graders.engine.pool.local_pool` from the course's
+  settings sent as a plain dict, so its sandbox policy comes from the worker's own Python (the
+  client's paths mean nothing there). The pool is driven by one thread of the worker; the task
+  threads hand it jobs through a queue and wait for their result. That thread has nothing else to
+  do, so the pool's :data:`~graders.engine.pool.BATCH_WAIT` matters most here: without it the thread
+  woke for each of the few hundred frames a child writes a run;
 * **scratch folders**: a job's ``cwd`` is a folder on the client. The client sends the files
   in it (the submission's other files and the assignment's files, see
   :func:`graders.engine.runs.assignment_files`) as bytes with the task; the worker writes them
@@ -44,8 +45,8 @@ What is by hand, and why:
   created or changed there (and the names of those it deleted), which the client writes into
   the job's folder. So ``autograded/`` keeps what a notebook wrote in its folder, as nbgrader
   and the local engine do. Only regular files travel (the pool removes links, FIFOs and the
-  like), at most :data:`MAX_RETURN_BYTES` per run; past that, files are left out and the run
-  gets a fault saying which (the notebook is flagged);
+  like), at most :data:`~graders.engine.dask_files.MAX_RETURN_BYTES` per run; past that, files
+  are left out and the run gets a fault saying which (the notebook is flagged);
 * **a bounded number of notebooks in flight**: twice the cluster's threads, shared among the
   grading processes (at least :data:`MIN_IN_FLIGHT` each), refilled as each result arrives, so
   the workers never wait for the clients while no client prepares far ahead of them;

@@ -11,7 +11,8 @@ process, from what the interpreter needs and what must stay out of reach:
 * **read-write**: the submission's scratch folder and its private temporary folder (``HOME``,
   ``TMPDIR``, ``MPLCONFIGDIR`` and the other cache variables point there), and the harmless
   character devices (``/dev/null``, ``/dev/zero``, ``/dev/urandom``...);
-* **limits**: processes, file size, open files, memory (from :class:`GradingEngine`'s settings).
+* **limits**: processes, file size, open files, memory (from the settings of
+  :class:`~graders.course.GradingEngine`).
 
 Everything else, the course root with ``source/``, ``gradebook.db``, ``submitted/``,
 ``autograded/`` and ``feedback/`` included, and the instructor's home, is neither readable nor

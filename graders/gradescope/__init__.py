@@ -11,11 +11,11 @@ Two modules, one job each:
   visibility).
 * :mod:`graders.gradescope.run`: what ``run_autograder`` runs for each submission. It copies the
   course into a throw-away folder, puts the submitted notebook at
-  ``submitted/<student>/<assignment>/``, grades it with the engine (:func:`graders.autograde.
-  autograde`: the same stages, hidden checks, sandbox, points, messages and fault handling as
-  ``graders autograde``), and turns the gradebook and the autograded notebook into Gradescope's
-  ``results/results.json``: one test per nbgrader test cell. Whatever goes wrong, a results.json
-  is written.
+  ``submitted/<student>/<assignment>/``, grades it with the engine
+  (:func:`graders.autograde.autograde`: the same stages, hidden checks, sandbox, points,
+  messages and fault handling as ``graders autograde``), and turns the gradebook and the
+  autograded notebook into Gradescope's ``results/results.json``: one test per nbgrader test
+  cell. Whatever goes wrong, a results.json is written.
 
 By hand, because nothing here can reach Gradescope's servers (and Gradescope has no public API
 for it): creating the programming assignment, uploading the zip, choosing the base image and the
