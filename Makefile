@@ -40,9 +40,9 @@ grade: release
 
 ## docs: build the documentation site (docs/ -> site/) with MkDocs; warnings are errors
 docs: $(STAMP)
-	$(PY) -m mkdocs build --strict --quiet
+	$(PY) -m mkdocs build --strict
 
-## reference: rerun the source solution and store its values in graders/reference_values.json
+## reference: rerun the source solution and store its values in graders/checks/reference_values.json
 reference: $(STAMP)
 	$(PY) -m graders reference
 
