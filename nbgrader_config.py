@@ -65,7 +65,7 @@ c.Autograde.autograde_preprocessors = [
     SaveFindings, AssignLatePenalties, CheckCellMetadata,
 ]
 
-# The grading engine (`graders autograde`): see README "The grading engine" and "Security model".
+# The grading engine (`graders autograde`): see docs/instructor-guide.md and docs/security.md.
 # c.GradingEngine.workers = 0            # grading processes; 0 = one per core
 # c.GradingEngine.memory_cap_gib = 4
 # c.GradingEngine.sandbox = True         # False only to debug (same as --no-sandbox)

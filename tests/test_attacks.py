@@ -33,7 +33,7 @@ FILES = sorted(ATTACKS.glob("[0-9][0-9]_*.py"))
 #: What stock nbgrader is held to: attacks on the verdicts, the gradebook and the re-runs' files,
 #: and on the sandbox (its notebook runs in graders.preprocessors.SealedExecute's sealed kernel).
 #: Not held there: the output floods (09, 11: nbgrader's own Execute reads all output) and the
-#: disk (18: only the file size is capped). See README "Security model".
+#: disk (18: only the file size is capped). See docs/security.md.
 STOCK = ["01", "02", "04", "05", "06", "12", "13", "14", "15", "16", "17", "19", "20", "22",
          "23", "29", "30", "31", "32", "34", "36", "37", "39"]
 STOCK += ["50", "51", "52", "53", "54", "55", "56", "57", "58", "59", "60", "61"]  # issue 16

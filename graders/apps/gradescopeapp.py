@@ -44,6 +44,6 @@ class GradescopeApp(GradersBase):
             return 2
         print(describe(path))
         print(f"\nUpload it on Gradescope: the programming assignment's Configure Autograder "
-              f"page, Zip file upload (see README, \"Using Gradescope\"). Students submit "
+              f"page, Zip file upload (see docs/gradescope.md). Students submit "
               f"{self.assignment}.ipynb.")
         return 0

@@ -85,7 +85,7 @@ from .jobs import Job, JobResult
 
 _END = object()  # the end of a feed of jobs
 
-#: The Dask settings README "Scaling out" recommends for the scheduler and grading workers, as
+#: The Dask settings docs/scale-out.md recommends for the scheduler and grading workers, as
 #: environment variables: a worker's threads only wait for sealed children, so Dask's own
 #: sampling need not run every 10-20 ms (the benchmark and the tests start clusters with them).
 LEAN_DASK_ENV = {
