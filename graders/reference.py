@@ -95,8 +95,12 @@ def compute(source: Path, timeout: int = 120) -> dict:
     with tempfile.TemporaryDirectory(prefix="graders-reference-") as sockets:
         km = KernelManager(kernel_name="python3", transport="ipc",
                            ip=os.path.join(sockets, "kernel"))
-        NotebookClient(nb, km=km, timeout=timeout, kernel_name="python3",
-                       resources={"metadata": {"path": str(source.parent)}}).execute()
+        try:
+            NotebookClient(nb, km=km, timeout=timeout, kernel_name="python3",
+                           resources={"metadata": {"path": str(source.parent)}}).execute()
+        finally:  # nbclient shuts down only kernel managers it made itself
+            if km.has_kernel:
+                km.shutdown_kernel()
     for output in nb.cells[-1].get("outputs", []):
         text = output.get("text", "")
         if output.get("name") == "stdout" and "REFERENCE:" in text:
