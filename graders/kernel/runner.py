@@ -992,6 +992,10 @@ def _run_steps(spec: dict, channel: Channel) -> None:
             held.update(shell.user_ns)
             hooks.restore()
             outside.reset()
+            # The builtins the exercise's cells see are the builtins module's (put back above),
+            # not a dict an earlier cell bound to __builtins__ in the namespace (attack 73).
+            if shell.user_ns.get("__builtins__") is not builtins:
+                shell.user_ns["__builtins__"] = builtins
             kept = {name: shell.user_ns[name] for name in step["names"] if name in shell.user_ns}
         elif kind == "label":
             given = {name: shell.user_ns[name] for name in step["names"] if name in shell.user_ns}
