@@ -1,13 +1,13 @@
 # Code outside the exercises' cells acting after each of them, through the parts of IPython's
 # shell that run a cell, which the grader did not put back before an exercise (it put back the
-# shell's event callbacks, AST and input transformers, and exception handler: attacks 06, 60).
+# shell's event callbacks, AST and input transformers and exception handler: attack 06).
 # A scratch cell before the exercises (after the given activation) plants, one per exercise:
 # a compiler (get_ipython().compile) that adds exercise 1's answer to the code of any cell that
-# calls torch.empty; get_ipython().run_cell replaced by an
-# instance attribute that puts exercise 2's answer in place after a cell that says "mm"; a line
-# transform in the input transformer manager that adds exercise 3's answers to a cell that says
-# "layers"; and a patched method of the shell's class (run_cell) that makes b from a and doubles
-# it in place after a cell that says "bridge". Each exercise's own cell binds a constant.
+# calls torch.empty; get_ipython().run_cell replaced by an instance attribute that puts exercise
+# 2's answer in place after a cell that says "mm"; a line transform in the input transformer
+# manager that adds exercise 3's answers to a cell that says "layers"; and a patched method of
+# the shell's class (run_cell) that makes b from a and doubles it in place after a cell that
+# says "bridge". Each exercise's own cell binds a constant.
 # Before: 15 of 15 (each exercise got everything through its planted code).
 # A secure grader gives every exercise nothing: the exercises' cells compute nothing.
 # expect single_layer_sum: zero
