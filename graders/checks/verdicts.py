@@ -439,7 +439,8 @@ class Judge:
         object and its memory are what the trusted side checks, not a copy of that name)."""
         for data, where in ((seeded, ""), (fresh, " when your code runs on a new array")):
             kept = (data.get("given") or {}).get(given)
-            if not isinstance(kept, dict) or kept.get("same") is not True:
+            if not isinstance(kept, dict) or (kept.get("same") is not True
+                                              and not _bound_to_itself(ex, data, given, kept)):
                 m = ex.role("given_replaced")
                 return self._fail(ex, m.code, f"{given} should still be the given array after "
                                               f"your code{where}. {m.says}")
@@ -668,6 +669,19 @@ def _check_bridge_doubled(judge: Judge, ex, part, seeded, fresh) -> Verdict:
         mistake = ex.role("given_changed_directly")
         return judge._fail(ex, mistake.code, mistake.says)
     return Verdict(True)
+
+
+def _bound_to_itself(ex, data: dict, given: str, kept: dict) -> bool:
+    """Whether ``given`` was bound anew to an array over exactly the given array's memory, of
+    its shape and dtype: ``a = b.numpy()`` after b shared a's memory (corpus 113) is the given
+    array in all but the Python object. A copy (``a = b.numpy()`` when b is one: attack 53) has
+    memory of its own."""
+    now = (data.get("names") or {}).get(given) or {}
+    memory = kept.get("memory")
+    return (now.get("kind") == "ndarray" and isinstance(memory, list) and len(memory) == 2
+            and now.get("memory") == memory and now.get("dtype") == "float64"
+            and now.get("shape") == list(ex.inputs[given])
+            and now.get("values") == kept.get("values"))
 
 
 def _copy_doubled(data: dict, name: str, given: str) -> bool:

@@ -49,6 +49,10 @@ _is_complex, _storage = _TensorBase.is_complex, _TensorBase.untyped_storage
 _nd_tolist = _ndarray.tolist
 _type, _isinstance, _id, _len = type, isinstance, id, len
 _no_torch_function = torch._C.DisableTorchFunction  # no mode, no subclass __torch_function__
+# A tensor torch.func wraps (vmap's batched tensors): its marks are the tensor's it wraps.
+_functorch = getattr(torch._C, "_functorch", None)
+_is_wrapped = getattr(_functorch, "is_functorch_wrapped_tensor", None)
+_unwrapped = getattr(_functorch, "get_unwrapped", None)
 
 #: Largest answer read back, in elements; the lesson's are at most 12.
 MAX_ELEMENTS = 4096
@@ -164,6 +168,10 @@ class Trace(TorchFunctionMode):
                     found = self._at(_data_ptr(value))
                 except Exception:  # noqa: BLE001 - tensors without storage
                     found = None
+            if not found and _unwrapped is not None:  # torch.vmap(torch.dot)(features, weights)
+                inner = _wrapped_in(value)  # sees its inputs batched: corpus 114
+                if inner is not value:
+                    return self.of(inner)
             return found or frozenset()
         if _isinstance(value, _ndarray):
             entry = self.arrays.get(_id(value))
@@ -303,6 +311,19 @@ def _short_name(func) -> str:
     if _len(_NAMES) < _MAX_NAMES:
         _NAMES[_id(func)] = (func, name)
     return name
+
+
+def _wrapped_in(value):
+    """The tensor a torch.func transform wrapped (at most 8 levels), or ``value`` itself."""
+    inner = value
+    try:
+        for _ in range(8):
+            if not _is_wrapped(inner):
+                break
+            inner = _unwrapped(inner)
+    except Exception:  # noqa: BLE001 - tracing never breaks the student's code
+        return value
+    return inner
 
 
 def _extent(value) -> list[int]:

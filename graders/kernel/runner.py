@@ -30,9 +30,11 @@ ignores it).
 
 from __future__ import annotations
 
+import array
 import builtins
 import codecs
 import contextlib
+import ctypes
 import fcntl
 import gc
 import io
@@ -48,6 +50,7 @@ import threading
 import time
 import types
 import warnings
+from collections.abc import Callable
 from concurrent.futures import thread as _futures_thread
 
 from IPython.core.displayhook import DisplayHook
@@ -342,7 +345,9 @@ def new_shell() -> CapturingShell:
     config.HistoryManager.hist_file = ":memory:"
     config.InteractiveShell.colors = "nocolor"
     config.InteractiveShell.autocall = 0
-    return CapturingShell.instance(config=config)
+    shell = CapturingShell.instance(config=config)
+    _shell_parts(shell)  # as the template made them (see _ShellHooks)
+    return shell
 
 
 def _on_timeout(signum, frame):
@@ -393,9 +398,19 @@ class _ShellHooks:
         self.cleanup = list(shell.input_transformers_cleanup)
         self.custom = (shell.custom_exceptions, shell.CustomTB)
         self.showtraceback = CapturingShell._showtraceback
+        # The parts that run a cell (compile and transform it, show its result, record it),
+        # as the template made them: an earlier cell could replace one, or a method of one, and
+        # so act after every later cell (get_ipython().run_cell = ..., a line transform, a
+        # printer for tensors: attacks 69, 70).
+        self.transforms, self.guard = _shell_parts(shell)
+        self.seen = self.guard.look()
 
     def restore(self) -> None:
         shell = self.shell
+        self.guard.check(self.seen)
+        for manager, name, items in self.transforms:
+            if getattr(manager, name) != items:
+                getattr(manager, name)[:] = items
         for name, callbacks in self.events.items():
             shell.events.callbacks[name] = list(callbacks)
         shell.ast_transformers[:] = self.ast
@@ -403,6 +418,223 @@ class _ShellHooks:
         shell.input_transformers_cleanup[:] = self.cleanup
         shell.custom_exceptions, shell.CustomTB = self.custom
         shell.__dict__.pop("_showtraceback", None)  # an instance attribute shadowing ours
+
+
+#: The shell's parts a cell runs through (see :class:`_ShellHooks`).
+SHELL_PARTS = ("events", "history_manager", "displayhook", "display_pub", "display_trap",
+               "builtin_trap", "compile", "input_transformer_manager", "display_formatter",
+               "InteractiveTB", "SyntaxTB", "hooks", "magics_manager", "extension_manager",
+               "payload_manager", "prefilter_manager", "alias_manager")
+#: A display formatter's tables of printers (``for_type`` adds to them).
+PRINTERS = ("type_printers", "deferred_printers", "singleton_printers")
+#: The transformer manager's lists of transforms run on every cell's text.
+TRANSFORMS = ("cleanup_transforms", "line_transforms", "token_transformers")
+
+_NOTHING = object()
+HEAP_TYPE = 1 << 9  # Py_TPFLAGS_HEAPTYPE
+
+
+if sys.version_info[:2] == (3, 11):
+    _version_at = ctypes.c_uint64.from_address
+
+    def _versions(addresses: array.array) -> array.array:
+        """The versions of the dicts at ``addresses`` (CPython 3.11's ``ma_version_tag``,
+        changed by every change of a dict), read without touching the dicts' values or
+        reference counts."""
+        return array.array("Q", [_version_at(address + 24).value for address in addresses])
+else:  # pragma: no cover - the package needs 3.11; elsewhere every look finds a change
+    _looks = iter(range(1, 2**63))
+
+    def _versions(addresses: array.array) -> array.array:
+        return array.array("Q", [next(_looks) for _ in addresses])
+
+
+def _called_implicitly(name: str) -> bool:
+    """Whether Python or IPython looks ``name`` up on a class by itself (a dunder, a display
+    method): added to a class by a cell, it runs code no later cell shows."""
+    return (name.startswith("__") and name.endswith("__")) or name.startswith(
+        ("_repr_", "_ipython_"))
+
+
+class _Table:
+    """A dict of the library's or the shell's as it was before any student code ran (recorded
+    in the template), put back by :meth:`restore`: a module's functions (``torch.zeros``
+    replaced), an object's methods (an instance attribute that replaces or shadows one), a
+    class's attributes (a patched method; an added dunder or display method, or one that
+    overrides a base class's), a formatter's printers (``for_type``). Plain data (counters,
+    caches) is left as it is, and so are ``keep``'s names (the probe's own business:
+    instrument.GUARDED)."""
+
+    __slots__ = ("owner", "attr", "kind", "table", "entries", "keep")
+
+    def __init__(self, owner, kind: str, attr: str = "", keep=frozenset()) -> None:
+        self.owner, self.kind, self.attr, self.keep = owner, kind, attr, keep
+        if kind == "class":  # the dict behind the class's read-only mapping
+            self.table = gc.get_referents(vars(owner))[0]
+        elif kind == "printers":
+            self.table = getattr(owner, attr)
+        else:
+            self.table = vars(owner)
+        if kind in ("class", "printers"):
+            self.entries = dict(self.table)
+        else:
+            self.entries = {k: v for k, v in self.table.items() if callable(v) and k not in keep}
+
+    def restore(self) -> None:
+        kind, owner, current = self.kind, self.owner, self.table
+        if kind == "printers":
+            if getattr(owner, self.attr, None) is not current:  # formatter.type_printers = {}
+                setattr(owner, self.attr, current)
+            if current != self.entries:
+                current.clear()
+                current.update(self.entries)
+        elif kind == "class":
+            bases = owner.__mro__[1:]
+            for key in [k for k in current if k not in self.entries and (
+                    _called_implicitly(k) or any(k in vars(base) for base in bases))]:
+                try:
+                    delattr(owner, key)
+                except (AttributeError, TypeError):
+                    pass
+            for key, value in self.entries.items():
+                if current.get(key, _NOTHING) is not value and key not in self.keep:
+                    try:
+                        setattr(owner, key, value)  # (through the class: its method cache)
+                    except (AttributeError, TypeError):
+                        pass
+        else:
+            if kind == "object":
+                if vars(owner) is not current:  # obj.__dict__ = {...}
+                    try:
+                        owner.__dict__ = current
+                    except (AttributeError, TypeError):
+                        pass
+                cls = type(owner)
+                for key in [k for k in current if k not in self.entries
+                            and callable(getattr(cls, k, None))]:
+                    del current[key]  # an instance attribute shadowing a method
+            for key, value in self.entries.items():
+                if current.get(key, _NOTHING) is not value:
+                    current[key] = value
+
+
+class _Guard:
+    """Dicts watched by their versions, each with what to do when it changed, made in the
+    template. A child looks at the versions only (:meth:`look`, :meth:`check`): comparing the
+    values would write every value's reference count, and so copy each page a child shares with
+    the template (7 ms of CPU a child for the ~3,000 objects here); an unchanged dict costs
+    nothing."""
+
+    def __init__(self, watched: list[tuple[dict, Callable[[], None]]]) -> None:
+        self.dicts = [table for table, _ in watched]  # (kept alive: watched by address)
+        self.actions = [action for _, action in watched]
+        self.addresses = array.array("Q", [id(table) for table in self.dicts])
+        self.check(self.look())  # (a first look here, in the template, sets up its machinery)
+
+    def look(self) -> array.array:
+        return _versions(self.addresses)
+
+    def check(self, seen: array.array) -> None:
+        """Act for every dict changed since ``seen`` (then ``seen`` is now)."""
+        now = _versions(self.addresses)
+        if now == seen:
+            return
+        for i, (before, after) in enumerate(zip(seen, now, strict=True)):
+            if before != after:
+                self.actions[i]()
+        seen[:] = _versions(self.addresses)
+
+
+def _class_tables(classes, keep=frozenset()) -> list[_Table]:
+    """A table for each class written in Python among ``classes`` and their bases."""
+    seen: dict[int, type] = {}
+    for cls in classes:
+        for klass in cls.__mro__:
+            if klass.__flags__ & HEAP_TYPE:  # (object and C types cannot be patched)
+                seen.setdefault(id(klass), klass)
+    return [_Table(klass, "class", keep=keep) for klass in seen.values()]
+
+
+def _watch(tables: list[_Table]) -> list[tuple[dict, Callable[[], None]]]:
+    return [(table.table, table.restore) for table in tables]
+
+
+_SHELL_PARTS: dict[int, tuple] = {}
+
+
+def _shell_parts(shell) -> tuple:
+    """The shell's parts, its transforms and a :class:`_Guard` that puts the rest back, as first
+    seen: in the template (:func:`new_shell`), before any student code."""
+    found = _SHELL_PARTS.get(id(shell))
+    if found is not None and found[0] is shell:
+        return found[1:]
+    parts = {name: getattr(shell, name) for name in SHELL_PARTS if hasattr(shell, name)}
+    formatter = parts.get("display_formatter")
+    formatters = list((getattr(formatter, "formatters", None) or {}).values())
+    printers = [f for f in (*formatters, getattr(formatter, "ipython_display_formatter", None),
+                            getattr(formatter, "mimebundle_formatter", None)) if f is not None]
+    manager = parts.get("input_transformer_manager")
+    transforms = [(manager, name, list(getattr(manager, name))) for name in TRANSFORMS
+                  if isinstance(getattr(manager, name, None), list)]
+    objects = {id(o): o for o in (shell, *parts.values(), *printers)
+               if isinstance(getattr(o, "__dict__", None), dict)}
+    tables = [_Table(obj, "object") for obj in objects.values()]
+    shell_table = tables[0]
+
+    def put_parts_back() -> None:  # shell.compile = ..., shell.history_manager = ...
+        for name, part in parts.items():
+            if getattr(shell, name, None) is not part:
+                setattr(shell, name, part)
+        shell_table.restore()
+
+    watched = [(shell.__dict__, put_parts_back), (shell._trait_values, put_parts_back)]
+    watched += _watch(tables[1:]) + _watch(_class_tables({type(o) for o in objects.values()}))
+    owners = ([(formatter, "formatters")] if formatter is not None else []) + [
+        (f, name) for f in printers for name in PRINTERS
+        if isinstance(getattr(f, name, None), dict)]
+    for owner, name in owners:
+        table = _Table(owner, "printers", name)
+        watched += [(table.table, table.restore), (owner._trait_values, table.restore)]
+    guard = _Guard(watched)
+    _SHELL_PARTS[id(shell)] = (shell, transforms, guard)
+    return transforms, guard
+
+
+def _library_guard() -> _Guard:
+    """The library's functions and classes a cell calls without showing what they run:
+    ``torch.zeros`` replaced, ``torch.Tensor.__repr__`` or ``__format__`` patched (attacks 70,
+    71), put back before each exercise. The functions the probe checks for tampering
+    (``instrument.GUARDED``) are left to it."""
+    import numpy
+    import torch
+
+    guarded = set(instrument.GUARDED)
+    tables = [_Table(module, "module", keep={d for m, d in guarded if m == name})
+              for module, name in ((torch, "torch"), (torch.nn.functional, ""),
+                                   (numpy, "numpy"))]
+    tables += _class_tables((torch.Tensor, torch.nn.Parameter, torch.nn.Module),
+                            keep={d.split(".", 1)[1] for m, d in guarded
+                                  if m == "torch" and d.startswith("Tensor.")})
+    # torch's global module hooks, called on every nn.Module call (attack 72)
+    module = sys.modules["torch.nn.modules.module"]
+    hooks = {name: table for name, table in vars(module).items()
+             if name.startswith("_global_") and isinstance(table, dict)}
+    entries = {name: dict(table) for name, table in hooks.items()}
+
+    def put_hooks_back() -> None:
+        for name, table in hooks.items():
+            vars(module)[name] = table
+            if table != entries[name]:
+                table.clear()
+                table.update(entries[name])
+
+    watched = [(vars(module), put_hooks_back)] + [(table, put_hooks_back)
+                                                  for table in hooks.values()]
+    return _Guard(_watch(tables) + watched)
+
+
+#: Recorded when the template imports this module, before any student code.
+_LIBRARY = _library_guard()
 
 
 class _Outside:
@@ -420,6 +652,7 @@ class _Outside:
         self.gc_callbacks = list(gc.callbacks)
         self.sys_hooks = {name: getattr(sys, name) for name in SYS_HOOKS if hasattr(sys, name)}
         self.builtins = dict(builtins.__dict__)
+        self.library = _LIBRARY.look()
         self.signals = {}
         for number in range(1, signal.NSIG):
             try:
@@ -450,6 +683,7 @@ class _Outside:
         for name, value in self.builtins.items():
             if builtins.__dict__.get(name) is not value:
                 builtins.__dict__[name] = value
+        _LIBRARY.check(self.library)
         for timer in (signal.ITIMER_VIRTUAL, signal.ITIMER_PROF):
             signal.setitimer(timer, 0)
         # The grader's fresh run hands exercise 4 a read-only array, and torch warns when a
@@ -715,6 +949,11 @@ def _run_steps(spec: dict, channel: Channel) -> None:
     # A torch.jit.script helper runs as the Python it is written in, so the trace sees its
     # matrix products (TorchScript does not call torch function modes).
     torch.jit._state.disable()
+    # torch.compile alike: TorchDynamo would trace into the trace's own __torch_function__ (and
+    # read its source, which the sandbox may not let it: a PermissionError cost a right
+    # exercise 2 all its points, corpus 112), so a compiled function runs as the Python it is
+    # written in (torch.compile reads this when it is called, and returns the function as it is).
+    os.environ["TORCHDYNAMO_DISABLE"] = "1"
     outside = _Outside()
     saved: dict[str, dict] = {}  # namespaces at the start of exercises to repeat
     shown: dict[str, tuple] = {}  # and IPython's record of `_` then (see UNDERS)
@@ -753,6 +992,10 @@ def _run_steps(spec: dict, channel: Channel) -> None:
             held.update(shell.user_ns)
             hooks.restore()
             outside.reset()
+            # The builtins the exercise's cells see are the builtins module's (put back above),
+            # not a dict an earlier cell bound to __builtins__ in the namespace (attack 73).
+            if shell.user_ns.get("__builtins__") is not builtins:
+                shell.user_ns["__builtins__"] = builtins
             kept = {name: shell.user_ns[name] for name in step["names"] if name in shell.user_ns}
         elif kind == "label":
             given = {name: shell.user_ns[name] for name in step["names"] if name in shell.user_ns}
