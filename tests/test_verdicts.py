@@ -457,17 +457,24 @@ def test_exercise_4_counts_the_given_array_only():
     ex = "numpy_bridge"
     plan_inputs = run_plan.plan(_notebook(), b"k").fresh_inputs[ex]
 
-    def judge(same=True, errors=None, fresh_errors=None):
-        j = _judge(lambda i: _bridge(i), ex, errors=errors, fresh_errors=fresh_errors)
+    def judge(same=True, errors=None, fresh_errors=None, offset=0):
+        j = _judge(lambda i: _bridge(i, offset=offset), ex, errors=errors,
+                   fresh_errors=fresh_errors)
         for run, inputs in ((j.seeded, REFERENCE[ex]["inputs"]), (j.fresh, plan_inputs)):
             run.extracts[ex].update(_given(inputs, same=same))
         return j
 
     for part in ("type", "memory", "doubled"):
         assert judge().test(f"test_numpy_bridge_{part}").passed, part
-    # a rebound to b.numpy() after doubling a copy: a is no longer the given array
-    assert judge(same=False).test("test_numpy_bridge_memory").code == "numpy_bridge.a_replaced"
-    assert judge(same=False).test("test_numpy_bridge_doubled").code == "numpy_bridge.a_replaced"
+    # a rebound to b.numpy() after doubling a copy (memory of its own): a is no longer the
+    # given array (attack 53)
+    copy = judge(same=False, offset=4000)
+    assert copy.test("test_numpy_bridge_memory").code == "numpy_bridge.a_replaced"
+    assert copy.test("test_numpy_bridge_doubled").code == "numpy_bridge.a_replaced"
+    # a rebound to b.numpy() when b shares the given array's memory: a new name for the same
+    # array, of its shape, dtype and values (corpus 113)
+    for part in ("type", "memory", "doubled"):
+        assert judge(same=False).test(f"test_numpy_bridge_{part}").passed, part
     # a *= 2 on new inputs, where the given array is read-only to NumPy
     read_only = judge(fresh_errors=[["ValueError", "output array is read-only"]])
     assert read_only.test("test_numpy_bridge_doubled").code == "numpy_bridge.doubled_a_directly"
