@@ -36,7 +36,9 @@ import codecs
 import contextlib
 import ctypes
 import fcntl
+import functools
 import gc
+import inspect
 import io
 import json
 import os
@@ -633,6 +635,45 @@ def _library_guard() -> _Guard:
     return _Guard(_watch(tables) + watched)
 
 
+def _compile_when_disabled(compile_: Callable) -> Callable:
+    """``torch.compile`` for the grader's runs, which turn TorchDynamo off (``_run_steps``):
+    torch's own then hands back the model or function it is given, as it is, but imports
+    TorchDynamo and Inductor first (1.2 s of CPU, 1,230 modules and 77 MiB a run, measured:
+    corpus 112 cost two such runs). This does the same without the imports. The arguments are
+    still checked against torch's signature (the same TypeError for a misspelt one), the
+    decorator form is kept, and anything else, or a run with TorchDynamo on, goes to torch's."""
+    signature = inspect.signature(compile_)
+
+    @functools.wraps(compile_)
+    def compile(*args, **kwargs):
+        if os.environ.get("TORCHDYNAMO_DISABLE") != "1":
+            return compile_(*args, **kwargs)
+        bound = signature.bind(*args, **kwargs).arguments
+        if bound.get("mode") is not None and bound.get("options") is not None:
+            return compile_(*args, **kwargs)  # its own RuntimeError
+        model = bound.get("model")
+        if model is not None:
+            return model
+
+        def decorate(model):
+            if model is None:
+                raise RuntimeError("Model can't be None")
+            return model
+
+        return decorate
+
+    compile.graders_stand_in = True
+    return compile
+
+
+def _install_compile() -> None:
+    import torch
+
+    if not getattr(torch.compile, "graders_stand_in", False):
+        torch.compile = _compile_when_disabled(torch.compile)
+
+
+_install_compile()  # in the template, before the library's functions are recorded
 #: Recorded when the template imports this module, before any student code.
 _LIBRARY = _library_guard()
 
@@ -952,7 +993,8 @@ def _run_steps(spec: dict, channel: Channel) -> None:
     # torch.compile alike: TorchDynamo would trace into the trace's own __torch_function__ (and
     # read its source, which the sandbox may not let it: a PermissionError cost a right
     # exercise 2 all its points, corpus 112), so a compiled function runs as the Python it is
-    # written in (torch.compile reads this when it is called, and returns the function as it is).
+    # written in (torch.compile reads this when it is called, and returns the function as it is;
+    # _compile_when_disabled does so without importing TorchDynamo).
     os.environ["TORCHDYNAMO_DISABLE"] = "1"
     outside = _Outside()
     saved: dict[str, dict] = {}  # namespaces at the start of exercises to repeat
