@@ -50,7 +50,7 @@ reference: $(STAMP)
 gradescope: $(STAMP)
 	$(PY) -m graders gradescope $(ASSIGNMENT)
 
-## test: ruff and the test suite (about 10 minutes on 2 cores)
+## test: ruff and the test suite (about 14 minutes on 2 cores, busy throughout)
 test: $(STAMP)
 	$(PY) -m ruff check .
 	$(PY) -m pytest --ignore=tests/test_hub.py --ignore=tests/test_soak.py
