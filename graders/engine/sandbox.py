@@ -251,7 +251,12 @@ def child_environment(private: str) -> dict[str, str]:
     env.update(dict.fromkeys(PRIVATE_DIR_VARIABLES, private))
     env.update({"NBGRADER_EXECUTION": "autograde", "PYTHONDONTWRITEBYTECODE": "1",
                 "OMP_NUM_THREADS": "1", "MKL_NUM_THREADS": "1", "OPENBLAS_NUM_THREADS": "1",
-                "MPLBACKEND": "Agg", "TERM": "dumb"})
+                "MPLBACKEND": "Agg", "TERM": "dumb",
+                # torch.compile hands back the function or model it is given, which then runs
+                # as the Python it is written in, with the same values: with TorchDynamo on,
+                # the default backend (Inductor) spent the cell's whole time limit compiling
+                # C++ in the sealed kernel and a right answer lost its points (corpus 115).
+                "TORCHDYNAMO_DISABLE": "1"})
     env.setdefault("LANG", "C.UTF-8")
     return env
 
