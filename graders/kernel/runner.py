@@ -666,11 +666,39 @@ def _compile_when_disabled(compile_: Callable) -> Callable:
     return compile
 
 
+def _disable_dynamo_when_disabled(disable_dynamo: Callable) -> Callable:
+    """``torch._disable_dynamo`` for the grader's runs: torch wraps functions with it that
+    TorchDynamo must not trace (every ``TorchDispatchMode``'s ``__torch_dispatch__``, an
+    optimizer's step), and the wrapper's first call imports TorchDynamo to make the real one:
+    corpus 98's ``FlopCounterMode`` cost 823 modules and 1.3 s of CPU in each run for it. With
+    TorchDynamo off there is nothing to keep it out of, so the function is called as it is;
+    with TorchDynamo on (a cell that turned it on), torch's wrapper is used."""
+
+    @functools.wraps(disable_dynamo)
+    def _disable_dynamo(fn=None, recursive=True):
+        if fn is None:
+            return functools.partial(_disable_dynamo, recursive=recursive)
+        torchs = disable_dynamo(fn, recursive)
+
+        @functools.wraps(fn)
+        def inner(*args, **kwargs):
+            if os.environ.get("TORCHDYNAMO_DISABLE") == "1":
+                return fn(*args, **kwargs)
+            return torchs(*args, **kwargs)
+
+        return inner
+
+    return _disable_dynamo
+
+
 def _install_compile() -> None:
     import torch
+    import torch._compile
 
     if not getattr(torch.compile, "graders_stand_in", False):
         torch.compile = _compile_when_disabled(torch.compile)
+        torch._disable_dynamo = torch._compile._disable_dynamo = _disable_dynamo_when_disabled(
+            torch._compile._disable_dynamo)
 
 
 _install_compile()  # in the template, before the library's functions are recorded
