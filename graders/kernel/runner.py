@@ -458,14 +458,19 @@ def _called_implicitly(name: str) -> bool:
         ("_repr_", "_ipython_"))
 
 
+#: A module's constants put back with its functions (``torch.pi`` replaced by an object whose
+#: ``__radd__`` computes the answer: ``y = bias * 0 + torch.pi``, attack 79).
+_CONSTANTS = (int, float, complex, bool, str, type(None))
+
+
 class _Table:
     """A dict of the library's or the shell's as it was before any student code ran (recorded
     in the template), put back by :meth:`restore`: a module's functions (``torch.zeros``
-    replaced), an object's methods (an instance attribute that replaces or shadows one), a
-    class's attributes (a patched method; an added dunder or display method, or one that
-    overrides a base class's), a formatter's printers (``for_type``). Plain data (counters,
-    caches) is left as it is, and so are ``keep``'s names (the probe's own business:
-    instrument.GUARDED)."""
+    replaced) and constants (``torch.pi``), an object's methods (an instance attribute that
+    replaces or shadows one), a class's attributes (a patched method; an added dunder or
+    display method, or one that overrides a base class's), a formatter's printers
+    (``for_type``). Other plain data (counters, caches) is left as it is, and so are
+    ``keep``'s names (the probe's own business: instrument.GUARDED)."""
 
     __slots__ = ("owner", "attr", "kind", "table", "entries", "keep")
 
@@ -480,7 +485,9 @@ class _Table:
         if kind in ("class", "printers"):
             self.entries = dict(self.table)
         else:
-            self.entries = {k: v for k, v in self.table.items() if callable(v) and k not in keep}
+            self.entries = {k: v for k, v in self.table.items() if k not in keep and (
+                callable(v) or (kind == "module" and type(v) in _CONSTANTS
+                                and not k.startswith("_")))}
 
     def restore(self) -> None:
         kind, owner, current = self.kind, self.owner, self.table
