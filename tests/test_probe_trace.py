@@ -165,6 +165,13 @@ MORE_PRODUCTS = {
     "matmul with other=": "y = activation(torch.matmul(features, other=weights.T) + bias)",
     "addmm by keywords": "y = activation(torch.addmm(input=bias, mat1=features, mat2=weights.T))",
     "F.linear with weight=": "y = activation(F.linear(features, weight=weights, bias=bias[0]))",
+    # corpus 116: a sparse factor (torch.sparse.mm, torch.sparse.addmm, smm, hspmm, sspaddmm)
+    "sparse.mm": "y = activation(torch.sparse.mm(weights.to_sparse(), features.T) + bias)",
+    "sparse.addmm": "y = activation(torch.sparse.addmm(bias, features.to_sparse(), weights.T))",
+    "smm": "y = activation(features.to_sparse().smm(weights.T).to_dense() + bias)",
+    "hspmm": "y = activation(torch.hspmm(features.to_sparse(), weights.T).to_dense() + bias)",
+    "sspaddmm": ("y = activation(torch.sspaddmm(bias.to_sparse(), features.to_sparse(), "
+                 "weights.T).to_dense())"),
 }
 
 
@@ -218,10 +225,12 @@ SUM = "t = torch.sum(features * weights).view(1, 1)\n"
     SUM + "y = activation(F.linear(t, torch.eye(1), bias[0]))",
     SUM + "y = activation(torch.addmm(input=bias, mat1=t, mat2=torch.eye(1)))",
     SUM + "y = activation(F.linear(t, weight=torch.eye(1), bias=bias[0]))",
+    SUM + "y = activation(torch.sparse.addmm(bias, t.to_sparse(), torch.eye(1)))",
 ], ids=["a sum", "a sum next to an unrelated mm", "a product times zero", "a rowwise sum",
         "a sum times eye(1)", "the products times ones", "addmm of bias, the sum and eye(1)",
         "linear of the sum, eye(1) and bias", "addmm by keywords of bias, the sum and eye(1)",
-        "linear by keywords of the sum, eye(1) and bias"])
+        "linear by keywords of the sum, eye(1) and bias",
+        "sparse addmm of bias, the sum and eye(1)"])
 def test_a_sum_of_products_keeps_the_plain_values(code):
     y, plain, _ = _scaled_run(code)
     assert torch.allclose(y, plain, atol=1e-5)

@@ -65,6 +65,9 @@ MATMUL_OPS = frozenset({
     "mm", "matmul", "__matmul__", "__rmatmul__", "__imatmul__", "bmm", "baddbmm", "addmm",
     "addbmm", "addmv", "mv", "dot", "vdot", "inner", "einsum", "tensordot", "linear",
     "bilinear", "multi_dot", "chain_matmul", "_addmm_activation", "vecdot", "linalg_vecdot",
+    # sparse factors: torch.mm and torch.spmm are "mm"; torch.sparse.mm and torch.sparse.addmm
+    # reach the trace by their C names (corpus 116)
+    "_sparse_mm", "_sparse_addmm", "smm", "hspmm", "sspaddmm",
 })
 MATMUL = "matmul"
 
@@ -337,10 +340,11 @@ def _extent(value) -> list[int]:
 #: argument is no factor of it (``torch.addmm(bias, total, torch.eye(1))`` multiplies nothing of
 #: the inputs' by the other).
 ADDED_ARG = {"addmm": 0, "addmv": 0, "addbmm": 0, "baddbmm": 0, "_addmm_activation": 0,
-             "linear": 2, "bilinear": 3}
+             "_sparse_addmm": 0, "sspaddmm": 0, "linear": 2, "bilinear": 3}
 #: The same argument when passed by keyword (``torch.addmm(input=bias, mat1=..., mat2=...)``).
 ADDED_KEYWORD = {"addmm": "input", "addmv": "input", "addbmm": "input", "baddbmm": "input",
-                 "_addmm_activation": "input", "linear": "bias", "bilinear": "bias"}
+                 "_addmm_activation": "input", "_sparse_addmm": "input", "sspaddmm": "input",
+                 "linear": "bias", "bilinear": "bias"}
 
 
 def _factors(names: set, args, kwargs=None) -> list[list]:

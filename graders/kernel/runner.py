@@ -458,14 +458,19 @@ def _called_implicitly(name: str) -> bool:
         ("_repr_", "_ipython_"))
 
 
+#: A module's constants put back with its functions (``torch.pi`` replaced by an object whose
+#: ``__radd__`` computes the answer: ``y = bias * 0 + torch.pi``, attack 79).
+_CONSTANTS = (int, float, complex, bool, str, type(None))
+
+
 class _Table:
     """A dict of the library's or the shell's as it was before any student code ran (recorded
     in the template), put back by :meth:`restore`: a module's functions (``torch.zeros``
-    replaced), an object's methods (an instance attribute that replaces or shadows one), a
-    class's attributes (a patched method; an added dunder or display method, or one that
-    overrides a base class's), a formatter's printers (``for_type``). Plain data (counters,
-    caches) is left as it is, and so are ``keep``'s names (the probe's own business:
-    instrument.GUARDED)."""
+    replaced) and constants (``torch.pi``), an object's methods (an instance attribute that
+    replaces or shadows one), a class's attributes (a patched method; an added dunder or
+    display method, or one that overrides a base class's), a formatter's printers
+    (``for_type``). Other plain data (counters, caches) is left as it is, and so are
+    ``keep``'s names (the probe's own business: instrument.GUARDED)."""
 
     __slots__ = ("owner", "attr", "kind", "table", "entries", "keep")
 
@@ -480,7 +485,9 @@ class _Table:
         if kind in ("class", "printers"):
             self.entries = dict(self.table)
         else:
-            self.entries = {k: v for k, v in self.table.items() if callable(v) and k not in keep}
+            self.entries = {k: v for k, v in self.table.items() if k not in keep and (
+                callable(v) or (kind == "module" and type(v) in _CONSTANTS
+                                and not k.startswith("_")))}
 
     def restore(self) -> None:
         kind, owner, current = self.kind, self.owner, self.table
@@ -602,18 +609,60 @@ def _shell_parts(shell) -> tuple:
     return transforms, guard
 
 
+def _library_modules() -> dict[str, types.ModuleType]:
+    """torch's and NumPy's modules a cell reaches by name (``torch``, ``torch.linalg``,
+    ``torch.special``, ``np.linalg``, ``torch.nn.functional``...: the public ones one level
+    down, as the template imported them), by their names in ``sys.modules``."""
+    import numpy  # noqa: F401 - imported for sys.modules
+    import torch
+    import torch.nn.functional  # noqa: F401
+    import torch.nn.init  # noqa: F401
+
+    found = {}
+    for name, module in list(sys.modules.items()):
+        parts = name.split(".")
+        if (parts[0] in ("torch", "numpy") and isinstance(module, types.ModuleType)
+                and not any(part.startswith("_") for part in parts)
+                and (len(parts) <= 2 or name in ("torch.nn.functional", "torch.nn.init"))
+                and name not in ("torch.ops", "torch.classes")):  # (lazy namespaces of torch)
+            found[name] = module
+    return found
+
+
+#: Recorded when the template imports this module, before any student code: each module and
+#: its type (a cell that swaps ``torch.__class__`` for a subclass with its own
+#: ``__getattribute__``, or puts another object in ``sys.modules["torch"]``, answers every
+#: later ``torch.zeros(...)`` of an exercise's cells: attack 76).
+_LIBRARY_MODULES = _library_modules()
+_LIBRARY_TYPES = {name: type(module) for name, module in _LIBRARY_MODULES.items()}
+
+
+def _put_library_modules_back() -> None:
+    """The library's modules as the template had them, each in ``sys.modules`` under its name
+    and of its own type (attack 76)."""
+    for name, module in _LIBRARY_MODULES.items():
+        if sys.modules.get(name) is not module:
+            sys.modules[name] = module
+        kind = _LIBRARY_TYPES[name]
+        if object.__getattribute__(module, "__class__") is not kind:
+            try:
+                module.__class__ = kind
+            except TypeError:  # pragma: no cover - a module's type can always be put back
+                pass
+
+
 def _library_guard() -> _Guard:
     """The library's functions and classes a cell calls without showing what they run:
-    ``torch.zeros`` replaced, ``torch.Tensor.__repr__`` or ``__format__`` patched (attacks 70,
-    71), put back before each exercise. The functions the probe checks for tampering
-    (``instrument.GUARDED``) are left to it."""
-    import numpy
+    ``torch.zeros`` or ``torch.linalg.matmul`` replaced, ``torch.Tensor.__repr__`` or
+    ``__format__`` patched (attacks 70, 71, 77), put back before each exercise. The functions
+    the probe checks for tampering (``instrument.GUARDED``) are left to it."""
     import torch
 
     guarded = set(instrument.GUARDED)
-    tables = [_Table(module, "module", keep={d for m, d in guarded if m == name})
-              for module, name in ((torch, "torch"), (torch.nn.functional, ""),
-                                   (numpy, "numpy"))]
+    # (numpy.testing.assert_allclose: module "numpy.testing", name "assert_allclose")
+    keep = [f"{m}.{d}".rpartition(".")[::2] for m, d in guarded]
+    tables = [_Table(module, "module", keep={d for m, d in keep if m == name})
+              for name, module in _LIBRARY_MODULES.items()]
     tables += _class_tables((torch.Tensor, torch.nn.Parameter, torch.nn.Module),
                             keep={d.split(".", 1)[1] for m, d in guarded
                                   if m == "torch" and d.startswith("Tensor.")})
@@ -752,6 +801,7 @@ class _Outside:
         for name, value in self.builtins.items():
             if builtins.__dict__.get(name) is not value:
                 builtins.__dict__[name] = value
+        _put_library_modules_back()
         _LIBRARY.check(self.library)
         for timer in (signal.ITIMER_VIRTUAL, signal.ITIMER_PROF):
             signal.setitimer(timer, 0)
