@@ -651,6 +651,44 @@ def _put_library_modules_back() -> None:
                 pass
 
 
+#: Modules outside torch and NumPy whose functions the cell machinery calls by itself, with no
+#: call in the cell's text: formatting a traceback (a blank exercise's `raise
+#: NotImplementedError()`, any error) and printing or displaying a value. A cell that replaced
+#: ``linecache.getline`` or ``traceback.StackSummary.extract`` made a later exercise's failing
+#: cell bind its answers while its traceback was printed (attack 80).
+_IMPLICIT_MODULES = ("traceback", "linecache", "tokenize", "inspect", "reprlib", "pprint",
+                     "IPython.core.ultratb", "IPython.core.tbtools", "IPython.core.doctb",
+                     "IPython.utils.PyColorize", "IPython.lib.pretty")
+_IMPLICIT_ROOTS = ("torch", "numpy", "pygments", "stack_data", "executing")
+#: Modules whose classes are put back too (the printers' and the traceback's helpers:
+#: ``torch._tensor_str._Formatter``, ``traceback.StackSummary``...).
+_IMPLICIT_CLASS_MODULES = _IMPLICIT_MODULES + ("torch._tensor_str", "numpy._core.arrayprint")
+
+
+def _deeper_modules() -> dict[str, types.ModuleType]:
+    """The modules a cell reaches without naming them, beyond :func:`_library_modules`: every
+    torch and NumPy module the template imported, private and deeper ones too
+    (``torch._tensor_str``, whose ``_str`` prints every tensor: attack 81), and the modules of
+    :data:`_IMPLICIT_MODULES`. Only plain modules (torch's configuration modules have classes
+    of their own, whose settings are the student's), not torch's lazy namespaces."""
+    found = {}
+    for name, module in list(sys.modules.items()):
+        parts = name.split(".")
+        if (type(module) is not types.ModuleType or name in _LIBRARY_MODULES
+                or parts[0] == "torch" and parts[1:2] in (["ops"], ["classes"])):
+            continue
+        if parts[0] in _IMPLICIT_ROOTS or name in _IMPLICIT_MODULES:
+            found[name] = module
+    return found
+
+
+def _implicit_classes(modules: dict[str, types.ModuleType]) -> set[type]:
+    """The classes defined in :data:`_IMPLICIT_CLASS_MODULES`."""
+    return {value for name in _IMPLICIT_CLASS_MODULES if name in modules
+            for value in vars(modules[name]).values()
+            if isinstance(value, type) and value.__module__ == name}
+
+
 def _library_guard() -> _Guard:
     """The library's functions and classes a cell calls without showing what they run:
     ``torch.zeros`` or ``torch.linalg.matmul`` replaced, ``torch.Tensor.__repr__`` or
@@ -663,6 +701,13 @@ def _library_guard() -> _Guard:
     keep = [f"{m}.{d}".rpartition(".")[::2] for m, d in guarded]
     tables = [_Table(module, "module", keep={d for m, d in keep if m == name})
               for name, module in _LIBRARY_MODULES.items()]
+    # Deeper modules: their functions only (their numbers are settings and caches of the
+    # library's own, e.g. torch.backends.cudnn.benchmark), and their printers' classes.
+    deeper = _deeper_modules()
+    tables += [_Table(module, "module", keep={d for m, d in keep if m == name}
+                      | {k for k, v in vars(module).items() if not callable(v)})
+               for name, module in deeper.items()]
+    tables += _class_tables(_implicit_classes(deeper | _LIBRARY_MODULES))
     tables += _class_tables((torch.Tensor, torch.nn.Parameter, torch.nn.Module),
                             keep={d.split(".", 1)[1] for m, d in guarded
                                   if m == "torch" and d.startswith("Tensor.")})
