@@ -133,3 +133,47 @@ def test_the_queue_holds_any_batch(count, monkeypatch):
     students = [f"s{i:05d}" for i in range(count)]
     outcomes = _run(FakePlanner(), students)
     assert sorted(o.student for o in outcomes) == students
+
+
+class DiesMidMessage(FakePlanner):
+    """Dies 0.3 s into sending its report of ``dies_on`` (an 8 MiB note: the pipe holds 64 KiB,
+    and the coordinator is not reading at that moment, see the test)."""
+
+    def grade(self, students, report, pool=None):
+        import threading
+
+        for student in students:
+            if student == self.dies_on:
+                big = Outcome(student, "graded", notes=["x" * 2**23])
+                threading.Thread(target=report, args=(big,), daemon=True).start()
+                time.sleep(0.3)
+                os._exit(9)
+            time.sleep(self.seconds)
+            report(Outcome(student, "graded", score=1.0))
+
+
+def test_a_process_that_dies_in_the_middle_of_a_message_stops_nothing_else(tmp_path):
+    """The shards' messages once shared one queue and its one write lock: a shard killed while
+    sending left the lock taken (and half a message in the pipe), the other shard could then
+    neither send nor exit, and the batch waited for ever. Each shard now has a pipe of its
+    own."""
+    import threading
+
+    students = [f"s{i:03d}" for i in range(30)]
+    outcomes: list[Outcome] = []
+
+    def report(outcome: Outcome) -> None:
+        if not outcomes:  # busy with the first outcome while the other shard sends and dies
+            time.sleep(1.0)
+        outcomes.append(outcome)
+
+    batch = threading.Thread(target=shards.run_shards, daemon=True, args=(
+        DiesMidMessage(0.01, dies_on="s005"), students, 2, report))
+    batch.start()
+    batch.join(timeout=60)
+    assert not batch.is_alive(), "the batch is still waiting for its grading processes"
+    assert sorted(o.student for o in outcomes) == students
+    by_student = {o.student: o for o in outcomes}
+    assert by_student["s005"].status == "failed"
+    graded = [o for o in outcomes if o.status == "graded"]
+    assert len(graded) >= len(students) - 2  # the other process graded the rest

@@ -11,16 +11,21 @@ it had started with it. The queue is a pipe of fixed-size tickets (an index into
 list of students, which every shard has from the fork): reads of a few bytes from a pipe are
 atomic, and a shard that dies holds no lock the others would wait on. Written by hand:
 ``multiprocessing.Queue`` would need the coordinator's feeder thread and a lock a dying shard
-can leave taken.
+can leave taken. The outcomes come back the same way, each shard on a pipe of its own
+(:class:`Messages`), sent from the shard's own thread: a ``multiprocessing.Queue`` shared by the
+shards has one write lock for all of them, and a shard killed while its feeder thread held it
+left the other shard unable to send or to exit, and the batch waiting for it forever.
 """
 
 from __future__ import annotations
 
 import fcntl
 import multiprocessing
+import multiprocessing.connection
 import os
 import signal
 import struct
+import time
 from dataclasses import asdict
 from queue import Empty
 
@@ -121,7 +126,22 @@ class Tickets:
             yield student
 
 
-def _shard(index: int, batch: BatchAutograde, tickets: Tickets, queue, notebooks: int) -> None:
+class Messages:
+    """A shard's messages to the coordinator: ``(kind, shard, payload)`` on a one-way pipe of
+    its own, written from the shard's own thread (no feeder thread, no lock shared with the
+    other shards), so a message is in the pipe when :meth:`put` returns and a shard that dies
+    can break only its own pipe. The shard holds the pipe's only write end, so when it dies,
+    even in the middle of a message, the coordinator reads the end of the pipe."""
+
+    def __init__(self, writer) -> None:
+        self.writer = writer
+
+    def put(self, message: tuple) -> None:
+        self.writer.send(message)
+
+
+def _shard(index: int, batch: BatchAutograde, tickets: Tickets, queue: Messages,
+           notebooks: int) -> None:
     """One grading process: the whole pipeline, with the batch's template, for the students it
     takes from ``tickets``. ``batch`` is the planner it was forked from: config, converter and
     stages are ready."""
@@ -155,15 +175,20 @@ def run_shards(planner: BatchAutograde, students: list[str], shards: int, report
     shard leads its own process group, so a signal a submission sends to its group reaches
     nothing here (and the sandbox keeps it from signalling anything else)."""
     ctx = multiprocessing.get_context("fork")
-    queue = ctx.Queue()
     tickets = Tickets(list(students))
     notebooks = notebooks_per_shard(shards)
-    procs = [ctx.Process(target=_shard, args=(i, planner, tickets, queue, notebooks))
-             for i in range(shards)]
+    procs, readers = [], []
     try:
-        for proc in procs:
-            proc.start()
-        _relay(procs, tickets, queue, report, on_exit)
+        for i in range(shards):
+            reader, writer = ctx.Pipe(duplex=False)
+            readers.append(reader)
+            procs.append(ctx.Process(target=_shard,
+                                     args=(i, planner, tickets, Messages(writer), notebooks)))
+            try:
+                procs[-1].start()
+            finally:
+                writer.close()  # the shard's copy only (the next shards are forked without it)
+        _relay(procs, tickets, readers, report, on_exit)
     finally:  # Ctrl-C, SIGTERM or an error here: stop the shards; finished students stay recorded
         tickets.close_write()
         os.close(tickets.read_fd)
@@ -174,27 +199,38 @@ def run_shards(planner: BatchAutograde, students: list[str], shards: int, report
             proc.join(timeout=10)
             if proc.is_alive():
                 proc.kill()
+        for reader in readers:
+            reader.close()
 
 
-def _relay(procs, tickets: Tickets, queue, report, on_exit=None) -> None:
+def _received(readers: list, shards: set, timeout: float, ended: set) -> list[tuple]:
+    """The messages ``shards`` have sent, in order per shard, waiting up to ``timeout`` seconds
+    for the first. A shard whose pipe ended (it exited, or died, perhaps in the middle of a
+    message) goes into ``ended`` and is not waited for again."""
+    got = []
+    waiting = [readers[i] for i in shards if i not in ended]
+    ready = multiprocessing.connection.wait(waiting, timeout) if waiting else []
+    for i in [i for i in shards if i not in ended and readers[i] in ready]:
+        try:
+            while readers[i].poll():
+                got.append(readers[i].recv())
+        except (EOFError, OSError):
+            ended.add(i)
+    return got
+
+
+def _relay(procs, tickets: Tickets, readers: list, report, on_exit=None) -> None:
     """Relay the shards' outcomes; a student a shard took and never reported (the shard died:
-    the OOM killer, say) fails with the reason. A shard killed at once may not have said which
-    student it took (its messages go through a thread): whoever has no outcome when every
-    shard has ended fails with the reason the shards ended."""
+    the OOM killer, say) fails with the reason. Each student is announced before a shard grades
+    it, so what a shard that died had taken is known; whoever has no outcome when every shard
+    has ended fails with the reason the shards ended."""
     taken: dict[str, int] = {}  # student -> the shard grading it
     reported: set[str] = set()
     ended: list[str] = []  # why shards ended early
     running = set(range(len(procs)))
-    while running:
-        tickets.top_up()
-        try:
-            kind, index, payload = queue.get(timeout=1.0)
-        except Empty:
-            for i in [i for i in running if procs[i].exitcode is not None]:
-                running.discard(i)  # died without a word (the OOM killer, say)
-                ended.append(f"grading process exited ({procs[i].exitcode})")
-                _give_up(taken, i, ended[-1], report, reported)
-            continue
+    silent: set[int] = set()  # shards whose pipe has ended
+
+    def relay(kind: str, index: int, payload) -> None:
         if kind == "took":
             taken[payload] = index
         elif kind == "outcome":
@@ -208,6 +244,23 @@ def _relay(procs, tickets: Tickets, queue, report, on_exit=None) -> None:
             if kind == "crash":
                 ended.append(f"grading process failed: {payload}")
             _give_up(taken, index, f"grading process failed: {payload}", report, reported)
+
+    while running:
+        tickets.top_up()
+        messages = _received(readers, running, 1.0, silent)
+        for message in messages:
+            relay(*message)
+        if messages:
+            continue
+        if running <= silent:  # every pipe has ended: only the exit codes are left to read
+            time.sleep(0.05)
+        for i in [i for i in running if procs[i].exitcode is not None]:
+            for message in _received(readers, {i}, 0, silent):  # what it sent before it ended
+                relay(*message)
+            if i in running:  # died without a word (the OOM killer, say)
+                running.discard(i)
+                ended.append(f"grading process exited ({procs[i].exitcode})")
+                _give_up(taken, i, ended[-1], report, reported)
     reason = "; ".join(dict.fromkeys(ended)) or "no grading process took it"
     for student in [s for s in tickets.students if s not in reported]:
         report(Outcome(student, "failed", notes=[reason]))
