@@ -11,10 +11,11 @@ it had started with it. The queue is a pipe of fixed-size tickets (an index into
 list of students, which every shard has from the fork): reads of a few bytes from a pipe are
 atomic, and a shard that dies holds no lock the others would wait on. Written by hand:
 ``multiprocessing.Queue`` would need the coordinator's feeder thread and a lock a dying shard
-can leave taken. The outcomes come back the same way, each shard on a pipe of its own
-(:class:`Messages`), sent from the shard's own thread: a ``multiprocessing.Queue`` shared by the
-shards has one write lock for all of them, and a shard killed while its feeder thread held it
-left the other shard unable to send or to exit, and the batch waiting for it forever.
+can leave taken. The outcomes come back the same way, each shard on a pipe of its own whose
+only write end it holds, sent from its own thread (``Connection.send``): a
+``multiprocessing.Queue`` shared by the shards has one write lock for all of them, and a shard
+killed while its feeder thread held it left the other shard unable to send or to exit, and the
+batch waiting for it forever. A shard killed in the middle of a message ends its own pipe only.
 """
 
 from __future__ import annotations
@@ -113,7 +114,7 @@ class Tickets:
             os.close(self.write_fd)
             self.write_fd = -1
 
-    def take(self, shard: int, queue):
+    def take(self, shard: int, send):
         """A shard's students, one at a time as its pool has room (each announced to the
         coordinator before it is graded, so a shard that dies fails only the students it had
         taken)."""
@@ -122,26 +123,11 @@ class Tickets:
             if len(data) < TICKET.size:  # the end: every ticket taken
                 return
             student = self.students[TICKET.unpack(data)[0]]
-            queue.put(("took", shard, student))
+            send(("took", shard, student))
             yield student
 
 
-class Messages:
-    """A shard's messages to the coordinator: ``(kind, shard, payload)`` on a one-way pipe of
-    its own, written from the shard's own thread (no feeder thread, no lock shared with the
-    other shards), so a message is in the pipe when :meth:`put` returns and a shard that dies
-    can break only its own pipe. The shard holds the pipe's only write end, so when it dies,
-    even in the middle of a message, the coordinator reads the end of the pipe."""
-
-    def __init__(self, writer) -> None:
-        self.writer = writer
-
-    def put(self, message: tuple) -> None:
-        self.writer.send(message)
-
-
-def _shard(index: int, batch: BatchAutograde, tickets: Tickets, queue: Messages,
-           notebooks: int) -> None:
+def _shard(index: int, batch: BatchAutograde, tickets: Tickets, send, notebooks: int) -> None:
     """One grading process: the whole pipeline, with the batch's template, for the students it
     takes from ``tickets``. ``batch`` is the planner it was forked from: config, converter and
     stages are ready."""
@@ -152,13 +138,13 @@ def _shard(index: int, batch: BatchAutograde, tickets: Tickets, queue: Messages,
         for engine in nbgrader_caching.engines():  # never share a connection across a fork
             engine.dispose(close=False)
         pool = batch.make_pool(notebooks)  # its sandbox uids: this process's own range
-        batch.grade(tickets.take(index, queue),
-                    lambda outcome: queue.put(("outcome", index, asdict(outcome))), pool=pool)
+        batch.grade(tickets.take(index, send),
+                    lambda outcome: send(("outcome", index, asdict(outcome))), pool=pool)
         stats = pool.stats()  # a DaskPool's, for the summary (a local pool has none)
         pool.close()
-        queue.put(("exit", index, stats))
+        send(("exit", index, stats))
     except BaseException as err:  # noqa: BLE001 - tell the coordinator, whatever happened
-        queue.put(("crash", index, _short(err)))
+        send(("crash", index, _short(err)))
 
 
 def run_shards(planner: BatchAutograde, students: list[str], shards: int, report,
@@ -183,7 +169,7 @@ def run_shards(planner: BatchAutograde, students: list[str], shards: int, report
             reader, writer = ctx.Pipe(duplex=False)
             readers.append(reader)
             procs.append(ctx.Process(target=_shard,
-                                     args=(i, planner, tickets, Messages(writer), notebooks)))
+                                     args=(i, planner, tickets, writer.send, notebooks)))
             try:
                 procs[-1].start()
             finally:
