@@ -233,7 +233,18 @@ def test_a_file_of_answers_handed_in_later_does_not_fit_new_inputs(attacked, tmp
 @pytest.mark.parametrize("case", [f for f in FILES if f.name[:2] in STOCK],
                          ids=lambda p: p.stem)
 def test_stock_nbgrader_with_this_course_holds_too(stock, case):
-    assert stock.cell_scores(case.stem) == expected_scores(case)
+    assert stock.cell_scores(case.stem) == expected_scores(case), _errors_for(stock, case.stem)
+
+
+def _errors_for(graded: GradedCourse, student: str) -> str:
+    """nbgrader's error lines from the student's stretch of the log (a notebook that failed as a
+    whole scores 0 everywhere: this says why, in the test's failure message)."""
+    log = (graded.proc.stdout + graded.proc.stderr).splitlines()
+    mine = [i for i, line in enumerate(log) if f"/{student}/" in line]
+    if not mine:
+        return f"nothing about {student} in the log"
+    stretch = log[mine[0]:mine[-1] + 40]
+    return "\n".join(line for line in stretch if "ERROR" in line or "Error" in line)[-4000:]
 
 
 def _attack_outputs(attacked, student: str, marker: str) -> str:

@@ -12,6 +12,14 @@ nowhere. With ``c.GradingEngine.sandbox = False`` it is nbgrader's ``Execute`` u
 What is written here by hand: jupyter_client starts kernels from kernelspecs found on disk;
 :class:`SealedKernelManager` gives it the sealed kernel's command in code instead, so nothing
 needs installing into a Jupyter data folder and no kernel shows up in the instructor's launcher.
+
+Two of ``Execute``'s defaults change, so that a kernel slow to say it is idle (an overloaded
+machine, or a student's cell that slows its stdout) costs that cell's late output, not the whole
+submission: nbgrader raises on nbclient's 4 s wait for a cell's last IOPub message, and a raise
+there fails the notebook, removes it from ``autograded/`` and scores every test 0 (corpus 118).
+The wait is 10 s here and, past it, the cell's late output is left out and the notebook goes on.
+nbgrader raises to stop notebooks that loop consuming memory; the sealed kernel's memory cap and
+each cell's timeout stop those. Both stay ``c.Execute`` settings.
 """
 
 from __future__ import annotations
@@ -26,6 +34,7 @@ from jupyter_client.kernelspec import KernelSpec
 from jupyter_client.manager import AsyncKernelManager
 from jupyter_core.utils import run_sync
 from nbgrader.preprocessors import Execute
+from traitlets import Bool, Integer
 
 from .. import course
 from ..engine.sandbox import (
@@ -61,6 +70,13 @@ class SealedKernelManager(AsyncKernelManager):
 
 
 class SealedExecute(Execute):
+    raise_on_iopub_timeout = Bool(
+        False, help="Fail the notebook when a cell's output is still coming iopub_timeout "
+                    "seconds after its reply (nbgrader: True; see the module docstring)."
+    ).tag(config=True)
+    iopub_timeout = Integer(
+        10, help="Seconds to wait for a cell's last output after its reply (nbclient: 4)."
+    ).tag(config=True)
     _checked: dict = {}  # course root -> what the sandbox lacks on this machine (checked once)
 
     def _settings(self) -> course.GradingEngine:
