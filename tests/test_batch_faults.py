@@ -5,6 +5,8 @@ them, processes it leaves behind die with it and never hold the grader's output 
 template process that dies is started again; and every submission is accounted for: one that
 nbgrader cannot prepare is recorded as failed, with its reason, in the gradebook and the summary,
 and the run exits non-zero; a failed regrade never leaves an older score standing unflagged.
+Under stock ``nbgrader autograde`` with the course's SealedExecute, a kernel slow to say it is
+idle (a loaded machine) keeps its submission.
 """
 
 from __future__ import annotations
@@ -187,3 +189,51 @@ def test_require_sandbox_and_no_sandbox_flags(tmp_path):
     proc = _engine(course, "--no-sandbox", "--force")
     assert proc.returncode == 0 and "the sandbox is off" in proc.stdout
     assert sum(GradedCourse(course).cell_scores("01_reference").values()) == 15
+
+
+#: After exercise 1's tests, a cell that makes the kernel slow to say it is idle once: its stdout
+#: flush (which ipykernel calls after each reply) sleeps, as a loaded machine can make it wait.
+SLOW_TO_GO_IDLE = ANSWERS.replace("# %% single_layer_mm", """# %% after test_single_layer_sum_value
+import sys
+import time
+
+_flush, _calls = sys.stdout.flush, [0]
+
+
+def slow_flush():
+    _calls[0] += 1
+    if _calls[0] == 2:
+        time.sleep(4)
+    _flush()
+
+
+sys.stdout.flush = slow_flush
+# %% single_layer_mm""", 1)
+#: The wait for a cell's last output, shortened so that the sleep above outlasts it.
+SHORT_IOPUB_WAIT = "\nc.Execute.iopub_timeout = 2\n"
+
+
+def _stock(tmp_path: Path, config: str) -> tuple[subprocess.CompletedProcess, Path]:
+    course = _course(tmp_path, [_cell_file(tmp_path, "slow_idle", "# %% single_layer_sum"
+                                           + SLOW_TO_GO_IDLE)])
+    with open(course / "nbgrader_config.py", "a") as fh:
+        fh.write(config)
+    return run_nbgrader(course, "autograde", ASSIGNMENT, check=False), course
+
+
+def test_under_stock_nbgrader_a_kernel_slow_to_go_idle_keeps_its_submission(tmp_path):
+    """The course's SealedExecute goes on without the cell's late output."""
+    proc, course = _stock(tmp_path, SHORT_IOPUB_WAIT)
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    assert "Timeout waiting for IOPub output" in proc.stderr  # the wait did run out
+    assert sum(GradedCourse(course).cell_scores("slow_idle").values()) == 15
+    assert (course / "autograded" / "slow_idle" / ASSIGNMENT / f"{ASSIGNMENT}.ipynb").exists()
+
+
+def test_nbgraders_own_setting_would_lose_that_submission(tmp_path):
+    """Why SealedExecute's default differs: with nbgrader's (raise when the wait runs out) the
+    whole notebook fails, is removed from autograded/ and scores 0 in every test."""
+    proc, course = _stock(tmp_path, SHORT_IOPUB_WAIT + "c.Execute.raise_on_iopub_timeout = True\n")
+    assert proc.returncode == 1 and "Timeout waiting for IOPub output" in proc.stderr
+    assert sum(GradedCourse(course).cell_scores("slow_idle").values()) == 0
+    assert not (course / "autograded" / "slow_idle" / ASSIGNMENT / f"{ASSIGNMENT}.ipynb").exists()

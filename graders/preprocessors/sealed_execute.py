@@ -16,7 +16,8 @@ needs installing into a Jupyter data folder and no kernel shows up in the instru
 Two of ``Execute``'s defaults change, so that a kernel slow to say it is idle (an overloaded
 machine, or a student's cell that slows its stdout) costs that cell's late output, not the whole
 submission: nbgrader raises on nbclient's 4 s wait for a cell's last IOPub message, and a raise
-there fails the notebook, removes it from ``autograded/`` and scores every test 0 (corpus 118).
+there fails the notebook, removes it from ``autograded/`` and scores every test 0
+(``tests/test_batch_faults.py``).
 The wait is 10 s here and, past it, the cell's late output is left out and the notebook goes on.
 nbgrader raises to stop notebooks that loop consuming memory; the sealed kernel's memory cap and
 each cell's timeout stop those. Both stay ``c.Execute`` settings.
