@@ -39,6 +39,9 @@ c.CourseDirectory.course_id = "intro-to-pytorch"
 
 # Autograde: 30 s per cell, keep going after an error, and put back test cells a student deleted.
 c.Execute.timeout = 30
+# SealedExecute (below) waits 10 s for a cell's last output, then goes on without it
+# (c.Execute.iopub_timeout, c.Execute.raise_on_iopub_timeout): nbgrader's own 4 s and raise
+# fail the whole notebook, every test 0, when a loaded machine is slow to deliver it.
 c.OverwriteCells.add_missing_cells = True
 
 # nbgrader's stages, with this course's in their places (graders/preprocessors/):
