@@ -43,7 +43,7 @@ from pathlib import Path
 
 from .. import protocol
 from ..protocol import Cell, Step
-from . import crash_recovery, run_folder, scratch
+from . import crash_recovery, run_folder, run_memory, scratch
 from .cgroups import RunGroups
 from .child_reader import ChildReader
 from .crash_recovery import DRAIN_WAIT
@@ -103,6 +103,7 @@ class _Child:
     scratch_fd: int | None = None  # root of its private tmpfs (work/: its folder)
     held: list = field(default_factory=list)  # its mount namespace, dropped after the run
     group: str = ""  # name of its control groups ("" without)
+    memory_checked: float = field(default_factory=time.monotonic)  # without: last look (run_memory)
 
     @property
     def result(self) -> JobResult:
@@ -314,7 +315,17 @@ class KernelPool:
                     self._kill(child)
             elif now > reader.deadline and child.pid is None:  # the template does not answer
                 return self._template_died(children, selector)
-        deadline = min([c.reader.deadline for c in children.values()] + [now + self.idle_wait])
+            if (self.memory_cap and not child.group and child.pid is not None
+                    and not reader.problem and now - child.memory_checked > run_memory.CHECK_EVERY):
+                child.memory_checked = now  # no memory cgroup: its processes summed here
+                problem = run_memory.over_memory(child.pid, self.memory_cap)
+                if problem:
+                    reader.problem = problem
+                    self._kill(child)
+        looks = [c.memory_checked + run_memory.CHECK_EVERY for c in children.values()
+                 if self.memory_cap and not c.group and c.pid is not None]
+        deadline = min([c.reader.deadline for c in children.values()] + [now + self.idle_wait]
+                       + looks)
         events = selector.select(timeout=max(0.0, min(deadline - now, self.idle_wait)))
         for key, _ in events:
             if key.data == "wakeup":

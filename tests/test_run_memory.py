@@ -1,0 +1,97 @@
+"""A run's memory where no memory cgroup counts it (:mod:`graders.engine.run_memory`).
+
+A grader that is not root makes no memory cgroup, and ``RLIMIT_AS`` caps each process, not the
+run: forked children could each hold just under the cap (attack 85). The pool sums what the
+run's process group holds and stops it past the cap; a run's ordinary forked workers, which
+share torch's pages with the template, are not charged for them many times over. Real template
+and sealed children, with the pool's cgroups turned off as on such a host (1 GiB cap).
+"""
+
+from __future__ import annotations
+
+import tempfile
+
+import pytest
+from traitlets.config import Config
+
+from graders.engine.cgroups import RunGroups
+from graders.engine.jobs import Job
+from graders.engine.pool import local_pool
+from graders.engine.runs import pool_settings
+from graders.protocol import Cell
+
+CAP = 2**30
+
+#: Three forked children that each fill 0.5 GiB and wait: 1.5 GiB for the run, each child
+#: under its own address-space cap.
+HOG = """
+import os, time
+import numpy as np
+r, w = os.pipe()
+pids = []
+for _ in range(3):
+    pid = os.fork()
+    if pid == 0:
+        x = np.ones(64 * 2**20)  # 0.5 GiB, every page written
+        os.write(w, b"+")
+        time.sleep(60)
+        os._exit(0)
+    pids.append(pid)
+got = b""
+while len(got) < 3:
+    got += os.read(r, 3)
+print("all three hold their memory")
+time.sleep(20)
+"""
+#: Four forked workers that compute a little with torch and end: what a student's
+#: multiprocessing might do; their shared pages are not 4 times the template's.
+WORKERS = """
+import os, time
+pids = []
+for _ in range(4):
+    pid = os.fork()
+    if pid == 0:
+        t = torch.ones(100, 100) @ torch.ones(100, 100)
+        time.sleep(1.5)
+        os._exit(0)
+    pids.append(pid)
+for pid in pids:
+    os.waitpid(pid, 0)
+print("workers done")
+"""
+
+
+@pytest.fixture(scope="module")
+def pool(tmp_path_factory):
+    course = tmp_path_factory.mktemp("course")
+    settings = pool_settings(Config(), timeout=60)
+    settings["memory_cap"] = settings["limits"]["memory_cap"] = CAP
+    pool = local_pool(str(course), settings, workers=2)
+    pool.groups = RunGroups()
+    pool.groups.kind = ""  # as for a grader that is not root: no memory cgroup for the runs
+    yield pool
+    pool.close()
+
+
+def _run(pool, *sources: str):
+    folder = tempfile.mkdtemp(prefix="graders-test-")
+    [result] = list(pool.run([Job("run", [Cell(i, s, True) for i, s in enumerate(sources)],
+                                  folder)]))
+    return result
+
+
+def _printed(result, index: int) -> str:
+    return "".join(o.get("text", "") for o in result.outputs.get(index, []))
+
+
+def test_forked_children_that_hold_more_than_the_cap_together_are_stopped(pool):
+    result = _run(pool, "import torch", HOG, "print('the cell after runs')")
+    assert any("together held" in f and "1 GiB of memory a submission may" in f
+               for f in result.faults), result.faults
+    assert "the cell after runs" in _printed(result, 2)
+
+
+def test_forked_workers_sharing_the_templates_pages_are_not_stopped(pool):
+    result = _run(pool, "import torch", WORKERS)
+    assert result.faults == []
+    assert "workers done" in _printed(result, 1)
