@@ -4,12 +4,17 @@ A grader that is not root makes no memory cgroup, and ``RLIMIT_AS`` caps each pr
 run: forked children could each hold just under the cap (attack 85). The pool sums what the
 run's process group holds and stops it past the cap; a run's ordinary forked workers, which
 share torch's pages with the template, are not charged for them many times over. Real template
-and sealed children, with the pool's cgroups turned off as on such a host (1 GiB cap).
+and sealed children, with the pool's cgroups turned off as on such a host (1 GiB cap). Stock
+nbgrader's sealed kernel is watched by a thread that stops the kernel's children and leaves the
+kernel: tested on a process group of the test's own.
 """
 
 from __future__ import annotations
 
+import os
+import signal
 import tempfile
+import time
 
 import pytest
 from traitlets.config import Config
@@ -17,6 +22,7 @@ from traitlets.config import Config
 from graders.engine.cgroups import RunGroups
 from graders.engine.jobs import Job
 from graders.engine.pool import local_pool
+from graders.engine.run_memory import Watch, group_members
 from graders.engine.runs import pool_settings
 from graders.protocol import Cell
 
@@ -95,3 +101,58 @@ def test_forked_workers_sharing_the_templates_pages_are_not_stopped(pool):
     result = _run(pool, "import torch", WORKERS)
     assert result.faults == []
     assert "workers done" in _printed(result, 1)
+
+
+def _group_with_hogs(count: int, each: int) -> int:
+    """A process group of its own: a leader that forks ``count`` children holding ``each``
+    bytes (every page written) and sleeps; returns the leader's pid once all are holding."""
+    r, w = os.pipe()
+    leader = os.fork()
+    if leader == 0:
+        try:
+            os.setsid()
+            for _ in range(count):
+                if os.fork() == 0:
+                    held = bytearray(each)  # noqa: F841 - zero-filled: its pages are resident
+                    os.write(w, b"+")
+                    time.sleep(60)
+                    os._exit(0)
+            time.sleep(60)
+        finally:
+            os._exit(0)
+    os.close(w)
+    got = b""
+    while len(got) < count:
+        got += os.read(r, count)
+    os.close(r)
+    return leader
+
+
+def test_a_watch_stops_a_groups_children_past_the_cap_and_leaves_its_leader():
+    leader = _group_with_hogs(3, 2**29)
+    watch = Watch(leader, CAP)
+    watch.start()
+    try:
+        end = time.monotonic() + 10
+        while time.monotonic() < end and group_members(leader) != [leader]:
+            time.sleep(0.05)
+        assert group_members(leader) == [leader]  # the three children gone, the leader kept
+        assert watch.stopped and "together held 1." in watch.stopped[0]  # 1.5 GiB and Python
+    finally:
+        watch.stop()
+        os.killpg(leader, signal.SIGKILL)
+        os.waitpid(leader, 0)
+    assert not watch.is_alive()
+
+
+def test_a_watch_leaves_a_group_under_the_cap_alone():
+    leader = _group_with_hogs(2, 2**27)
+    watch = Watch(leader, CAP)
+    watch.start()
+    try:
+        time.sleep(1.0)
+        assert watch.stopped == [] and len(group_members(leader)) == 3
+    finally:
+        watch.stop()
+        os.killpg(leader, signal.SIGKILL)
+        os.waitpid(leader, 0)

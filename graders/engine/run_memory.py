@@ -15,11 +15,18 @@ and its siblings split among them, so a run's forked workers are not charged for
 times over); one whose ``smaps_rollup`` cannot be read (a student's ``PR_SET_DUMPABLE`` 0)
 counts its resident anonymous and shared-memory pages in full (``/proc/<pid>/status``, readable
 by everyone). A run of one process is left alone: its own ``RLIMIT_AS`` caps it.
+
+Under stock ``nbgrader autograde`` the notebook's sealed kernel is watched the same way by a
+:class:`Watch` thread in the grading process (``SealedExecute``), which stops the kernel's
+children past the cap and leaves the kernel (capped by its own ``RLIMIT_AS``) running, so the
+notebook goes on rather than failing as a whole.
 """
 
 from __future__ import annotations
 
 import os
+import signal
+import threading
 
 CHECK_EVERY = 0.25  # seconds between looks at a run's processes
 
@@ -77,3 +84,32 @@ def over_memory(pgid: int, cap: int) -> str:
         return ""
     return (f"its processes together held {used / 2**30:.1f} GiB, more than the "
             f"{cap / 2**30:g} GiB of memory a submission may, so the grader stopped it")
+
+
+class Watch(threading.Thread):
+    """Looks every :data:`CHECK_EVERY` seconds at what process group ``pgid`` holds and, past
+    ``cap`` bytes, SIGKILLs every process of the group but its leader; ``stopped`` lists what
+    each such stop said. :meth:`stop` ends the watch."""
+
+    def __init__(self, pgid: int, cap: int) -> None:
+        super().__init__(name=f"graders-memory-watch-{pgid}", daemon=True)
+        self.pgid, self.cap = pgid, cap
+        self.stopped: list[str] = []
+        self._end = threading.Event()
+
+    def run(self) -> None:
+        while not self._end.wait(CHECK_EVERY):
+            problem = over_memory(self.pgid, self.cap)
+            if not problem:
+                continue
+            self.stopped.append(problem)
+            for pid in group_members(self.pgid):
+                if pid != self.pgid:
+                    try:
+                        os.kill(pid, signal.SIGKILL)
+                    except (ProcessLookupError, PermissionError):
+                        pass
+
+    def stop(self) -> None:
+        self._end.set()
+        self.join(timeout=2 * CHECK_EVERY + 1)

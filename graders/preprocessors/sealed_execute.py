@@ -38,6 +38,7 @@ from nbgrader.preprocessors import Execute
 from traitlets import Bool, Integer
 
 from .. import course
+from ..engine.run_memory import Watch
 from ..engine.sandbox import (
     child_environment,
     kill_group,
@@ -89,7 +90,7 @@ class SealedExecute(Execute):
         return super().create_kernel_manager()
 
     def preprocess(self, nb, resources, km=None):
-        self._private = self._group = self._cwd = None
+        self._private = self._group = self._cwd = self._watch = None
         try:
             return super().preprocess(nb, resources, km=km)
         finally:
@@ -136,6 +137,9 @@ class SealedExecute(Execute):
         kwargs.update(cwd=cwd, env=env)
         await super().async_start_new_kernel(**kwargs)
         self._group = getattr(self.km.provisioner, "pgid", None)
+        if self._group and "cgroups" not in policy:  # no memory cgroup: its group watched here
+            self._watch = Watch(self._group, limits.memory_cap)
+            self._watch.start()
 
     # nbclient binds its synchronous wrappers to its own coroutines: bind them to these.
     start_new_kernel = run_sync(async_start_new_kernel)
@@ -170,6 +174,12 @@ class SealedExecute(Execute):
 
     def _restore(self) -> None:
         """After the notebook: what the kernel left running, its folders, its private folder."""
+        if getattr(self, "_watch", None):
+            self._watch.stop()
+            for problem in self._watch.stopped:
+                self.log.warning("Stopped the processes the notebook's kernel started: %s",
+                                 problem)
+            self._watch = None
         if getattr(self, "_group", None):  # the kernel led its own session and process group
             kill_group(self._group)  # gone before the next notebook's kernel (same uid) starts
             self._group = None
