@@ -156,3 +156,54 @@ def test_a_watch_leaves_a_group_under_the_cap_alone():
         watch.stop()
         os.killpg(leader, signal.SIGKILL)
         os.waitpid(leader, 0)
+
+
+#: In a notebook's kernel: four forked children that each fill 0.3 GiB (1.2 GiB together)
+#: and wait; the cell waits for them at most 10 s, then says how many are left.
+KERNEL_HOG = """
+import os, select, time
+r, w = os.pipe()
+pids = []
+for _ in range(4):
+    pid = os.fork()
+    if pid == 0:
+        held = bytearray(300 * 2**20)
+        os.write(w, b"+")
+        time.sleep(60)
+        os._exit(0)
+    pids.append(pid)
+got, end = b"", time.monotonic() + 10
+while len(got) < 4 and time.monotonic() < end:
+    if select.select([r], [], [], 0.1)[0]:
+        got += os.read(r, 4)
+time.sleep(1)
+alive = [p for p in pids if os.waitpid(p, os.WNOHANG) == (0, 0)]
+print("children left:", len(alive))
+"""
+
+
+def test_under_stock_nbgrader_a_kernels_children_past_the_cap_are_stopped(tmp_path, monkeypatch):
+    """SealedExecute without a memory cgroup (made so here: the grader is root in CI) watches
+    the kernel's group: its children go, the kernel and the notebook go on."""
+    from nbformat.v4 import new_code_cell, new_notebook
+
+    from graders.engine import cgroups
+    from graders.preprocessors.sealed_execute import SealedExecute
+
+    monkeypatch.setattr(cgroups.RunGroups, "create", lambda self, *args: [])
+    folder = tmp_path / "course" / "autograded" / "s" / "a"
+    folder.mkdir(parents=True)
+    config = Config()
+    config.CourseDirectory.root = str(tmp_path / "course")
+    config.GradingEngine.memory_cap_gib = 1.0
+    stage = SealedExecute(config=config)
+    warnings = []
+    monkeypatch.setattr(stage.log, "warning", lambda text, *args: warnings.append(text % args))
+    nb = new_notebook(cells=[new_code_cell(KERNEL_HOG), new_code_cell("print('after')")])
+    resources = {"metadata": {"path": str(folder)},
+                 "nbgrader": {"student": "s", "assignment": "a", "notebook": "a"}}
+    nb, _ = stage.preprocess(nb, resources)
+    printed = ["".join(o.get("text", "") for o in cell.outputs) for cell in nb.cells]
+    assert "children left: 0" in printed[0], nb.cells[0].outputs
+    assert "after" in printed[1]
+    assert any("together held 1." in w for w in warnings), warnings

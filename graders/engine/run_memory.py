@@ -82,7 +82,7 @@ def over_memory(pgid: int, cap: int) -> str:
     used = held(pgid)
     if used <= cap:
         return ""
-    return (f"its processes together held {used / 2**30:.1f} GiB, more than the "
+    return (f"its processes together held {used / 2**30:.2f} GiB, more than the "
             f"{cap / 2**30:g} GiB of memory a submission may, so the grader stopped it")
 
 

@@ -137,7 +137,7 @@ class SealedExecute(Execute):
         kwargs.update(cwd=cwd, env=env)
         await super().async_start_new_kernel(**kwargs)
         self._group = getattr(self.km.provisioner, "pgid", None)
-        if self._group and "cgroups" not in policy:  # no memory cgroup: its group watched here
+        if self._group and not policy.get("cgroups"):  # no memory cgroup: its group watched here
             self._watch = Watch(self._group, limits.memory_cap)
             self._watch.start()
 
