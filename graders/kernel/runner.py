@@ -1156,7 +1156,7 @@ def _run_steps(spec: dict, channel: Channel) -> None:
             # The trace lets go of what the last exercise's inputs led to here, not when this
             # exercise is labelled: the tensors it held alive (a throw-away product with a
             # weakref finalizer, say) are freed now, so their finalizers run before the answers
-            # are forgotten, not inside the exercise (attack 84).
+            # are forgotten, not inside the exercise (attack 83).
             if trace is not None and not trace.watching:
                 trace.reset()
             held.clear()
