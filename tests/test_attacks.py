@@ -45,6 +45,7 @@ STOCK += ["74"]  # the same through torch's dispatcher: open, pinned at what it 
 STOCK += ["76", "77", "78", "79"]  # torch's module type, submodules, sys.modules, constants
 STOCK += ["80", "81"]  # the traceback printer and torch's private printer
 STOCK += ["83"]  # a finalizer the trace's own release ran inside an exercise
+STOCK += ["84"]  # a notebook the run saved, taken by generate_feedback
 # (67, slow cells that outlast the re-check, is the engine's alone: the runner's time rule is
 # the same code under both graders, and stock's 60 s limit here would spend 25 s sleeping.)
 
@@ -177,7 +178,9 @@ def test_floods_stay_small(attacked):
 @pytest.mark.parametrize("grader", BOTH)
 def test_feedback_shows_no_secret_and_no_hidden_code(grader, request):
     attacked = request.getfixturevalue(grader)
-    students = ["16_environ_leak", "17_hidden_test_in_feedback", "33_fresh_input_oracle"]
+    # 84: a notebook the run saved next to the assignment's does not fail the feedback
+    students = ["16_environ_leak", "17_hidden_test_in_feedback", "33_fresh_input_oracle",
+                "84_run_saves_a_notebook"]
     students = [s for s in students if (attacked.path / "submitted" / s).exists()]
     for student in students:
         subprocess.run([str(Path(sys.executable).parent / "nbgrader"), "generate_feedback",

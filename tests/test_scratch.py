@@ -289,3 +289,18 @@ def test_a_grader_that_is_not_root_gets_a_tmpfs_and_falls_back_for_memory():
     assert child["error"] == "No space left on device" and child["made"] < 200
     assert result["left_on_disk_during_run"] == 1  # the run wrote to its tmpfs, not the disk
     assert result["given"] == "given + read in the run"
+
+
+def test_copy_tree_leaves_top_notebooks_alone(tmp_path):
+    """A notebook the run saved at the top is not copied back, one already there is not removed
+    (nbgrader generate_feedback takes every top-level notebook for one of the assignment's:
+    attack 84); notebooks in subfolders are ordinary files."""
+    src, dst = tmp_path / "src", tmp_path / "dst"
+    (src / "sub").mkdir(parents=True)
+    dst.mkdir()
+    (src / "my_results.ipynb").write_text("{}")
+    (src / "sub" / "kept.ipynb").write_text("{}")
+    (dst / "graded.ipynb").write_text("{}")
+    out = scratch.copy_tree(str(src), str(dst), remove_missing=True, skip_top=".ipynb")
+    assert not (dst / "my_results.ipynb").exists() and (dst / "graded.ipynb").exists()
+    assert (dst / "sub" / "kept.ipynb").exists() and out["skipped"] == ["my_results.ipynb"]

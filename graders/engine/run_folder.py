@@ -34,9 +34,13 @@ def keep_files(cwd: str, scratch_fd: int | None, held: list[int], faults: list[s
     like, folders nested too deep). What was not kept is added to ``faults``."""
     if scratch_fd is not None:
         try:
+            # Notebooks the run saved at the top of its folder are not kept: nbgrader never
+            # puts a notebook there that is not the assignment's (its autograde copies none),
+            # and generate_feedback takes every one it finds for one of the assignment's: a
+            # student whose code saved one got no feedback at all (attack 84).
             kept = scratch.copy_tree(f"/proc/self/fd/{scratch_fd}/work", cwd,
                                      max_entries=KEEP_ENTRIES, remove_missing=True,
-                                     max_bytes=max_disk_bytes or None)
+                                     max_bytes=max_disk_bytes or None, skip_top=".ipynb")
         finally:  # the tmpfs and whatever it holds go with these, in the background
             drop([scratch_fd, *held])
         left = [*kept["too_deep"], *kept["over"], *([] if kept["complete"] else ["..."])]

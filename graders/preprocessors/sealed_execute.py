@@ -105,6 +105,7 @@ class SealedExecute(Execute):
         sandbox = make_policy(root, limits, settings.sandbox_uid_base)
         self._check(str(root), sandbox, settings.require_sandbox)
         self._private, self._cwd = tempfile.mkdtemp(prefix="graders-kernel-"), cwd
+        self._notebooks = _top_notebooks(cwd)
         # One uid per grading process: the first of this process's range (sandbox.UID_STRIDE).
         policy = sandbox.for_job(cwd, self._private, slot=process_uid_offset())
         policy["require"] = settings.require_sandbox
@@ -186,6 +187,15 @@ class SealedExecute(Execute):
             remove_tree(self._private)
             self._private = None
         if getattr(self, "_cwd", None):
+            # Notebooks the kernel saved at the top of the folder: nbgrader generate_feedback
+            # takes every one it finds there for one of the assignment's, and failed the
+            # student's whole feedback on them (attack 84). Those that were there before the
+            # kernel started (the assignment's, graded already) stay.
+            for name in _top_notebooks(self._cwd) - getattr(self, "_notebooks", set()):
+                try:
+                    os.unlink(os.path.join(self._cwd, name))
+                except OSError:
+                    pass
             # Before nbgrader walks the folder (its set_permissions recurses once per level):
             # no links, FIFOs or the like, no folders nested deeper than scratch.MAX_DEPTH.
             pruned = prune(self._cwd)
@@ -194,3 +204,13 @@ class SealedExecute(Execute):
                                  "meet: %s", self._cwd,
                                  ", ".join((pruned["too_deep"] + pruned["special"])[:5]))
             self._cwd = None
+
+
+def _top_notebooks(folder: str) -> set[str]:
+    """The names of the notebooks (``*.ipynb``, regular files) at the top of ``folder``."""
+    try:
+        with os.scandir(folder) as entries:
+            return {e.name for e in entries
+                    if e.name.endswith(".ipynb") and e.is_file(follow_symlinks=False)}
+    except OSError:
+        return set()
