@@ -44,7 +44,7 @@ from ..engine.sandbox import (
     process_uid_offset,
     sandbox_check,
 )
-from ..engine.scratch import prune, remove_tree
+from ..engine.scratch import prune, remove_tree, scan
 from ..kernel.sealed_kernel import POLICY_VARIABLE
 
 REPORT_NAME = ".graders-sandbox.json"
@@ -203,6 +203,13 @@ class SealedExecute(Execute):
                 self.log.warning("Removed from %s what the notebook left there that no walk may "
                                  "meet: %s", self._cwd,
                                  ", ".join((pruned["too_deep"] + pruned["special"])[:5]))
+            trimmed = _trim(self._cwd, self._settings().max_disk_mib * 2**20,
+                            getattr(self, "_notebooks", set()))
+            if trimmed:
+                self.log.warning("Removed from %s files the notebook left there past the disk "
+                                 "cap (%d MiB, counted by length: nbgrader copies them whole "
+                                 "into feedback/): %s", self._cwd,
+                                 self._settings().max_disk_mib, ", ".join(trimmed[:5]))
             self._cwd = None
 
 
@@ -214,3 +221,25 @@ def _top_notebooks(folder: str) -> set[str]:
                     if e.name.endswith(".ipynb") and e.is_file(follow_symlinks=False)}
     except OSError:
         return set()
+
+
+def _trim(folder: str, max_bytes: int, keep: set[str]) -> list[str]:
+    """Remove the files of ``folder`` past ``max_bytes`` of length (holes included: a sparse
+    file takes no room here, but nbgrader generate_feedback copies every file whole into
+    feedback/, 1 GiB for four truncated files, attack 82), keeping the top-level names ``keep``
+    (the assignment's notebooks). Returns what was removed (relative paths)."""
+    if max_bytes <= 0:
+        return []
+    found, total, removed = scan(folder), 0, []
+    for relative, size in found.files.items():
+        if relative in keep:
+            continue
+        if total + size > max_bytes:
+            try:
+                os.unlink(os.path.join(folder, relative))
+                removed.append(relative)
+            except OSError:
+                pass
+            continue
+        total += size
+    return removed

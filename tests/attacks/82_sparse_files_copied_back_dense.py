@@ -5,8 +5,11 @@
 # _copy_file: read and write in 1 MiB chunks), writing every hole out as zeros: here 4 files,
 # ~1 GiB on the grader's disk from a cell that wrote nothing; with the 1,000 entries the copy
 # keeps, 255 GiB, written by the grading process itself, in its own time (no cell limit).
-# A secure grader keeps the bytes it copies back within the disk cap (holes included), or
-# keeps holes holes. Check: du -sh autograded/<this>/ after the batch.
+# Under stock nbgrader the kernel writes autograded/ itself, so the files stay sparse there,
+# but nbgrader generate_feedback copies every file whole into feedback/: 1 GiB there, and with
+# no entry cap under stock, as many 255 MiB files as the kernel had time to make.
+# A secure grader keeps what a run leaves within the disk cap counted by length (holes
+# included). Check: the files' lengths under autograded/<this>/ after the batch.
 # expect single_layer_sum: full
 # expect single_layer_mm: full
 # expect multilayer: full
