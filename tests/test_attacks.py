@@ -39,11 +39,14 @@ STOCK = ["01", "02", "04", "05", "06", "12", "13", "14", "15", "16", "17", "19",
 STOCK += ["50", "51", "52", "53", "54", "55", "56", "57", "58", "59", "60", "61"]  # issue 16
 STOCK += ["63"]  # a sum through a product with no operand of its own
 STOCK += ["64"]  # System V shared memory left behind
+STOCK += ["82"]  # sparse files left, copied whole (copy-back, generate_feedback)
 STOCK += ["65", "66"]  # the re-check stopped, fooled
 STOCK += ["69", "70", "71", "72"]  # code outside the exercises acting through IPython, torch
 STOCK += ["74"]  # the same through torch's dispatcher: open, pinned at what it earns
 STOCK += ["76", "77", "78", "79"]  # torch's module type, submodules, sys.modules, constants
 STOCK += ["80", "81"]  # the traceback printer and torch's private printer
+STOCK += ["83"]  # a finalizer the trace's own release ran inside an exercise
+STOCK += ["84"]  # a notebook the run saved, taken by generate_feedback
 # (67, slow cells that outlast the re-check, is the engine's alone: the runner's time rule is
 # the same code under both graders, and stock's 60 s limit here would spend 25 s sleeping.)
 
@@ -171,9 +174,22 @@ def test_floods_stay_small(attacked):
 
 
 @pytest.mark.parametrize("grader", BOTH)
+def test_what_a_run_leaves_is_bounded_by_length(grader, request):
+    """82: sparse files take no room where the run writes them, but a copy writes them whole
+    (the engine's copy-back, nbgrader generate_feedback): what stays in autograded/ is bounded
+    by the files' lengths, holes included."""
+    attacked = request.getfixturevalue(grader)
+    folder = attacked.path / "autograded" / "82_sparse_files_copied_back_dense"
+    used = sum(p.stat().st_size for p in folder.rglob("*") if p.is_file())
+    assert used < 600 * 2**20
+
+
+@pytest.mark.parametrize("grader", BOTH)
 def test_feedback_shows_no_secret_and_no_hidden_code(grader, request):
     attacked = request.getfixturevalue(grader)
-    students = ["16_environ_leak", "17_hidden_test_in_feedback", "33_fresh_input_oracle"]
+    # 84: a notebook the run saved next to the assignment's does not fail the feedback
+    students = ["16_environ_leak", "17_hidden_test_in_feedback", "33_fresh_input_oracle",
+                "84_run_saves_a_notebook"]
     students = [s for s in students if (attacked.path / "submitted" / s).exists()]
     for student in students:
         subprocess.run([str(Path(sys.executable).parent / "nbgrader"), "generate_feedback",

@@ -156,6 +156,24 @@ def test_copy_tree_keeps_files_within_the_bounds(tmp_path):
     assert out["too_deep"] and scratch.scan(str(dst), max_depth=10**6).too_deep == []
 
 
+def test_copy_tree_counts_lengths_not_blocks(tmp_path):
+    """Sparse files and hard links take (almost) no room in the run's tmpfs, but a copy writes
+    every byte of every name: what is copied back is bounded by the files' lengths (attack 82)."""
+    src, dst = tmp_path / "src", tmp_path / "dst"
+    src.mkdir()
+    dst.mkdir()
+    for n in range(4):
+        with open(src / f"hole_{n}.bin", "wb") as fh:
+            fh.truncate(3 * 2**20)  # 3 MiB long, no blocks
+    (src / "small.txt").write_text("kept")
+    os.link(src / "small.txt", src / "link.txt")
+    out = scratch.copy_tree(str(src), str(dst), max_bytes=7 * 2**20)
+    copied = [p.name for p in dst.iterdir()]
+    assert sum((dst / name).stat().st_size for name in copied) <= 7 * 2**20
+    assert len([n for n in copied if n.startswith("hole_")]) == 2
+    assert len(out["over"]) == 2 and out["complete"]
+
+
 def test_the_summary_names_the_caps(monkeypatch):
     from graders.engine import sandbox
 
@@ -271,3 +289,18 @@ def test_a_grader_that_is_not_root_gets_a_tmpfs_and_falls_back_for_memory():
     assert child["error"] == "No space left on device" and child["made"] < 200
     assert result["left_on_disk_during_run"] == 1  # the run wrote to its tmpfs, not the disk
     assert result["given"] == "given + read in the run"
+
+
+def test_copy_tree_leaves_top_notebooks_alone(tmp_path):
+    """A notebook the run saved at the top is not copied back, one already there is not removed
+    (nbgrader generate_feedback takes every top-level notebook for one of the assignment's:
+    attack 84); notebooks in subfolders are ordinary files."""
+    src, dst = tmp_path / "src", tmp_path / "dst"
+    (src / "sub").mkdir(parents=True)
+    dst.mkdir()
+    (src / "my_results.ipynb").write_text("{}")
+    (src / "sub" / "kept.ipynb").write_text("{}")
+    (dst / "graded.ipynb").write_text("{}")
+    out = scratch.copy_tree(str(src), str(dst), remove_missing=True, skip_top=".ipynb")
+    assert not (dst / "my_results.ipynb").exists() and (dst / "graded.ipynb").exists()
+    assert (dst / "sub" / "kept.ipynb").exists() and out["skipped"] == ["my_results.ipynb"]

@@ -34,11 +34,16 @@ def keep_files(cwd: str, scratch_fd: int | None, held: list[int], faults: list[s
     like, folders nested too deep). What was not kept is added to ``faults``."""
     if scratch_fd is not None:
         try:
+            # Notebooks the run saved at the top of its folder are not kept: nbgrader never
+            # puts a notebook there that is not the assignment's (its autograde copies none),
+            # and generate_feedback takes every one it finds for one of the assignment's: a
+            # student whose code saved one got no feedback at all (attack 84).
             kept = scratch.copy_tree(f"/proc/self/fd/{scratch_fd}/work", cwd,
-                                     max_entries=KEEP_ENTRIES, remove_missing=True)
+                                     max_entries=KEEP_ENTRIES, remove_missing=True,
+                                     max_bytes=max_disk_bytes or None, skip_top=".ipynb")
         finally:  # the tmpfs and whatever it holds go with these, in the background
             drop([scratch_fd, *held])
-        left = [*kept["too_deep"], *([] if kept["complete"] else ["..."])]
+        left = [*kept["too_deep"], *kept["over"], *([] if kept["complete"] else ["..."])]
     else:
         removed = scratch.prune(cwd, max_entries=max_entries * 4)
         left = removed["too_deep"]
@@ -49,8 +54,10 @@ def keep_files(cwd: str, scratch_fd: int | None, held: list[int], faults: list[s
     note = "what the notebook left in its folder was not all kept"
     if left and not any(f.startswith(note) for f in faults):
         faults.append(
-            f"{note}: folders nested more than {scratch.MAX_DEPTH} deep or more than "
-            f"{KEEP_ENTRIES:,} entries ({', '.join(x[:80] for x in left[:3])})")
+            f"{note}: folders nested more than {scratch.MAX_DEPTH} deep, more than "
+            f"{KEEP_ENTRIES:,} entries or files longer than "
+            f"{max_disk_bytes / 2**20:.0f} MiB in all, holes included "
+            f"({', '.join(x[:80] for x in left[:3])})")
 
 
 def over_disk(folders: list[str], max_disk_bytes: int, max_entries: int) -> str:

@@ -197,12 +197,17 @@ def chown_tree(root: str, uid: int, gid: int, max_entries: int = 1_000_000) -> N
 
 def copy_tree(source: str, target: str, max_entries: int = 1_000_000,
               max_depth: int = MAX_DEPTH, owner: tuple[int, int] | None = None,
-              remove_missing: bool = False) -> dict:
+              remove_missing: bool = False, max_bytes: int | None = None,
+              skip_top: str | None = None) -> dict:
     """Make ``target`` hold the regular files and folders of ``source`` (within the bounds):
     files that differ are written as new files (never through a link), folders made, and with
     ``remove_missing`` the regular files of ``target`` that ``source`` lacks removed (only
-    after a complete look at ``source``). Returns
-    ``{"too_deep": [...], "complete": bool}``: what was not copied."""
+    after a complete look at ``source``). With ``max_bytes``, files are kept while their
+    lengths add up to no more than that: a copy writes a file's whole length, so a sparse file
+    (no blocks in ``source``) or a hard link to one file costs it in full (attack 82). Files
+    at the top whose names end with ``skip_top`` are neither copied nor removed. Returns
+    ``{"too_deep": [...], "complete": bool, "over": [...], "skipped": [...]}``: what was not
+    copied."""
     found = scan(source, max_entries=max_entries, max_depth=max_depth)
     there = scan(target, max_entries=max_entries, max_depth=max_depth)
     for relative in found.folders:
@@ -217,9 +222,21 @@ def copy_tree(source: str, target: str, max_entries: int = 1_000_000,
         except OSError:
             pass
     skipped = {f"{d}/" for d in found.too_deep}
+    kept_bytes, over, passed = 0, [], []
+
+    def top(relative: str) -> bool:
+        return bool(skip_top) and "/" not in relative and relative.endswith(skip_top)
+
     for relative, size in found.files.items():
         if any(relative.startswith(d) for d in skipped):
             continue
+        if top(relative):
+            passed.append(relative)
+            continue
+        if max_bytes is not None and kept_bytes + size > max_bytes:
+            over.append(relative)
+            continue
+        kept_bytes += size
         src, dst = os.path.join(source, relative), os.path.join(target, relative)
         try:
             if there.files.get(relative) == size and _same(src, dst):
@@ -229,12 +246,13 @@ def copy_tree(source: str, target: str, max_entries: int = 1_000_000,
             pass
     if remove_missing and found.complete:
         for relative in there.files:
-            if relative not in found.files:
+            if relative not in found.files and not top(relative):
                 try:
                     os.unlink(os.path.join(target, relative))
                 except OSError:
                     pass
-    return {"too_deep": found.too_deep, "complete": found.complete}
+    return {"too_deep": found.too_deep, "complete": found.complete, "over": over,
+            "skipped": passed}
 
 
 def _same(a: str, b: str) -> bool:

@@ -1153,6 +1153,12 @@ def _run_steps(spec: dict, channel: Channel) -> None:
             # answer), but an answer the cells do not rebind reads back as missing. Every
             # object of the namespace is held until the answers are read back, so rebinding a
             # name in the exercise cannot run an earlier object's finalizer.
+            # The trace lets go of what the last exercise's inputs led to here, not when this
+            # exercise is labelled: the tensors it held alive (a throw-away product with a
+            # weakref finalizer, say) are freed now, so their finalizers run before the answers
+            # are forgotten, not inside the exercise (attack 83).
+            if trace is not None and not trace.watching:
+                trace.reset()
             held.clear()
             held.update(shell.user_ns)
             hooks.restore()

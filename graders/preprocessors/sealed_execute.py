@@ -46,7 +46,7 @@ from ..engine.sandbox import (
     process_uid_offset,
     sandbox_check,
 )
-from ..engine.scratch import prune, remove_tree
+from ..engine.scratch import prune, remove_tree, scan
 from ..kernel.sealed_kernel import POLICY_VARIABLE
 
 REPORT_NAME = ".graders-sandbox.json"
@@ -107,6 +107,7 @@ class SealedExecute(Execute):
         sandbox = make_policy(root, limits, settings.sandbox_uid_base)
         self._check(str(root), sandbox, settings.require_sandbox)
         self._private, self._cwd = tempfile.mkdtemp(prefix="graders-kernel-"), cwd
+        self._notebooks = _top_notebooks(cwd)
         # One uid per grading process: the first of this process's range (sandbox.UID_STRIDE).
         policy = sandbox.for_job(cwd, self._private, slot=process_uid_offset())
         policy["require"] = settings.require_sandbox
@@ -197,6 +198,15 @@ class SealedExecute(Execute):
             remove_tree(self._private)
             self._private = None
         if getattr(self, "_cwd", None):
+            # Notebooks the kernel saved at the top of the folder: nbgrader generate_feedback
+            # takes every one it finds there for one of the assignment's, and failed the
+            # student's whole feedback on them (attack 84). Those that were there before the
+            # kernel started (the assignment's, graded already) stay.
+            for name in _top_notebooks(self._cwd) - getattr(self, "_notebooks", set()):
+                try:
+                    os.unlink(os.path.join(self._cwd, name))
+                except OSError:
+                    pass
             # Before nbgrader walks the folder (its set_permissions recurses once per level):
             # no links, FIFOs or the like, no folders nested deeper than scratch.MAX_DEPTH.
             pruned = prune(self._cwd)
@@ -204,4 +214,43 @@ class SealedExecute(Execute):
                 self.log.warning("Removed from %s what the notebook left there that no walk may "
                                  "meet: %s", self._cwd,
                                  ", ".join((pruned["too_deep"] + pruned["special"])[:5]))
+            trimmed = _trim(self._cwd, self._settings().max_disk_mib * 2**20,
+                            getattr(self, "_notebooks", set()))
+            if trimmed:
+                self.log.warning("Removed from %s files the notebook left there past the disk "
+                                 "cap (%d MiB, counted by length: nbgrader copies them whole "
+                                 "into feedback/): %s", self._cwd,
+                                 self._settings().max_disk_mib, ", ".join(trimmed[:5]))
             self._cwd = None
+
+
+def _top_notebooks(folder: str) -> set[str]:
+    """The names of the notebooks (``*.ipynb``, regular files) at the top of ``folder``."""
+    try:
+        with os.scandir(folder) as entries:
+            return {e.name for e in entries
+                    if e.name.endswith(".ipynb") and e.is_file(follow_symlinks=False)}
+    except OSError:
+        return set()
+
+
+def _trim(folder: str, max_bytes: int, keep: set[str]) -> list[str]:
+    """Remove the files of ``folder`` past ``max_bytes`` of length (holes included: a sparse
+    file takes no room here, but nbgrader generate_feedback copies every file whole into
+    feedback/, 1 GiB for four truncated files, attack 82), keeping the top-level names ``keep``
+    (the assignment's notebooks). Returns what was removed (relative paths)."""
+    if max_bytes <= 0:
+        return []
+    found, total, removed = scan(folder), 0, []
+    for relative, size in found.files.items():
+        if relative in keep:
+            continue
+        if total + size > max_bytes:
+            try:
+                os.unlink(os.path.join(folder, relative))
+                removed.append(relative)
+            except OSError:
+                pass
+            continue
+        total += size
+    return removed
