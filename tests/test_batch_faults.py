@@ -213,27 +213,22 @@ sys.stdout.flush = slow_flush
 SHORT_IOPUB_WAIT = "\nc.Execute.iopub_timeout = 2\n"
 
 
-def _stock(tmp_path: Path, config: str) -> tuple[subprocess.CompletedProcess, Path]:
+def test_under_stock_nbgrader_a_kernel_slow_to_go_idle_keeps_its_submission(tmp_path):
+    """The course's SealedExecute goes on without the cell's late output. With nbgrader's own
+    setting (raise when the wait runs out), why the course's differs, the whole notebook fails,
+    is removed from autograded/ and scores 0 in every test."""
     course = _course(tmp_path, [_cell_file(tmp_path, "slow_idle", "# %% single_layer_sum"
                                            + SLOW_TO_GO_IDLE)])
     with open(course / "nbgrader_config.py", "a") as fh:
-        fh.write(config)
-    return run_nbgrader(course, "autograde", ASSIGNMENT, check=False), course
-
-
-def test_under_stock_nbgrader_a_kernel_slow_to_go_idle_keeps_its_submission(tmp_path):
-    """The course's SealedExecute goes on without the cell's late output."""
-    proc, course = _stock(tmp_path, SHORT_IOPUB_WAIT)
+        fh.write(SHORT_IOPUB_WAIT)
+    notebook = course / "autograded" / "slow_idle" / ASSIGNMENT / f"{ASSIGNMENT}.ipynb"
+    proc = run_nbgrader(course, "autograde", ASSIGNMENT, "--Execute.raise_on_iopub_timeout=True",
+                        check=False)
+    assert proc.returncode == 1 and "Timeout waiting for IOPub output" in proc.stderr
+    assert sum(GradedCourse(course).cell_scores("slow_idle").values()) == 0
+    assert not notebook.exists()
+    proc = run_nbgrader(course, "autograde", ASSIGNMENT, "--force", check=False)
     assert proc.returncode == 0, proc.stdout + proc.stderr
     assert "Timeout waiting for IOPub output" in proc.stderr  # the wait did run out
     assert sum(GradedCourse(course).cell_scores("slow_idle").values()) == 15
-    assert (course / "autograded" / "slow_idle" / ASSIGNMENT / f"{ASSIGNMENT}.ipynb").exists()
-
-
-def test_nbgraders_own_setting_would_lose_that_submission(tmp_path):
-    """Why SealedExecute's default differs: with nbgrader's (raise when the wait runs out) the
-    whole notebook fails, is removed from autograded/ and scores 0 in every test."""
-    proc, course = _stock(tmp_path, SHORT_IOPUB_WAIT + "c.Execute.raise_on_iopub_timeout = True\n")
-    assert proc.returncode == 1 and "Timeout waiting for IOPub output" in proc.stderr
-    assert sum(GradedCourse(course).cell_scores("slow_idle").values()) == 0
-    assert not (course / "autograded" / "slow_idle" / ASSIGNMENT / f"{ASSIGNMENT}.ipynb").exists()
+    assert notebook.exists()
