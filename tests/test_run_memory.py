@@ -28,27 +28,33 @@ from graders.protocol import Cell
 
 CAP = 2**30
 
-#: Three forked children that each fill 0.5 GiB and wait: 1.5 GiB for the run, each child
-#: under its own address-space cap.
-HOG = """
-import os, time
-import numpy as np
+def _hog(children: int, mib: int) -> str:
+    """A cell that forks ``children`` children that each fill ``mib`` MiB (every page written)
+    and wait; the cell waits for them at most 10 s, then says how many are left."""
+    return f"""
+import os, select, time
 r, w = os.pipe()
 pids = []
-for _ in range(3):
+for _ in range({children}):
     pid = os.fork()
     if pid == 0:
-        x = np.ones(64 * 2**20)  # 0.5 GiB, every page written
+        held = bytearray({mib} * 2**20)
         os.write(w, b"+")
         time.sleep(60)
         os._exit(0)
     pids.append(pid)
-got = b""
-while len(got) < 3:
-    got += os.read(r, 3)
-print("all three hold their memory")
-time.sleep(20)
+got, end = b"", time.monotonic() + 10
+while len(got) < {children} and time.monotonic() < end:
+    if select.select([r], [], [], 0.1)[0]:
+        got += os.read(r, {children})
+time.sleep(1)
+alive = [p for p in pids if os.waitpid(p, os.WNOHANG) == (0, 0)]
+print("children left:", len(alive))
 """
+
+
+#: Three children of 0.5 GiB: 1.5 GiB for the run, each child under its own address-space cap.
+HOG = _hog(3, 512)
 #: Four forked workers that compute a little with torch and end: what a student's
 #: multiprocessing might do; their shared pages are not 4 times the template's.
 WORKERS = """
@@ -158,28 +164,8 @@ def test_a_watch_leaves_a_group_under_the_cap_alone():
         os.waitpid(leader, 0)
 
 
-#: In a notebook's kernel: four forked children that each fill 0.3 GiB (1.2 GiB together)
-#: and wait; the cell waits for them at most 10 s, then says how many are left.
-KERNEL_HOG = """
-import os, select, time
-r, w = os.pipe()
-pids = []
-for _ in range(4):
-    pid = os.fork()
-    if pid == 0:
-        held = bytearray(300 * 2**20)
-        os.write(w, b"+")
-        time.sleep(60)
-        os._exit(0)
-    pids.append(pid)
-got, end = b"", time.monotonic() + 10
-while len(got) < 4 and time.monotonic() < end:
-    if select.select([r], [], [], 0.1)[0]:
-        got += os.read(r, 4)
-time.sleep(1)
-alive = [p for p in pids if os.waitpid(p, os.WNOHANG) == (0, 0)]
-print("children left:", len(alive))
-"""
+#: In a notebook's kernel (whose own cap counts ipykernel's mappings too): four of 0.3 GiB.
+KERNEL_HOG = _hog(4, 300)
 
 
 def test_under_stock_nbgrader_a_kernels_children_past_the_cap_are_stopped(tmp_path, monkeypatch):
