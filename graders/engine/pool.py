@@ -317,8 +317,9 @@ class KernelPool:
                 return self._template_died(children, selector)
             if (self.memory_cap and not child.group and child.pid is not None
                     and not reader.problem and now - child.memory_checked > run_memory.CHECK_EVERY):
-                child.memory_checked = now  # no memory cgroup: its processes summed here
                 problem = run_memory.over_memory(child.pid, self.memory_cap)
+                looked = time.monotonic() - now  # no memory cgroup: its processes summed here
+                child.memory_checked = now + run_memory.next_pause(looked) - run_memory.CHECK_EVERY
                 if problem:
                     reader.problem = problem
                     self._kill(child)

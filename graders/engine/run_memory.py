@@ -9,12 +9,16 @@ the kernel's OOM killer choose among the grader's and the other students' proces
 group holds and stops the run past the cap. A run cannot leave its group (seccomp refuses
 ``setsid`` and ``setpgid``), so the group is the run.
 
-Written by hand: no library sums a process group's memory. Each process counts its
-proportional set (``Pss`` in ``/proc/<pid>/smaps_rollup``: pages it shares with the template
-and its siblings split among them, so a run's forked workers are not charged for torch many
-times over); one whose ``smaps_rollup`` cannot be read (a student's ``PR_SET_DUMPABLE`` 0)
-counts its resident anonymous and shared-memory pages in full (``/proc/<pid>/status``, readable
-by everyone). A run of one process is left alone: its own ``RLIMIT_AS`` caps it.
+Written by hand: no library sums a process group's memory. What counts is anonymous and
+shared memory (file pages are the page cache's). First the group's resident anonymous and
+shared pages (``/proc/<pid>/status``: cheap, readable by everyone); only when they add up to
+more than the cap, each process's proportional share of them (``Pss_Anon`` and ``Pss_Shmem`` in
+``/proc/<pid>/smaps_rollup``: pages shared with the template and its siblings split among them,
+so a run's forked workers are not charged for torch many times over), which costs a walk of
+the process's mappings (17 ms for 60,000 of them): a look that took long is followed by a
+longer pause, so a run cannot keep the grader busy looking. A process whose ``smaps_rollup``
+cannot be read (a student's ``PR_SET_DUMPABLE`` 0) counts its resident pages in full. A run
+of one process is left alone: its own ``RLIMIT_AS`` caps it.
 
 Under stock ``nbgrader autograde`` the notebook's sealed kernel is watched the same way by a
 :class:`Watch` thread in the grading process (``SealedExecute``), which stops the kernel's
@@ -27,6 +31,7 @@ from __future__ import annotations
 import os
 import signal
 import threading
+import time
 
 CHECK_EVERY = 0.25  # seconds between looks at a run's processes
 
@@ -47,39 +52,47 @@ def group_members(pgid: int) -> list[int]:
     return members
 
 
-def _held(pid: int) -> int:
-    """Bytes ``pid`` holds: its proportional set, or where that is unreadable its resident
-    anonymous and shared-memory pages."""
-    try:
-        with open(f"/proc/{pid}/smaps_rollup", "rb") as fh:
-            for line in fh:
-                if line.startswith(b"Pss:"):
-                    return int(line.split()[1]) * 1024
-    except OSError:
-        pass
+def _read(path: str, keys: tuple[bytes, ...]) -> int | None:
+    """The sum of the ``keys`` lines (kB) of a ``/proc`` file, in bytes; None if unreadable."""
     total = 0
     try:
-        with open(f"/proc/{pid}/status", "rb") as fh:
+        with open(path, "rb") as fh:
             for line in fh:
-                if line.startswith((b"RssAnon:", b"RssShmem:")):
+                if line.startswith(keys):
                     total += int(line.split()[1]) * 1024
     except OSError:
-        pass
+        return None
     return total
 
 
-def held(pgid: int) -> int:
-    """Bytes the processes of group ``pgid`` hold together (0 for a group of one process)."""
+def held(pgid: int, cap: int) -> int:
+    """Bytes of anonymous and shared memory the processes of group ``pgid`` hold together, as
+    resident pages while those are within ``cap``, else as proportional shares (0 for a group
+    of one process)."""
     members = group_members(pgid)
     if len(members) < 2:
         return 0
-    return sum(_held(pid) for pid in members)
+    resident = {pid: _read(f"/proc/{pid}/status", (b"RssAnon:", b"RssShmem:")) or 0
+                for pid in members}
+    if sum(resident.values()) <= cap:
+        return sum(resident.values())
+    total = 0
+    for pid, pages in resident.items():
+        share = _read(f"/proc/{pid}/smaps_rollup", (b"Pss_Anon:", b"Pss_Shmem:"))
+        total += pages if share is None else share
+    return total
+
+
+def next_pause(looked: float) -> float:
+    """Seconds until the next look, after one that took ``looked`` seconds: at most a tenth
+    of the time goes to looking."""
+    return max(CHECK_EVERY, 10 * looked)
 
 
 def over_memory(pgid: int, cap: int) -> str:
     """Why the run led by ``pgid`` must stop (its processes hold more than ``cap`` bytes
     together; "" if not)."""
-    used = held(pgid)
+    used = held(pgid, cap)
     if used <= cap:
         return ""
     return (f"its processes together held {used / 2**30:.2f} GiB, more than the "
@@ -98,8 +111,11 @@ class Watch(threading.Thread):
         self._end = threading.Event()
 
     def run(self) -> None:
-        while not self._end.wait(CHECK_EVERY):
+        pause = CHECK_EVERY
+        while not self._end.wait(pause):
+            start = time.monotonic()
             problem = over_memory(self.pgid, self.cap)
+            pause = next_pause(time.monotonic() - start)
             if not problem:
                 continue
             self.stopped.append(problem)
